@@ -1,0 +1,11 @@
+//! Composition root: settings, telemetry, the DI module and start-up. The only module that
+//! names every concrete type.
+
+mod module;
+mod settings;
+mod startup;
+pub mod telemetry;
+
+pub use module::{build_module, AppModule};
+pub use settings::{ConfigErrors, LogFormat, ServerSettings, Settings};
+pub use startup::{Application, StartupError};

@@ -1,0 +1,239 @@
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::infrastructure::mongo::MongoSettings;
+use crate::infrastructure::redis::RedisSettings;
+
+/// How the HTTP server listens.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    pub body_limit_bytes: usize,
+    /// Worker threads; `None` lets actix use one per core.
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Everything the service reads from its environment, typed and validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub mongo: MongoSettings,
+    pub redis: RedisSettings,
+    pub log_format: LogFormat,
+}
+
+/// Every invalid variable, one message each, so a misconfiguration is fixed in one go.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for error in &self.0 {
+            writeln!(f, "  - {error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+struct Reader<F> {
+    lookup: F,
+    errors: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn string(&self, name: &str, default: &str) -> String {
+        (self.lookup)(name)
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parsed<T: FromStr>(&mut self, name: &str, default: T, expected: &str) -> T {
+        match (self.lookup)(name).filter(|v| !v.trim().is_empty()) {
+            None => default,
+            Some(raw) => raw.trim().parse().unwrap_or_else(|_| {
+                self.errors
+                    .push(format!("{name} must be {expected}, got {raw:?}"));
+                default
+            }),
+        }
+    }
+
+    fn millis(&mut self, name: &str, default: u64, min: u64, max: u64) -> Duration {
+        let value = self.parsed(
+            name,
+            default,
+            &format!("milliseconds between {min} and {max}"),
+        );
+        if !(min..=max).contains(&value) {
+            self.errors.push(format!(
+                "{name} must be between {min} and {max} milliseconds, got {value}"
+            ));
+        }
+        Duration::from_millis(value)
+    }
+
+    fn url(&mut self, name: &str, default: &str, schemes: &[&str]) -> String {
+        let value = self.string(name, default);
+        let scheme = value.split("://").next().unwrap_or("");
+        if !value.contains("://") || !schemes.contains(&scheme) {
+            self.errors.push(format!(
+                "{name} must start with one of {}",
+                schemes.join("://, ") + "://"
+            ));
+        }
+        value
+    }
+}
+
+impl Settings {
+    /// Reads the process environment (call `dotenvy::dotenv()` first to honour `.env`).
+    pub fn from_env() -> Result<Self, ConfigErrors> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply variables without touching the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
+        let mut r = Reader {
+            lookup,
+            errors: Vec::new(),
+        };
+        let host = r.string("APP_HOST", "127.0.0.1");
+        if host.parse::<std::net::IpAddr>().is_err() && host != "localhost" {
+            r.errors.push(format!(
+                "APP_HOST must be an IP address or localhost, got {host:?}"
+            ));
+        }
+        let port = r.parsed("APP_PORT", 8080_u16, "a port number 0-65535");
+        let body_limit_bytes = r.parsed("BODY_LIMIT_BYTES", 64 * 1024_usize, "a byte count");
+        if !(1024..=16 * 1024 * 1024).contains(&body_limit_bytes) {
+            r.errors
+                .push("BODY_LIMIT_BYTES must be between 1024 and 16777216".to_owned());
+        }
+        let workers = match r.parsed("APP_WORKERS", 0_usize, "a thread count") {
+            0 => None,
+            n => Some(n),
+        };
+        let mongo = MongoSettings {
+            uri: r.url(
+                "MONGODB_URI",
+                "mongodb://127.0.0.1:27017",
+                &["mongodb", "mongodb+srv"],
+            ),
+            database: r.string("MONGODB_DB", "product_catalog"),
+            server_selection_timeout: r.millis("MONGODB_TIMEOUT_MS", 2_000, 100, 60_000),
+            operation_timeout: r.millis("MONGODB_OPERATION_TIMEOUT_MS", 5_000, 100, 120_000),
+            startup_timeout: r.millis("MONGODB_STARTUP_TIMEOUT_MS", 15_000, 100, 600_000),
+        };
+        if mongo.database.is_empty()
+            || mongo.database.len() > 63
+            || mongo.database.contains(['/', '\\', '.', ' ', '"', '$'])
+        {
+            r.errors
+                .push("MONGODB_DB must be 1-63 characters without / \\ . space \" $".to_owned());
+        }
+        let redis = RedisSettings {
+            url: r.url(
+                "REDIS_URL",
+                "redis://127.0.0.1:6379",
+                &["redis", "rediss", "redis-cluster"],
+            ),
+            key_prefix: r.string("REDIS_KEY_PREFIX", "pa:"),
+            command_timeout: r.millis("REDIS_TIMEOUT_MS", 250, 10, 10_000),
+            startup_timeout: r.millis("REDIS_STARTUP_TIMEOUT_MS", 1_000, 0, 60_000),
+        };
+        let log_format = match r.string("LOG_FORMAT", "pretty").as_str() {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            other => {
+                r.errors
+                    .push(format!("LOG_FORMAT must be json or pretty, got {other:?}"));
+                LogFormat::Pretty
+            }
+        };
+        if !r.errors.is_empty() {
+            return Err(ConfigErrors(r.errors));
+        }
+        Ok(Self {
+            server: ServerSettings {
+                host,
+                port,
+                body_limit_bytes,
+                workers,
+            },
+            mongo,
+            redis,
+            log_format,
+        })
+    }
+}
+
+/// Hides the user-info part of a connection URL (`scheme://user:pass@host` → `scheme://***@host`)
+/// so credentials never reach a log line.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigErrors> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.redis.key_prefix, "pa:");
+        assert_eq!(s.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn reports_every_bad_value_once() {
+        let errors = settings(&[
+            ("APP_PORT", "eighty"),
+            ("REDIS_URL", "http://x"),
+            ("LOG_FORMAT", "xml"),
+            ("MONGODB_TIMEOUT_MS", "5"),
+        ])
+        .unwrap_err();
+        assert_eq!(errors.0.len(), 4, "{errors}");
+        assert!(errors.to_string().contains("APP_PORT"));
+    }
+
+    #[test]
+    fn redacts_credentials() {
+        assert_eq!(
+            redact_url("mongodb://u:secret@h:27017/db"),
+            "mongodb://***@h:27017/db"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+    }
+}

@@ -1,0 +1,94 @@
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use fred::prelude::{Client, ClientLike};
+
+use super::settings::redact_url;
+use super::{build_module, AppModule, Settings};
+use crate::domain::error::RepositoryError;
+use crate::infrastructure::mongo::{self, MongoProductRepository, MongoStartupError};
+use crate::infrastructure::redis::{self, RedisStartupError};
+use crate::interface::http::json::BodyLimit;
+use crate::interface::http::{self as api, middleware::request_span};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Mongo(#[from] MongoStartupError),
+    #[error("could not create MongoDB indexes")]
+    Indexes(#[source] RepositoryError),
+    #[error(transparent)]
+    Redis(#[from] RedisStartupError),
+    #[error("could not listen on {address}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    redis: Client,
+}
+
+impl Application {
+    /// Connects to MongoDB (bounded wait, fatal on failure), prepares indexes, starts the
+    /// Redis client (non-fatal), wires the module and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        tracing::info!(
+            mongo = %redact_url(&settings.mongo.uri),
+            redis = %redact_url(&settings.redis.url),
+            "starting"
+        );
+        let database = mongo::connect(&settings.mongo).await?;
+        MongoProductRepository::ensure_indexes(&database)
+            .await
+            .map_err(StartupError::Indexes)?;
+        let redis = redis::build_client(&settings.redis).await?;
+        let module = build_module(&settings, database, redis.clone());
+
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let bind_error = |source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&address).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(module.clone())
+                .app_data(body_limit.clone())
+                .wrap(from_fn(request_span))
+                .configure(api::configure::<AppModule>)
+        })
+        .shutdown_timeout(10);
+        if let Some(workers) = settings.server.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener).map_err(bind_error)?.run();
+        tracing::info!(port, "listening");
+        Ok(Self {
+            port,
+            server,
+            redis,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s) and closes
+    /// the Redis connection.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.redis.quit().await;
+        tracing::info!("stopped");
+        result
+    }
+}

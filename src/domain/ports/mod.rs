@@ -1,0 +1,12 @@
+//! Ports: the async traits the use cases need and the adapters implement.
+
+mod product_repository;
+mod redis_service;
+
+pub use product_repository::ProductRepository;
+pub use redis_service::{LockToken, RedisService};
+
+#[cfg(any(test, feature = "mock"))]
+pub use product_repository::MockProductRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use redis_service::MockRedisService;

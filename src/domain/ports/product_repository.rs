@@ -1,0 +1,44 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use shaku::Interface;
+
+use crate::domain::error::RepositoryError;
+use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
+use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
+
+/// The system of record for products.
+///
+/// Contract every implementation MUST keep:
+/// - `insert` assigns the id, `version = 1`, `wishlistCount = 0` and equal `createdAt` /
+///   `updatedAt`, and returns exactly what it stored.
+/// - `update` applies all changes and increments `version` by one in a single atomic write,
+///   sets `updatedAt`, and returns the stored result. With `expected` set it MUST change
+///   nothing and return `VersionConflict` when the stored version differs, and `NotFound`
+///   when there is no such product.
+/// - `delete` returns `NotFound` when nothing was deleted.
+/// - `list` sorts by the requested field and breaks ties by id in the same direction, so
+///   pages are stable; `count` uses the same filter.
+/// - Unreachable store → `Unavailable`, within a bounded time.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ProductRepository: Interface {
+    async fn insert(&self, product: NewProduct) -> Result<Product, RepositoryError>;
+    async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError>;
+    async fn list(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Vec<Product>, RepositoryError>;
+    async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError>;
+    async fn update(
+        &self,
+        id: &ProductId,
+        changes: ProductChanges,
+        expected: Option<Version>,
+    ) -> Result<Product, RepositoryError>;
+    async fn delete(&self, id: &ProductId) -> Result<(), RepositoryError>;
+    /// Round trip to the store; used by readiness and health checks.
+    async fn ping(&self) -> Result<Duration, RepositoryError>;
+}

@@ -1,0 +1,10 @@
+//! MongoDB: connection, product documents and the `ProductRepository` adapter.
+
+mod connection;
+mod errors;
+mod product_document;
+mod product_filter;
+mod product_repository;
+
+pub use connection::{connect, MongoSettings, MongoStartupError};
+pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};

@@ -1,0 +1,90 @@
+use chrono::{DateTime, Utc};
+use mongodb::bson::oid::ObjectId;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::error::RepositoryError;
+use crate::domain::product::{
+    Category, Description, Images, Money, NewProduct, Product, ProductId, ProductName, Stock,
+    Version,
+};
+
+/// The stored shape of a product. Money is kept as integer cents so it stays exact and
+/// sorts numerically.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ProductDocument {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    pub name: String,
+    pub description: String,
+    pub price_cents: i64,
+    pub stock: i64,
+    pub category: String,
+    pub images: Vec<String>,
+    pub is_active: bool,
+    pub wishlist_count: i64,
+    pub version: i64,
+    pub created_at: mongodb::bson::DateTime,
+    pub updated_at: mongodb::bson::DateTime,
+}
+
+pub(super) fn to_bson_time(at: DateTime<Utc>) -> mongodb::bson::DateTime {
+    mongodb::bson::DateTime::from_millis(at.timestamp_millis())
+}
+
+fn from_bson_time(at: mongodb::bson::DateTime) -> Result<DateTime<Utc>, RepositoryError> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).ok_or_else(|| corrupt("timestamp"))
+}
+
+fn corrupt(field: &str) -> RepositoryError {
+    RepositoryError::Unexpected(format!("stored product has an invalid {field}").into())
+}
+
+pub(super) fn image_strings(images: &Images) -> Vec<String> {
+    images
+        .as_slice()
+        .iter()
+        .map(|u| u.as_str().to_owned())
+        .collect()
+}
+
+impl ProductDocument {
+    /// A fresh document: version 1, no wishlists, both timestamps equal.
+    pub fn new(product: &NewProduct, id: ObjectId, now: mongodb::bson::DateTime) -> Self {
+        Self {
+            id,
+            name: product.name.as_str().to_owned(),
+            description: product.description.as_str().to_owned(),
+            price_cents: product.price.cents(),
+            stock: i64::from(product.stock.get()),
+            category: product.category.as_str().to_owned(),
+            images: image_strings(&product.images),
+            is_active: product.is_active,
+            wishlist_count: 0,
+            version: Version::FIRST.get() as i64,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Re-parses every field, so a document edited by hand into an invalid state is reported
+    /// instead of being served.
+    pub fn into_product(self) -> Result<Product, RepositoryError> {
+        Ok(Product {
+            id: ProductId::parse(&self.id.to_hex()).map_err(|_| corrupt("id"))?,
+            name: ProductName::parse(&self.name).map_err(|_| corrupt("name"))?,
+            description: Description::parse(&self.description)
+                .map_err(|_| corrupt("description"))?,
+            price: Money::from_cents(self.price_cents).map_err(|_| corrupt("price"))?,
+            stock: Stock::parse(self.stock).map_err(|_| corrupt("stock"))?,
+            category: Category::parse(&self.category).map_err(|_| corrupt("category"))?,
+            images: Images::parse(&self.images).map_err(|_| corrupt("images"))?,
+            is_active: self.is_active,
+            wishlist_count: u64::try_from(self.wishlist_count)
+                .map_err(|_| corrupt("wishlistCount"))?,
+            version: Version::new(u64::try_from(self.version).map_err(|_| corrupt("version"))?),
+            created_at: from_bson_time(self.created_at)?,
+            updated_at: from_bson_time(self.updated_at)?,
+        })
+    }
+}

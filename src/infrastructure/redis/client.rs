@@ -1,0 +1,48 @@
+use std::time::Duration;
+
+use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
+
+/// How to reach Redis and how long any one call may take.
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    /// `redis://`, `rediss://` or `redis-cluster://`.
+    pub url: String,
+    /// Every key this service touches starts with it.
+    pub key_prefix: String,
+    /// Bound on one command, so a slow or absent Redis costs a request at most this much.
+    pub command_timeout: Duration,
+    /// Bound on waiting for the first connection at start-up.
+    pub startup_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RedisStartupError {
+    #[error("REDIS_URL is not a valid Redis URL")]
+    InvalidUrl(#[source] fred::error::Error),
+}
+
+/// Builds a client that reconnects forever with capped exponential back-off and starts
+/// connecting in the background. An unreachable Redis at start is logged, not fatal: the
+/// service runs degraded and picks Redis up when it appears.
+pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
+    let mut config = Config::from_url(&settings.url).map_err(RedisStartupError::InvalidUrl)?;
+    config.fail_fast = false;
+    let command_timeout = settings.command_timeout;
+    let client = Builder::from_config(config)
+        .with_connection_config(|c| {
+            c.connection_timeout = command_timeout.max(Duration::from_millis(500));
+            c.internal_command_timeout = command_timeout.max(Duration::from_millis(500));
+            c.max_command_attempts = 1;
+        })
+        .with_performance_config(|p| p.default_command_timeout = command_timeout)
+        .set_policy(ReconnectPolicy::new_exponential(0, 50, 2_000, 2))
+        .build()
+        .map_err(RedisStartupError::InvalidUrl)?;
+    client.connect();
+    match tokio::time::timeout(settings.startup_timeout, client.wait_for_connect()).await {
+        Ok(Ok(())) => tracing::info!("connected to Redis"),
+        Ok(Err(error)) => tracing::warn!(error = %error, "Redis unreachable; running degraded"),
+        Err(_) => tracing::warn!("Redis not connected yet; running degraded until it is"),
+    }
+    Ok(client)
+}

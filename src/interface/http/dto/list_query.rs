@@ -1,0 +1,212 @@
+use std::collections::HashMap;
+use std::fmt::Display;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::{ready, Ready};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::domain::product::{Category, Money};
+use crate::domain::query::{PageRequest, PageRequestError, ProductFilter, ProductSort, SearchText};
+use crate::interface::http::error::{ApiError, FieldError};
+
+/// Query of list and count, parsed into domain values. Every bad parameter is reported in
+/// one 400; unknown parameters are ignored (cache busters are common).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub filter: ProductFilter,
+    pub sort: ProductSort,
+    pub page: PageRequest,
+}
+
+/// The documented parameters, for the OpenAPI document.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ListQueryParams {
+    /// Page number, 1 to 1,000,000 (default 1).
+    page: Option<u32>,
+    /// Page size, 1 to 100 (default 10).
+    limit: Option<u32>,
+    /// Exact category.
+    category: Option<String>,
+    /// Case-insensitive text in name or description (1–100 characters).
+    search: Option<String>,
+    /// `true` or `false`.
+    is_active: Option<bool>,
+    /// Lowest price, inclusive.
+    min_price: Option<f64>,
+    /// Highest price, inclusive.
+    max_price: Option<f64>,
+    /// Compatibility: JSON `{"min":n,"max":n}`; `minPrice`/`maxPrice` win when both are given.
+    price_range: Option<String>,
+    /// `createdAt`, `-createdAt` (default), `price`, `-price`, `name`, `-name`.
+    sort: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceRange {
+    min: Option<serde_json::Number>,
+    max: Option<serde_json::Number>,
+}
+
+struct Parser {
+    params: HashMap<String, String>,
+    errors: Vec<FieldError>,
+}
+
+impl Parser {
+    fn get<T, E: Display>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        let raw = self.params.get(name)?;
+        match parse(raw) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.push(FieldError::new(name, error));
+                None
+            }
+        }
+    }
+}
+
+fn integer(raw: &str) -> Result<u32, &'static str> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be a positive integer");
+    }
+    raw.parse().map_err(|_| "is too large")
+}
+
+fn boolean(raw: &str) -> Result<bool, &'static str> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be true or false"),
+    }
+}
+
+fn price_range(raw: &str) -> Result<(Option<Money>, Option<Money>), String> {
+    let range: PriceRange = serde_json::from_str(raw)
+        .map_err(|_| r#"must be JSON like {"min":10,"max":50}"#.to_owned())?;
+    let money = |n: Option<serde_json::Number>| {
+        n.map(|n| Money::parse(&n.to_string()))
+            .transpose()
+            .map_err(|e| e.to_string())
+    };
+    Ok((money(range.min)?, money(range.max)?))
+}
+
+impl ListQuery {
+    pub fn parse(query_string: &str) -> Result<Self, ApiError> {
+        let params = url::form_urlencoded::parse(query_string.as_bytes())
+            .into_owned()
+            .collect();
+        let mut p = Parser {
+            params,
+            errors: Vec::new(),
+        };
+
+        let page = p.get("page", integer);
+        let limit = p.get("limit", integer);
+        let range = p.get("priceRange", price_range).unwrap_or((None, None));
+        let filter = ProductFilter {
+            category: p.get("category", Category::parse),
+            search: p.get("search", SearchText::parse),
+            is_active: p.get("isActive", boolean),
+            min_price: p.get("minPrice", Money::parse).or(range.0),
+            max_price: p.get("maxPrice", Money::parse).or(range.1),
+        };
+        let sort = p.get("sort", ProductSort::parse).unwrap_or_default();
+        if let (Some(min), Some(max)) = (filter.min_price, filter.max_price) {
+            if min > max {
+                p.errors.push(FieldError::new(
+                    "minPrice",
+                    "must not be greater than maxPrice",
+                ));
+            }
+        }
+        let page = PageRequest::new(
+            page.unwrap_or(1),
+            limit.unwrap_or(PageRequest::DEFAULT_LIMIT),
+        );
+        if let Err(error) = &page {
+            let name = match error {
+                PageRequestError::Page => "page",
+                PageRequestError::Limit => "limit",
+            };
+            if !p.errors.iter().any(|e| e.field == name) {
+                p.errors.push(FieldError::new(name, error));
+            }
+        }
+        match page {
+            Ok(page) if p.errors.is_empty() => Ok(Self { filter, sort, page }),
+            _ => Err(ApiError::bad_request("invalid query parameters", p.errors)),
+        }
+    }
+}
+
+impl FromRequest for ListQuery {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(req.query_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(query: &str) -> Vec<String> {
+        match ListQuery::parse(query) {
+            Err(ApiError::BadRequest { errors, .. }) => {
+                let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
+                fields.sort();
+                fields
+            }
+            other => panic!("expected 400 for {query}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let q = ListQuery::parse("").unwrap();
+        assert_eq!((q.page.page(), q.page.limit()), (1, 10));
+        assert_eq!(q.sort, ProductSort::default());
+    }
+
+    #[test]
+    fn rejects_each_bad_parameter_by_name() {
+        assert_eq!(fields("limit=0"), ["limit"]);
+        assert_eq!(fields("limit=101"), ["limit"]);
+        assert_eq!(fields("page=x"), ["page"]);
+        assert_eq!(fields("page=0"), ["page"]);
+        assert_eq!(fields("page=-1"), ["page"]);
+        assert_eq!(fields("isActive=maybe"), ["isActive"]);
+        assert_eq!(fields("sort=stock"), ["sort"]);
+        assert_eq!(fields("minPrice=-1"), ["minPrice"]);
+        assert_eq!(fields("minPrice=5&maxPrice=1"), ["minPrice"]);
+        assert_eq!(fields("priceRange=nope"), ["priceRange"]);
+        assert_eq!(
+            fields("page=x&limit=0&isActive=1"),
+            ["isActive", "limit", "page"]
+        );
+    }
+
+    #[test]
+    fn price_range_and_explicit_bounds() {
+        let q = ListQuery::parse("priceRange=%7B%22min%22%3A10%2C%22max%22%3A50%7D&maxPrice=40")
+            .unwrap();
+        assert_eq!(q.filter.min_price.unwrap().cents(), 1000);
+        assert_eq!(q.filter.max_price.unwrap().cents(), 4000);
+        let q = ListQuery::parse("isActive=false&sort=-price&page=2&limit=5").unwrap();
+        assert_eq!(q.filter.is_active, Some(false));
+        assert_eq!((q.page.page(), q.page.limit()), (2, 5));
+    }
+}

@@ -1,0 +1,163 @@
+//! The one API error type and its mapping to HTTP. Every failure a client can see passes
+//! through here, so the envelope and status codes are decided in one place, and causes of
+//! 500/503 are logged exactly once, with their chain, and never sent to the client.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::error::BoxError;
+use crate::usecases::ProductError;
+
+/// One failing field of a request.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Field name, JSON path (`images[2]`) or query parameter.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The error envelope: `{"status":"error","message":...,"errors":[...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Always `error`.
+    #[schema(example = "error")]
+    pub status: &'static str,
+    pub message: String,
+    /// Present only when individual fields failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("request body must be application/json")]
+    UnsupportedMediaType,
+    #[error("{message}")]
+    Unprocessable {
+        message: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("a required service is unavailable, try again shortly")]
+    Unavailable(#[source] BoxError),
+    #[error("internal server error")]
+    Internal(#[source] BoxError),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+            errors,
+        }
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::Unprocessable {
+            message: "validation failed".to_owned(),
+            errors,
+        }
+    }
+
+    fn field_errors(&self) -> Option<Vec<FieldError>> {
+        match self {
+            Self::BadRequest { errors, .. } | Self::Unprocessable { errors, .. }
+                if !errors.is_empty() =>
+            {
+                Some(errors.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Renders `error` and its sources as `a: b: c` for one log line.
+fn cause_chain(error: &dyn StdError) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Unavailable(_) => {
+                tracing::warn!(error = %cause_chain(self), "dependency unavailable")
+            }
+            Self::Internal(_) => tracing::error!(error = %cause_chain(self), "internal error"),
+            _ => {}
+        }
+        let body = ErrorBody {
+            status: "error",
+            message: self.to_string(),
+            errors: self.field_errors(),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header(("Retry-After", "1"));
+        }
+        response.json(body)
+    }
+}
+
+impl From<ProductError> for ApiError {
+    fn from(error: ProductError) -> Self {
+        match error {
+            ProductError::NotFound => Self::NotFound("product not found".to_owned()),
+            ProductError::VersionMismatch => Self::PreconditionFailed(
+                "product was changed since the version in If-Match".to_owned(),
+            ),
+            ProductError::NothingToUpdate => Self::Unprocessable {
+                message: "update must change at least one field".to_owned(),
+                errors: Vec::new(),
+            },
+            ProductError::Unavailable(source) => Self::Unavailable(source),
+            ProductError::Unexpected(source) => Self::Internal(source),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Request handlers. They are generic over the DI module so this layer never names the
+//! concrete adapters: `config` picks the module, handlers only ask it for use cases.
+
+mod conditional;
+mod fallback;
+mod health;
+mod products;
+
+pub use fallback::{method_not_allowed, route_not_found};
+pub use health::*;
+pub use products::*;
+
+use shaku::{HasComponent, ModuleInterface};
+
+use crate::usecases::{
+    CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase,
+    GetProductUseCase, ListProductsUseCase, UpdateProductUseCase,
+};
+
+/// Everything the HTTP layer resolves from the DI module.
+pub trait ApiModule:
+    ModuleInterface
+    + HasComponent<dyn CreateProductUseCase>
+    + HasComponent<dyn GetProductUseCase>
+    + HasComponent<dyn ListProductsUseCase>
+    + HasComponent<dyn CountProductsUseCase>
+    + HasComponent<dyn UpdateProductUseCase>
+    + HasComponent<dyn DeleteProductUseCase>
+    + HasComponent<dyn CheckHealthUseCase>
+{
+}
+
+impl<M> ApiModule for M where
+    M: ModuleInterface
+        + HasComponent<dyn CreateProductUseCase>
+        + HasComponent<dyn GetProductUseCase>
+        + HasComponent<dyn ListProductsUseCase>
+        + HasComponent<dyn CountProductsUseCase>
+        + HasComponent<dyn UpdateProductUseCase>
+        + HasComponent<dyn DeleteProductUseCase>
+        + HasComponent<dyn CheckHealthUseCase>
+{
+}

@@ -1,0 +1,169 @@
+use actix_web::http::header::{ETAG, LOCATION};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use shaku_actix::Inject;
+use utoipa::ToSchema;
+
+use super::conditional::{etag, expected_version, not_modified};
+use super::ApiModule;
+use crate::domain::product::{Product, ProductId};
+use crate::interface::http::dto::{
+    Envelope, ListQuery, ListQueryParams, ProductList, ProductPayload, ProductResponse,
+};
+use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
+use crate::interface::http::json::ApiJson;
+use crate::usecases::{
+    CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
+    ListProductsUseCase, UpdateProductUseCase,
+};
+
+/// A success envelope without `data`, for deletes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageOnly {
+    #[schema(example = "success")]
+    pub status: &'static str,
+    pub message: String,
+}
+
+fn product_id(raw: &str) -> Result<ProductId, ApiError> {
+    ProductId::parse(raw)
+        .map_err(|e| ApiError::bad_request("invalid product id", vec![FieldError::new("id", e)]))
+}
+
+fn with_etag(
+    mut response: actix_web::HttpResponseBuilder,
+    product: Product,
+    message: &str,
+) -> HttpResponse {
+    response
+        .insert_header((ETAG, etag(product.version)))
+        .json(Envelope::new(ProductResponse::from(product), message))
+}
+
+/// One page of products; filters, sort and paging in the query.
+#[utoipa::path(get, path = "/api/products", tag = "products", params(ListQueryParams),
+    responses(
+        (status = 200, description = "A page of products", body = Envelope<ProductList>),
+        (status = 400, description = "Invalid query parameter", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn list_products<M: ApiModule>(
+    list: Inject<M, dyn ListProductsUseCase>,
+    query: ListQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = list.execute(&query.filter, query.sort, query.page).await?;
+    Ok(HttpResponse::Ok().json(Envelope::new(ProductList::from(page), "products retrieved")))
+}
+
+/// Number of products matching the same filters as the list.
+#[utoipa::path(get, path = "/api/products/count", tag = "products", params(ListQueryParams),
+    responses(
+        (status = 200, description = "Count of matching products", body = Envelope<u64>),
+        (status = 400, description = "Invalid query parameter", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn count_products<M: ApiModule>(
+    count: Inject<M, dyn CountProductsUseCase>,
+    query: ListQuery,
+) -> Result<HttpResponse, ApiError> {
+    let total = count.execute(&query.filter).await?;
+    Ok(HttpResponse::Ok().json(Envelope::new(total, "product count retrieved")))
+}
+
+/// One product; answers 304 when `If-None-Match` holds its current `ETag`.
+#[utoipa::path(get, path = "/api/products/{id}", tag = "products",
+    params(("id" = String, Path, description = "24-hex-digit product id")),
+    responses(
+        (status = 200, description = "The product", body = Envelope<ProductResponse>,
+            headers(("ETag" = String, description = "Quoted product version"))),
+        (status = 304, description = "Not modified since the given ETag"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn get_product<M: ApiModule>(
+    get: Inject<M, dyn GetProductUseCase>,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let product = get.execute(&product_id(&id)?).await?;
+    let tag = etag(product.version);
+    if not_modified(request.headers(), &tag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((ETAG, tag))
+            .finish());
+    }
+    Ok(with_etag(HttpResponse::Ok(), product, "product retrieved"))
+}
+
+/// Creates a product.
+#[utoipa::path(post, path = "/api/products", tag = "products", request_body = ProductPayload,
+    responses(
+        (status = 201, description = "Created", body = Envelope<ProductResponse>,
+            headers(("Location" = String, description = "URL of the new product"),
+                    ("ETag" = String, description = "Quoted product version"))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "A field failed validation", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn create_product<M: ApiModule>(
+    create: Inject<M, dyn CreateProductUseCase>,
+    body: ApiJson<ProductPayload>,
+) -> Result<HttpResponse, ApiError> {
+    let product = create.execute(body.0.into_new_product()?).await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((LOCATION, format!("/api/products/{}", product.id)));
+    Ok(with_etag(response, product, "product created"))
+}
+
+/// Partial update; with `If-Match: "<version>"` only if that version is still current.
+#[utoipa::path(put, path = "/api/products/{id}", tag = "products", request_body = ProductPayload,
+    params(
+        ("id" = String, Path, description = "24-hex-digit product id"),
+        ("If-Match" = Option<String>, Header, description = "Quoted version the update is based on"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = Envelope<ProductResponse>,
+            headers(("ETag" = String, description = "Quoted product version"))),
+        (status = 400, description = "Malformed JSON, id or If-Match", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 412, description = "Version in If-Match is not current", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "A field failed validation", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn update_product<M: ApiModule>(
+    update: Inject<M, dyn UpdateProductUseCase>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    body: ApiJson<ProductPayload>,
+) -> Result<HttpResponse, ApiError> {
+    let id = product_id(&id)?;
+    let expected = expected_version(request.headers())?;
+    let changes = body.0.into_changes()?;
+    let product = update.execute(&id, changes, expected).await?;
+    Ok(with_etag(HttpResponse::Ok(), product, "product updated"))
+}
+
+/// Deletes a product.
+#[utoipa::path(delete, path = "/api/products/{id}", tag = "products",
+    params(("id" = String, Path, description = "24-hex-digit product id")),
+    responses(
+        (status = 200, description = "Deleted", body = MessageOnly),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn delete_product<M: ApiModule>(
+    delete: Inject<M, dyn DeleteProductUseCase>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    delete.execute(&product_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(MessageOnly {
+        status: "success",
+        message: "product deleted".to_owned(),
+    }))
+}

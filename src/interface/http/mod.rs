@@ -1,0 +1,11 @@
+//! HTTP: routes, handlers, DTOs, error mapping, middleware and the OpenAPI document.
+
+pub mod dto;
+pub mod error;
+pub mod handlers;
+pub mod json;
+pub mod middleware;
+pub mod openapi;
+mod routes;
+
+pub use routes::configure;

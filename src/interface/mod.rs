@@ -1,0 +1,3 @@
+//! Driving adapters: the HTTP API.
+
+pub mod http;

@@ -1,0 +1,45 @@
+//! Fixtures shared by the use-case unit tests.
+
+use chrono::{TimeZone, Utc};
+
+use crate::domain::product::{
+    Category, Description, Images, Money, NewProduct, Product, ProductId, ProductName, Stock,
+    Version,
+};
+
+pub fn new_product() -> NewProduct {
+    NewProduct {
+        name: ProductName::parse("Trail Shoe").unwrap(),
+        description: Description::parse("Light trail running shoe").unwrap(),
+        price: Money::parse("89.9").unwrap(),
+        stock: Stock::parse(12).unwrap(),
+        category: Category::parse("footwear").unwrap(),
+        images: Images::default(),
+        is_active: true,
+    }
+}
+
+pub fn product(id: &str, version: u64) -> Product {
+    let p = new_product();
+    let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
+    Product {
+        id: ProductId::parse(id).unwrap(),
+        name: p.name,
+        description: p.description,
+        price: p.price,
+        stock: p.stock,
+        category: p.category,
+        images: p.images,
+        is_active: p.is_active,
+        wishlist_count: 0,
+        version: Version::new(version),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+pub const ID: &str = "665f1c0e9b1e8a3d4c2b1a09";
+
+pub fn unavailable() -> crate::domain::error::RepositoryError {
+    crate::domain::error::RepositoryError::Unavailable("connection refused".into())
+}
