@@ -39,11 +39,9 @@ pub async fn request_span(
         path = %req.path(),
     );
     let started = Instant::now();
-    let http_request = req.request().clone();
-    let mut response = match next.call(req).instrument(span.clone()).await {
-        Ok(response) => response.map_into_left_body(),
-        Err(error) => ServiceResponse::from_err(error, http_request).map_into_right_body(),
-    };
+    // Handler errors arrive here already rendered as responses (with the error attached),
+    // so every response, error or not, passes below and gets the header.
+    let mut response = next.call(req).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }

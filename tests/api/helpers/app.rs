@@ -1,0 +1,136 @@
+//! `spawn_app`: the application on port 0 with a fresh database and key prefix, plus one
+//! helper per endpoint.
+
+use std::collections::HashMap;
+
+use product_catalog::config::{Application, Settings};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+use super::shared_servers;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+}
+
+/// The app against the shared servers.
+pub async fn spawn_app() -> TestApp {
+    let servers = shared_servers();
+    spawn_app_on(&servers.mongo_uri, &servers.redis_url).await
+}
+
+/// The app against the given servers (tests that stop a server bring their own).
+pub async fn spawn_app_on(mongo_uri: &str, redis_url: &str) -> TestApp {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let database = format!("test_{}", &id[..16]);
+    let key_prefix = format!("test:{}:", &id[..16]);
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("APP_PORT", "0".to_owned()),
+        ("APP_WORKERS", "2".to_owned()),
+        ("MONGODB_URI", mongo_uri.to_owned()),
+        ("MONGODB_DB", database.clone()),
+        ("MONGODB_TIMEOUT_MS", "1000".to_owned()),
+        ("MONGODB_OPERATION_TIMEOUT_MS", "3000".to_owned()),
+        ("REDIS_URL", redis_url.to_owned()),
+        ("REDIS_KEY_PREFIX", key_prefix.clone()),
+    ]);
+    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings");
+    let application = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::new(),
+    }
+}
+
+/// A valid create body; tests change what they need.
+pub fn product_body() -> Value {
+    serde_json::json!({
+        "name": "Trail Shoe",
+        "description": "Light trail running shoe",
+        "price": 89.9,
+        "stock": 12,
+        "category": "footwear",
+        "images": ["https://cdn.example/p/1.jpg"],
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_product(&self, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/products"))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates a valid product (with `overrides` merged in) and returns its JSON.
+    pub async fn create_product(&self, overrides: Value) -> Value {
+        let mut body = product_body();
+        if let (Some(body), Some(overrides)) = (body.as_object_mut(), overrides.as_object()) {
+            body.extend(overrides.clone());
+        }
+        let response = self.post_product(&body).await;
+        assert_eq!(response.status(), 201, "create failed");
+        let json: Value = response.json().await.unwrap();
+        json["data"].clone()
+    }
+
+    pub async fn get_product(&self, id: &str) -> Response {
+        self.get(&format!("/api/products/{id}")).await
+    }
+
+    pub async fn list_products(&self, query: &str) -> Response {
+        self.get(&format!("/api/products?{query}")).await
+    }
+
+    pub async fn count_products(&self, query: &str) -> Response {
+        self.get(&format!("/api/products/count?{query}")).await
+    }
+
+    pub async fn put_product(&self, id: &str, body: &Value, if_match: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .put(self.url(&format!("/api/products/{id}")))
+            .json(body);
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn delete_product(&self, id: &str) -> Response {
+        self.client
+            .delete(self.url(&format!("/api/products/{id}")))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn health(&self) -> Response {
+        self.get("/api/health").await
+    }
+
+    /// Total products in this test's database, through the API.
+    pub async fn product_total(&self) -> u64 {
+        let json: Value = self.count_products("").await.json().await.unwrap();
+        json["data"].as_u64().expect("count is an integer")
+    }
+}

@@ -1,0 +1,11 @@
+//! Black-box API tests: the real application on a free port, over real sockets, against
+//! real Redis and a real MongoDB-wire server started on free loopback ports.
+
+mod health;
+mod helpers;
+mod openapi;
+mod outages;
+mod products_crud;
+mod products_list;
+mod products_validation;
+mod redis_adapter;

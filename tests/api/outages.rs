@@ -1,0 +1,115 @@
+//! Behaviour while a dependency is down, and recovery when it returns.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::{shared_servers, spawn_app_on, MongoServer, RedisServer};
+
+#[tokio::test]
+async fn with_redis_stopped_every_product_route_still_works_and_health_is_degraded() {
+    let mut redis = RedisServer::start();
+    let app = spawn_app_on(&shared_servers().mongo_uri, &redis.url()).await;
+    redis.stop();
+
+    let started = Instant::now();
+    let product = app.create_product(json!({})).await;
+    let id = product["id"].as_str().unwrap();
+    assert_eq!(app.get_product(id).await.status(), 200);
+    assert_eq!(app.list_products("category=footwear").await.status(), 200);
+    assert_eq!(app.count_products("").await.status(), 200);
+    assert_eq!(
+        app.put_product(id, &json!({"stock": 1}), None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.delete_product(id).await.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "Redis outage must not slow requests"
+    );
+
+    let response = app.health().await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["status"], "degraded");
+    assert_eq!(body["data"]["redis"]["up"], false);
+    assert_eq!(app.get("/api/health/ready").await.status(), 200);
+
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let body: Value = app.health().await.json().await.unwrap();
+        if body["data"]["status"] == "ok" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Redis reconnect not seen: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn with_mongodb_stopped_routes_answer_503_and_recover_by_themselves() {
+    let mut mongo = MongoServer::start();
+    let app = spawn_app_on(&mongo.uri(), &shared_servers().redis_url).await;
+    let id = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mongo.stop();
+
+    let started = Instant::now();
+    let responses = [
+        app.list_products("").await,
+        app.count_products("").await,
+        app.get_product(&id).await,
+        app.post_product(&crate::helpers::product_body()).await,
+        app.put_product(&id, &json!({"stock": 2}), None).await,
+        app.delete_product(&id).await,
+        app.health().await,
+        app.get("/api/health/ready").await,
+    ];
+    for response in responses {
+        assert_eq!(response.status(), 503, "{}", response.url());
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "error", "{body}");
+        assert!(!body["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("mongodb://"));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "503s must come within bounded time"
+    );
+    assert_eq!(
+        app.get("/health").await.status(),
+        200,
+        "liveness touches no dependency"
+    );
+
+    mongo.restart();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let response = app.list_products("").await;
+        if response.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after MongoDB returned"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        app.post_product(&crate::helpers::product_body())
+            .await
+            .status(),
+        201
+    );
+}
