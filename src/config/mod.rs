@@ -7,5 +7,5 @@ mod startup;
 pub mod telemetry;
 
 pub use module::{build_module, AppModule};
-pub use settings::{ConfigErrors, LogFormat, ServerSettings, Settings};
+pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
 pub use startup::{Application, StartupError};

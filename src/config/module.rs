@@ -7,9 +7,12 @@ use shaku::module;
 use super::Settings;
 use crate::infrastructure::mongo::{MongoProductRepository, MongoProductRepositoryParameters};
 use crate::infrastructure::redis::{FredRedisService, FredRedisServiceParameters};
+use crate::usecases::cache::CacheState;
 use crate::usecases::{
-    CheckHealth, CountProducts, CreateProduct, DeleteProduct, GetProduct, ListProducts,
-    UpdateProduct,
+    CacheStats, CacheStatsParameters, CheckHealth, CountProducts, CountProductsParameters,
+    CreateProduct, CreateProductParameters, DeleteProduct, DeleteProductParameters, GetProduct,
+    GetProductParameters, ListProducts, ListProductsParameters, UpdateProduct,
+    UpdateProductParameters,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -25,13 +28,19 @@ module! {
             UpdateProduct,
             DeleteProduct,
             CheckHealth,
+            CacheStats,
         ],
         providers = []
     }
 }
 
-/// Wires the adapters over the given connections.
-pub fn build_module(settings: &Settings, database: Database, redis: Client) -> Arc<AppModule> {
+/// Wires the adapters over the given connections; every product use case shares `state`.
+pub fn build_module(
+    settings: &Settings,
+    database: Database,
+    redis: Client,
+    state: Arc<CacheState>,
+) -> Arc<AppModule> {
     let module = AppModule::builder()
         .with_component_parameters::<MongoProductRepository>(MongoProductRepositoryParameters {
             database,
@@ -42,6 +51,25 @@ pub fn build_module(settings: &Settings, database: Database, redis: Client) -> A
             key_prefix: settings.redis.key_prefix.clone(),
             timeout: settings.redis.command_timeout,
         })
+        .with_component_parameters::<GetProduct>(GetProductParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<ListProducts>(ListProductsParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<CountProducts>(CountProductsParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<CreateProduct>(CreateProductParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<UpdateProduct>(UpdateProductParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<DeleteProduct>(DeleteProductParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<CacheStats>(CacheStatsParameters { state })
         .build();
     Arc::new(module)
 }

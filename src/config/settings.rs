@@ -2,6 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::domain::cache::CachePolicy;
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::RedisSettings;
 
@@ -22,12 +23,23 @@ pub enum LogFormat {
     Pretty,
 }
 
+/// The background consistency checker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConsistencySettings {
+    /// `None` turns the checker off.
+    pub interval: Option<Duration>,
+    /// Cached products compared per run.
+    pub sample: usize,
+}
+
 /// Everything the service reads from its environment, typed and validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub server: ServerSettings,
     pub mongo: MongoSettings,
     pub redis: RedisSettings,
+    pub cache: CachePolicy,
+    pub consistency: ConsistencySettings,
     pub log_format: LogFormat,
 }
 
@@ -82,6 +94,16 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             ));
         }
         Duration::from_millis(value)
+    }
+
+    fn seconds(&mut self, name: &str, default: u64, min: u64, max: u64) -> Duration {
+        let value = self.parsed(name, default, &format!("seconds between {min} and {max}"));
+        if !(min..=max).contains(&value) {
+            self.errors.push(format!(
+                "{name} must be between {min} and {max} seconds, got {value}"
+            ));
+        }
+        Duration::from_secs(value)
     }
 
     fn url(&mut self, name: &str, default: &str, schemes: &[&str]) -> String {
@@ -154,6 +176,39 @@ impl Settings {
             command_timeout: r.millis("REDIS_TIMEOUT_MS", 250, 10, 10_000),
             startup_timeout: r.millis("REDIS_STARTUP_TIMEOUT_MS", 1_000, 0, 60_000),
         };
+        let defaults = CachePolicy::default();
+        let cache = CachePolicy {
+            product_ttl: r.seconds(
+                "CACHE_TTL_PRODUCT_SECS",
+                defaults.product_ttl.as_secs(),
+                1,
+                86_400,
+            ),
+            list_ttl: r.seconds(
+                "CACHE_TTL_LIST_SECS",
+                defaults.list_ttl.as_secs(),
+                1,
+                86_400,
+            ),
+            missing_ttl: r.seconds(
+                "CACHE_TTL_MISSING_SECS",
+                defaults.missing_ttl.as_secs(),
+                1,
+                3_600,
+            ),
+            lock_wait: r.millis(
+                "CACHE_LOCK_WAIT_MS",
+                defaults.lock_wait.as_millis() as u64,
+                0,
+                10_000,
+            ),
+            ..defaults
+        };
+        let interval = r.seconds("CONSISTENCY_CHECK_INTERVAL_SECS", 60, 0, 86_400);
+        let consistency = ConsistencySettings {
+            interval: (!interval.is_zero()).then_some(interval),
+            sample: r.parsed("CONSISTENCY_CHECK_SAMPLE", 100_usize, "a key count"),
+        };
         let log_format = match r.string("LOG_FORMAT", "pretty").as_str() {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
@@ -175,6 +230,8 @@ impl Settings {
             },
             mongo,
             redis,
+            cache,
+            consistency,
             log_format,
         })
     }

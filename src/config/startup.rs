@@ -3,15 +3,21 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use std::sync::Arc;
+
 use fred::prelude::{Client, ClientLike};
+use shaku::HasComponent;
+use tokio::task::JoinHandle;
 
 use super::settings::redact_url;
 use super::{build_module, AppModule, Settings};
 use crate::domain::error::RepositoryError;
+use crate::domain::ports::{ProductRepository, RedisService};
 use crate::infrastructure::mongo::{self, MongoProductRepository, MongoStartupError};
 use crate::infrastructure::redis::{self, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::{self as api, middleware::request_span};
+use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -33,6 +39,7 @@ pub struct Application {
     port: u16,
     server: Server,
     redis: Client,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Application {
@@ -49,7 +56,21 @@ impl Application {
             .await
             .map_err(StartupError::Indexes)?;
         let redis = redis::build_client(&settings.redis).await?;
-        let module = build_module(&settings, database, redis.clone());
+        let state = Arc::new(CacheState::new(settings.cache));
+        let module = build_module(&settings, database, redis.clone(), state.clone());
+        let repository: Arc<dyn ProductRepository> = module.resolve();
+        let cache: Arc<dyn RedisService> = module.resolve();
+        let mut background = vec![tokio::spawn(run_repair_worker(
+            state.repair.clone(),
+            cache.clone(),
+            state.metrics.clone(),
+        ))];
+        if let Some(interval) = settings.consistency.interval {
+            let sample = settings.consistency.sample;
+            background.push(tokio::spawn(run_consistency_checker(
+                repository, cache, state, interval, sample,
+            )));
+        }
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let bind_error = |source| StartupError::Bind {
@@ -76,6 +97,7 @@ impl Application {
             port,
             server,
             redis,
+            background,
         })
     }
 
@@ -87,6 +109,9 @@ impl Application {
     /// the Redis connection.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        for task in &self.background {
+            task.abort();
+        }
         let _ = self.redis.quit().await;
         tracing::info!("stopped");
         result

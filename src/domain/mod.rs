@@ -1,6 +1,7 @@
 //! Entities, value types and ports. Knows nothing of HTTP, Redis or MongoDB drivers:
 //! everything else in the crate depends on this module, never the other way round.
 
+pub mod cache;
 pub mod error;
 pub mod ports;
 pub mod product;

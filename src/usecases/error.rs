@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use thiserror::Error;
 
 use crate::domain::error::{BoxError, RepositoryError};
@@ -28,6 +30,33 @@ impl From<RepositoryError> for ProductError {
             RepositoryError::Unavailable(source) => Self::Unavailable(source),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
             RepositoryError::Duplicate => Self::Unexpected("unexpected duplicate product".into()),
+        }
+    }
+}
+
+/// A repository error shared by every caller of one single-flight load.
+#[derive(Debug)]
+struct SharedError(Arc<RepositoryError>);
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<Arc<RepositoryError>> for ProductError {
+    fn from(error: Arc<RepositoryError>) -> Self {
+        match error.as_ref() {
+            RepositoryError::NotFound => Self::NotFound,
+            RepositoryError::VersionConflict => Self::VersionMismatch,
+            RepositoryError::Unavailable(_) => Self::Unavailable(Box::new(SharedError(error))),
+            _ => Self::Unexpected(Box::new(SharedError(error))),
         }
     }
 }

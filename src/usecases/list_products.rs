@@ -3,12 +3,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use crate::domain::ports::ProductRepository;
+use super::cache::{CacheState, Fetched, ListCache};
+use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort};
 use crate::usecases::ProductError;
 
-/// One page of products matching a filter, with the total that matched.
+/// One page of products matching a filter, with the total that matched; cache-aside on the
+/// current list generation and the normalised query.
 #[async_trait]
 pub trait ListProductsUseCase: Interface {
     async fn execute(
@@ -16,7 +18,7 @@ pub trait ListProductsUseCase: Interface {
         filter: &ProductFilter,
         sort: ProductSort,
         page: PageRequest,
-    ) -> Result<Page<Product>, ProductError>;
+    ) -> Result<Fetched<Page<Product>>, ProductError>;
 }
 
 #[derive(Component)]
@@ -24,11 +26,22 @@ pub trait ListProductsUseCase: Interface {
 pub struct ListProducts {
     #[shaku(inject)]
     repository: Arc<dyn ProductRepository>,
+    #[shaku(inject)]
+    cache: Arc<dyn RedisService>,
+    state: Arc<CacheState>,
 }
 
 impl ListProducts {
-    pub fn new(repository: Arc<dyn ProductRepository>) -> Self {
-        Self { repository }
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache: Arc<dyn RedisService>,
+        state: Arc<CacheState>,
+    ) -> Self {
+        Self {
+            repository,
+            cache,
+            state,
+        }
     }
 }
 
@@ -39,55 +52,102 @@ impl ListProductsUseCase for ListProducts {
         filter: &ProductFilter,
         sort: ProductSort,
         page: PageRequest,
-    ) -> Result<Page<Product>, ProductError> {
-        let (items, total) = futures_util::future::try_join(
-            self.repository.list(filter, sort, page),
-            self.repository.count(filter),
+    ) -> Result<Fetched<Page<Product>>, ProductError> {
+        ListCache::new(
+            self.repository.clone(),
+            self.cache.clone(),
+            self.state.clone(),
         )
-        .await?;
-        Ok(Page {
-            items,
-            total,
-            request: page,
-        })
+        .page(filter, sort, page)
+        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ports::MockProductRepository;
-    use crate::usecases::test_support::{product, unavailable, ID};
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::{MockProductRepository, MockRedisService};
+    use crate::usecases::cache::DataSource;
+    use crate::usecases::test_support::{cached_page, product, unavailable, ID};
 
-    #[tokio::test]
-    async fn returns_items_with_total_and_page() {
-        let mut repo = MockProductRepository::new();
-        let page = PageRequest::new(2, 1).unwrap();
-        repo.expect_list()
-            .withf(move |_, _, p| *p == page)
-            .times(1)
-            .returning(|_, _, _| Ok(vec![product(ID, 1)]));
-        repo.expect_count().times(1).returning(|_| Ok(7));
-        let result = ListProducts::new(Arc::new(repo))
-            .execute(&ProductFilter::default(), ProductSort::default(), page)
-            .await
-            .unwrap();
-        assert_eq!((result.items.len(), result.total), (1, 7));
-        assert_eq!(result.request, page);
+    fn use_case(repo: MockProductRepository, cache: MockRedisService) -> ListProducts {
+        ListProducts::new(
+            Arc::new(repo),
+            Arc::new(cache),
+            Arc::new(CacheState::default()),
+        )
     }
 
-    #[tokio::test]
-    async fn count_failure_fails_the_list() {
-        let mut repo = MockProductRepository::new();
-        repo.expect_list().returning(|_, _, _| Ok(vec![]));
-        repo.expect_count().returning(|_| Err(unavailable()));
-        let result = ListProducts::new(Arc::new(repo))
+    async fn run(use_case: ListProducts) -> Result<Fetched<Page<Product>>, ProductError> {
+        use_case
             .execute(
                 &ProductFilter::default(),
                 ProductSort::default(),
                 PageRequest::default(),
             )
-            .await;
-        assert!(matches!(result, Err(ProductError::Unavailable(_))));
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_hit_never_touches_the_repository() {
+        let mut cache = MockRedisService::new();
+        cache.expect_get_or_init_counter().returning(|_, _| Ok(7));
+        cache
+            .expect_get()
+            .withf(|key| key.starts_with("products:list:7:"))
+            .times(1)
+            .returning(|_| Ok(Some(cached_page(vec![product(ID, 1)], 1))));
+        let fetched = run(use_case(MockProductRepository::new(), cache))
+            .await
+            .unwrap();
+        assert_eq!((fetched.value.items.len(), fetched.value.total), (1, 1));
+        assert_eq!(fetched.source, DataSource::Cache);
+    }
+
+    #[tokio::test]
+    async fn a_miss_reads_once_and_fills_under_the_current_generation() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list()
+            .times(1)
+            .returning(|_, _, _| Ok(vec![product(ID, 1)]));
+        repo.expect_count().times(1).returning(|_| Ok(1));
+        let mut cache = MockRedisService::new();
+        cache.expect_get_or_init_counter().returning(|_, _| Ok(7));
+        cache.expect_get().times(1).returning(|_| Ok(None));
+        cache
+            .expect_set()
+            .withf(|key, _, _| key.starts_with("products:list:7:"))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let fetched = run(use_case(repo, cache)).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_redis_error_still_returns_the_repository_answer() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list().times(1).returning(|_, _, _| Ok(vec![]));
+        repo.expect_count().times(1).returning(|_| Ok(0));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_or_init_counter()
+            .returning(|_, _| Err(CacheError::Unavailable("down".into())));
+        let fetched = run(use_case(repo, cache)).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_fails_the_list() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list().returning(|_, _, _| Ok(vec![]));
+        repo.expect_count().returning(|_| Err(unavailable()));
+        let mut cache = MockRedisService::new();
+        cache.expect_get_or_init_counter().returning(|_, _| Ok(1));
+        cache.expect_get().returning(|_| Ok(None));
+        assert!(matches!(
+            run(use_case(repo, cache)).await,
+            Err(ProductError::Unavailable(_))
+        ));
     }
 }

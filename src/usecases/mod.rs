@@ -1,6 +1,8 @@
 //! One file per use case. Each is a shaku component behind its own trait, holding the ports
 //! it needs as `Arc<dyn Port>`; handlers resolve them through the module.
 
+pub mod cache;
+mod cache_stats;
 mod check_health;
 mod count_products;
 mod create_product;
@@ -10,14 +12,15 @@ mod get_product;
 mod list_products;
 mod update_product;
 
+pub use cache_stats::{CacheStats, CacheStatsParameters, CacheStatsReport, CacheStatsUseCase};
 pub use check_health::{CheckHealth, CheckHealthUseCase, DependencyHealth, HealthReport};
-pub use count_products::{CountProducts, CountProductsUseCase};
-pub use create_product::{CreateProduct, CreateProductUseCase};
-pub use delete_product::{DeleteProduct, DeleteProductUseCase};
+pub use count_products::{CountProducts, CountProductsParameters, CountProductsUseCase};
+pub use create_product::{CreateProduct, CreateProductParameters, CreateProductUseCase};
+pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUseCase};
 pub use error::ProductError;
-pub use get_product::{GetProduct, GetProductUseCase};
-pub use list_products::{ListProducts, ListProductsUseCase};
-pub use update_product::{UpdateProduct, UpdateProductUseCase};
+pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
+pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
+pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
 
 #[cfg(test)]
 pub(crate) mod test_support;

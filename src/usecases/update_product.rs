@@ -3,11 +3,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use crate::domain::ports::ProductRepository;
+use super::cache::{CacheState, ListCache, ProductCache};
+use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
 use crate::usecases::ProductError;
 
-/// Applies a partial update atomically; with `expected` set, only if that version is current.
+/// Applies a partial update atomically (only if `expected` is current, when given), then
+/// writes the new version through and bumps the list generation before returning.
 #[async_trait]
 pub trait UpdateProductUseCase: Interface {
     async fn execute(
@@ -23,11 +25,22 @@ pub trait UpdateProductUseCase: Interface {
 pub struct UpdateProduct {
     #[shaku(inject)]
     repository: Arc<dyn ProductRepository>,
+    #[shaku(inject)]
+    cache: Arc<dyn RedisService>,
+    state: Arc<CacheState>,
 }
 
 impl UpdateProduct {
-    pub fn new(repository: Arc<dyn ProductRepository>) -> Self {
-        Self { repository }
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache: Arc<dyn RedisService>,
+        state: Arc<CacheState>,
+    ) -> Self {
+        Self {
+            repository,
+            cache,
+            state,
+        }
     }
 }
 
@@ -42,7 +55,17 @@ impl UpdateProductUseCase for UpdateProduct {
         if changes.is_empty() {
             return Err(ProductError::NothingToUpdate);
         }
-        Ok(self.repository.update(id, changes, expected).await?)
+        let updated = self.repository.update(id, changes, expected).await?;
+        let (repository, cache, state) = (
+            self.repository.clone(),
+            self.cache.clone(),
+            self.state.clone(),
+        );
+        ProductCache::new(repository.clone(), cache.clone(), state.clone())
+            .write_through(&updated)
+            .await;
+        ListCache::new(repository, cache, state).invalidate().await;
+        Ok(updated)
     }
 }
 
@@ -50,7 +73,7 @@ impl UpdateProductUseCase for UpdateProduct {
 mod tests {
     use super::*;
     use crate::domain::error::RepositoryError;
-    use crate::domain::ports::MockProductRepository;
+    use crate::domain::ports::{MockProductRepository, MockRedisService};
     use crate::domain::product::Stock;
     use crate::usecases::test_support::{product, ID};
 
@@ -61,10 +84,13 @@ mod tests {
         }
     }
 
+    fn use_case(repo: MockProductRepository, cache: MockRedisService) -> UpdateProduct {
+        UpdateProduct::new(Arc::new(repo), Arc::new(cache), Arc::default())
+    }
+
     #[tokio::test]
     async fn empty_update_never_reaches_the_store() {
-        let repo = MockProductRepository::new();
-        let result = UpdateProduct::new(Arc::new(repo))
+        let result = use_case(MockProductRepository::new(), MockRedisService::new())
             .execute(
                 &ProductId::parse(ID).unwrap(),
                 ProductChanges::default(),
@@ -75,23 +101,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn passes_expected_version_and_maps_conflict() {
+    async fn writes_the_new_version_through_and_bumps_the_generation() {
         let mut repo = MockProductRepository::new();
         repo.expect_update()
             .withf(|_, c, v| *c == stock_change() && *v == Some(Version::new(4)))
             .times(1)
-            .returning(|_, _, _| Err(RepositoryError::VersionConflict));
-        repo.expect_update()
-            .withf(|_, _, v| v.is_none())
-            .times(1)
             .returning(|_, _, _| Ok(product(ID, 5)));
-        let use_case = UpdateProduct::new(Arc::new(repo));
-        let id = ProductId::parse(ID).unwrap();
-        let conflict = use_case
-            .execute(&id, stock_change(), Some(Version::new(4)))
-            .await;
-        assert!(matches!(conflict, Err(ProductError::VersionMismatch)));
-        let updated = use_case.execute(&id, stock_change(), None).await.unwrap();
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_set_if_newer()
+            .withf(|_, version, _, _| *version == 5)
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        cache
+            .expect_get_or_init_counter()
+            .times(1)
+            .returning(|_, _| Ok(1));
+        cache.expect_incr().times(1).returning(|_| Ok(2));
+        let updated = use_case(repo, cache)
+            .execute(
+                &ProductId::parse(ID).unwrap(),
+                stock_change(),
+                Some(Version::new(4)),
+            )
+            .await
+            .unwrap();
         assert_eq!(updated.version.get(), 5);
+    }
+
+    #[tokio::test]
+    async fn a_version_conflict_changes_no_cache_entry() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_update()
+            .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+        let result = use_case(repo, MockRedisService::new())
+            .execute(
+                &ProductId::parse(ID).unwrap(),
+                stock_change(),
+                Some(Version::new(1)),
+            )
+            .await;
+        assert!(matches!(result, Err(ProductError::VersionMismatch)));
     }
 }

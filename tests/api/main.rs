@@ -9,3 +9,4 @@ mod products_crud;
 mod products_list;
 mod products_validation;
 mod redis_adapter;
+mod startup;

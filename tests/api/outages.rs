@@ -62,11 +62,15 @@ async fn with_mongodb_stopped_routes_answer_503_and_recover_by_themselves() {
         .to_owned();
     mongo.stop();
 
+    let cached = app.get_product(&id).await;
+    assert_eq!(cached.status(), 200, "a cached product is still served");
+    assert_eq!(cached.headers()["x-data-source"], "cache");
+
     let started = Instant::now();
     let responses = [
         app.list_products("").await,
         app.count_products("").await,
-        app.get_product(&id).await,
+        app.get_product("665f1c0e9b1e8a3d4c2b1a09").await,
         app.post_product(&crate::helpers::product_body()).await,
         app.put_product(&id, &json!({"stock": 2}), None).await,
         app.delete_product(&id).await,

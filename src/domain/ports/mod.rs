@@ -4,7 +4,7 @@ mod product_repository;
 mod redis_service;
 
 pub use product_repository::ProductRepository;
-pub use redis_service::{LockToken, RedisService};
+pub use redis_service::{CacheUsage, LockToken, RedisService, VersionedValue};
 
 #[cfg(any(test, feature = "mock"))]
 pub use product_repository::MockProductRepository;

@@ -16,7 +16,7 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 ///   sets `updatedAt`, and returns the stored result. With `expected` set it MUST change
 ///   nothing and return `VersionConflict` when the stored version differs, and `NotFound`
 ///   when there is no such product.
-/// - `delete` returns `NotFound` when nothing was deleted.
+/// - `delete` returns the product as it was just before deletion, or `NotFound`.
 /// - `list` sorts by the requested field and breaks ties by id in the same direction, so
 ///   pages are stable; `count` uses the same filter.
 /// - Unreachable store → `Unavailable`, within a bounded time.
@@ -38,7 +38,7 @@ pub trait ProductRepository: Interface {
         changes: ProductChanges,
         expected: Option<Version>,
     ) -> Result<Product, RepositoryError>;
-    async fn delete(&self, id: &ProductId) -> Result<(), RepositoryError>;
+    async fn delete(&self, id: &ProductId) -> Result<Product, RepositoryError>;
     /// Round trip to the store; used by readiness and health checks.
     async fn ping(&self) -> Result<Duration, RepositoryError>;
 }

@@ -20,7 +20,14 @@ impl LockToken {
     }
 }
 
-/// The cache port: a key/value store with expiry, counters and locks.
+/// A value stored together with the version of the data it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionedValue {
+    pub version: u64,
+    pub value: String,
+}
+
+/// The cache port: a key/value store with expiry, counters, locks and versioned entries.
 ///
 /// Keys are logical (`product:<id>`); the adapter adds the deployment's namespace prefix, so
 /// a use case can never touch another service's keys. Contract:
@@ -31,6 +38,10 @@ impl LockToken {
 /// - `unlock` MUST delete the lock only while it still holds `token` (compare-and-delete in
 ///   one atomic step), returning whether it did, so an expired holder cannot release a
 ///   lock that another caller acquired since.
+/// - `set_if_newer` MUST compare and write in one atomic step: it stores the value only if
+///   the key is absent or holds a version not newer than `version`, and returns whether it
+///   stored. A slow reader therefore can never overwrite a fresher write-through.
+/// - `scan_keys` MUST NOT block the server (SCAN, never KEYS) and is for background work only.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait RedisService: Interface {
@@ -46,4 +57,26 @@ pub trait RedisService: Interface {
     async fn unlock(&self, key: &str, token: &LockToken) -> Result<bool, CacheError>;
     /// Round trip to the server; used by health checks.
     async fn ping(&self) -> Result<Duration, CacheError>;
+    async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError>;
+    async fn set_if_newer(
+        &self,
+        key: &str,
+        version: u64,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, CacheError>;
+    /// Reads a counter, first creating it at `initial` (no expiry) if it does not exist.
+    async fn get_or_init_counter(&self, key: &str, initial: i64) -> Result<i64, CacheError>;
+    /// Up to `limit` keys matching a glob `pattern` (logical keys, prefix removed).
+    async fn scan_keys(&self, pattern: &str, limit: usize) -> Result<Vec<String>, CacheError>;
+    /// Server memory in use and the number of keys in this service's namespace.
+    async fn usage(&self) -> Result<CacheUsage, CacheError>;
+}
+
+/// What the cache server reports about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheUsage {
+    pub used_memory_bytes: u64,
+    /// Keys under this deployment's prefix only.
+    pub keys: u64,
 }

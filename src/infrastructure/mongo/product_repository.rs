@@ -182,13 +182,12 @@ impl ProductRepository for MongoProductRepository {
         }
     }
 
-    async fn delete(&self, id: &ProductId) -> Result<(), RepositoryError> {
+    async fn delete(&self, id: &ProductId) -> Result<Product, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
-        let result = self.bounded(self.collection().delete_one(filter)).await?;
-        if result.deleted_count == 0 {
-            return Err(RepositoryError::NotFound);
-        }
-        Ok(())
+        self.bounded(self.collection().find_one_and_delete(filter))
+            .await?
+            .ok_or(RepositoryError::NotFound)?
+            .into_product()
     }
 
     async fn ping(&self) -> Result<Duration, RepositoryError> {

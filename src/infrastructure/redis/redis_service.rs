@@ -2,13 +2,16 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use fred::error::ErrorKind;
 use fred::prelude::{Client, ClientLike, Expiration, KeysInterface, SetOptions};
+use fred::types::scan::Scanner;
+use futures_util::{StreamExt, TryStreamExt};
 use rand::RngCore;
 use shaku::Component;
 
-use super::scripts::RELEASE_LOCK;
+use super::scripts::{GET_OR_INIT_COUNTER, RELEASE_LOCK, SET_IF_NEWER};
 use crate::domain::error::CacheError;
-use crate::domain::ports::{LockToken, RedisService};
+use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
 
 /// `RedisService` on a fred client. Keys get the namespace prefix here and nowhere else.
 /// When the client is not connected, calls fail at once instead of queueing behind a
@@ -30,6 +33,36 @@ impl FredRedisService {
         }
     }
 
+    /// Walks the keys matching `pattern` under the prefix with SCAN (on every primary when
+    /// clustered), page by page, calling `visit` with each logical key until it returns false.
+    /// Bounded by twenty command timeouts in total.
+    async fn scan(
+        &self,
+        pattern: &str,
+        mut visit: impl FnMut(&str) -> bool + Send,
+    ) -> Result<(), CacheError> {
+        let pattern = self.key(pattern);
+        let prefix_len = self.key_prefix.len();
+        let walk = async {
+            let mut pages = if self.client.is_clustered() {
+                self.client.scan_cluster(pattern, Some(200), None).boxed()
+            } else {
+                self.client.scan(pattern, Some(200), None).boxed()
+            };
+            while let Some(mut page) = pages.try_next().await? {
+                for key in page.take_results().unwrap_or_default() {
+                    let Some(key) = key.as_str() else { continue };
+                    if !visit(&key[prefix_len..]) {
+                        return Ok(());
+                    }
+                }
+                page.next();
+            }
+            Ok(())
+        };
+        self.call_for(self.timeout * 20, walk).await
+    }
+
     fn key(&self, key: &str) -> String {
         format!("{}{}", self.key_prefix, key)
     }
@@ -38,20 +71,27 @@ impl FredRedisService {
     where
         F: Future<Output = Result<T, fred::error::Error>>,
     {
+        self.call_for(self.timeout, command).await
+    }
+
+    async fn call_for<T, F>(&self, timeout: Duration, command: F) -> Result<T, CacheError>
+    where
+        F: Future<Output = Result<T, fred::error::Error>>,
+    {
         if !self.client.is_connected() {
             return Err(CacheError::Unavailable("Redis is not connected".into()));
         }
-        match tokio::time::timeout(self.timeout, command).await {
+        match tokio::time::timeout(timeout, command).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) if error.is_canceled() || error.kind().to_str() == "IO" => {
-                Err(CacheError::Unavailable(Box::new(error)))
-            }
-            Ok(Err(error)) if error.kind().to_str() == "Timeout" => {
-                Err(CacheError::Unavailable(Box::new(error)))
-            }
-            Ok(Err(error)) => Err(CacheError::Command(Box::new(error))),
+            Ok(Err(error)) => match error.kind() {
+                ErrorKind::IO
+                | ErrorKind::Timeout
+                | ErrorKind::Canceled
+                | ErrorKind::Backpressure => Err(CacheError::Unavailable(Box::new(error))),
+                _ => Err(CacheError::Command(Box::new(error))),
+            },
             Err(_) => Err(CacheError::Unavailable(
-                format!("Redis did not answer within {:?}", self.timeout).into(),
+                format!("Redis did not answer within {timeout:?}").into(),
             )),
         }
     }
@@ -118,5 +158,70 @@ impl RedisService for FredRedisService {
         let started = Instant::now();
         self.call(self.client.ping::<String>(None)).await?;
         Ok(started.elapsed())
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError> {
+        let raw: Option<String> = self.get(key).await?;
+        Ok(raw.and_then(|raw| {
+            let (version, value) = raw.split_once('|')?;
+            Some(VersionedValue {
+                version: version.parse().ok()?,
+                value: value.to_owned(),
+            })
+        }))
+    }
+
+    async fn set_if_newer(
+        &self,
+        key: &str,
+        version: u64,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, CacheError> {
+        let args = vec![
+            version.to_string(),
+            value.to_owned(),
+            millis(ttl).to_string(),
+        ];
+        let stored: i64 = self
+            .call(SET_IF_NEWER.evalsha_with_reload(&self.client, self.key(key), args))
+            .await?;
+        Ok(stored == 1)
+    }
+
+    async fn get_or_init_counter(&self, key: &str, initial: i64) -> Result<i64, CacheError> {
+        self.call(GET_OR_INIT_COUNTER.evalsha_with_reload(&self.client, self.key(key), initial))
+            .await
+    }
+
+    async fn scan_keys(&self, pattern: &str, limit: usize) -> Result<Vec<String>, CacheError> {
+        let mut keys = Vec::new();
+        self.scan(pattern, |key| {
+            keys.push(key.to_owned());
+            keys.len() < limit
+        })
+        .await?;
+        Ok(keys)
+    }
+
+    async fn usage(&self) -> Result<CacheUsage, CacheError> {
+        let info: String = self
+            .call(self.client.info(Some(fred::types::InfoKind::Memory)))
+            .await?;
+        let used_memory_bytes = info
+            .lines()
+            .find_map(|line| line.strip_prefix("used_memory:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let mut keys = 0_u64;
+        self.scan("*", |_| {
+            keys += 1;
+            true
+        })
+        .await?;
+        Ok(CacheUsage {
+            used_memory_bytes,
+            keys,
+        })
     }
 }

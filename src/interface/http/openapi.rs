@@ -18,6 +18,7 @@ use super::handlers;
         handlers::health,
         handlers::live,
         handlers::ready,
+        handlers::metrics,
         handlers::list_products,
         handlers::count_products,
         handlers::get_product,

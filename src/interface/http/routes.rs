@@ -15,6 +15,7 @@ pub fn configure<M: ApiModule>(cfg: &mut ServiceConfig) {
         .service(resource("/api/health").route(web::get().to(handlers::health::<M>)))
         .service(resource("/api/health/live").route(web::get().to(handlers::live)))
         .service(resource("/api/health/ready").route(web::get().to(handlers::ready::<M>)))
+        .service(resource("/metrics").route(web::get().to(handlers::metrics::<M>)))
         .service(resource("/api-docs/openapi.json").route(web::get().to(openapi::document)))
         .service(
             resource("/api/products")

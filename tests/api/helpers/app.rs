@@ -22,21 +22,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app against the given servers (tests that stop a server bring their own).
 pub async fn spawn_app_on(mongo_uri: &str, redis_url: &str) -> TestApp {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let database = format!("test_{}", &id[..16]);
-    let key_prefix = format!("test:{}:", &id[..16]);
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("APP_PORT", "0".to_owned()),
-        ("APP_WORKERS", "2".to_owned()),
-        ("MONGODB_URI", mongo_uri.to_owned()),
-        ("MONGODB_DB", database.clone()),
-        ("MONGODB_TIMEOUT_MS", "1000".to_owned()),
-        ("MONGODB_OPERATION_TIMEOUT_MS", "3000".to_owned()),
-        ("REDIS_URL", redis_url.to_owned()),
-        ("REDIS_KEY_PREFIX", key_prefix.clone()),
-    ]);
-    let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings");
-    let application = Application::build(settings)
+    let application = Application::build(test_settings(mongo_uri, redis_url, &[]))
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -45,6 +31,24 @@ pub async fn spawn_app_on(mongo_uri: &str, redis_url: &str) -> TestApp {
         address,
         client: Client::new(),
     }
+}
+
+/// Settings for a test: port 0, a fresh database and key prefix, short timeouts, plus
+/// `extra` variables.
+pub fn test_settings(mongo_uri: &str, redis_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("APP_PORT", "0".to_owned()),
+        ("APP_WORKERS", "2".to_owned()),
+        ("MONGODB_URI", mongo_uri.to_owned()),
+        ("MONGODB_DB", format!("test_{}", &id[..16])),
+        ("MONGODB_TIMEOUT_MS", "1000".to_owned()),
+        ("MONGODB_OPERATION_TIMEOUT_MS", "3000".to_owned()),
+        ("REDIS_URL", redis_url.to_owned()),
+        ("REDIS_KEY_PREFIX", format!("test:{}:", &id[..16])),
+    ]);
+    vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings")
 }
 
 /// A valid create body; tests change what they need.

@@ -44,7 +44,7 @@ fn spawn_owned(mut command: Command) -> io::Result<Child> {
     reply_rx.recv().unwrap()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -4,17 +4,19 @@
 mod conditional;
 mod fallback;
 mod health;
+mod metrics;
 mod products;
 
 pub use fallback::{method_not_allowed, route_not_found};
 pub use health::*;
+pub use metrics::*;
 pub use products::*;
 
 use shaku::{HasComponent, ModuleInterface};
 
 use crate::usecases::{
-    CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase,
-    GetProductUseCase, ListProductsUseCase, UpdateProductUseCase,
+    CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
+    DeleteProductUseCase, GetProductUseCase, ListProductsUseCase, UpdateProductUseCase,
 };
 
 /// Everything the HTTP layer resolves from the DI module.
@@ -27,6 +29,7 @@ pub trait ApiModule:
     + HasComponent<dyn UpdateProductUseCase>
     + HasComponent<dyn DeleteProductUseCase>
     + HasComponent<dyn CheckHealthUseCase>
+    + HasComponent<dyn CacheStatsUseCase>
 {
 }
 
@@ -39,5 +42,6 @@ impl<M> ApiModule for M where
         + HasComponent<dyn UpdateProductUseCase>
         + HasComponent<dyn DeleteProductUseCase>
         + HasComponent<dyn CheckHealthUseCase>
+        + HasComponent<dyn CacheStatsUseCase>
 {
 }

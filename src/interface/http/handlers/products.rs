@@ -12,6 +12,7 @@ use crate::interface::http::dto::{
 };
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::json::ApiJson;
+use crate::usecases::cache::DataSource;
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
     ListProductsUseCase, UpdateProductUseCase,
@@ -23,6 +24,13 @@ pub struct MessageOnly {
     #[schema(example = "success")]
     pub status: &'static str,
     pub message: String,
+}
+
+/// Tells the client whether the data came from the cache or MongoDB.
+const X_DATA_SOURCE: &str = "X-Data-Source";
+
+fn source(source: DataSource) -> (&'static str, &'static str) {
+    (X_DATA_SOURCE, source.as_str())
 }
 
 fn product_id(raw: &str) -> Result<ProductId, ApiError> {
@@ -43,7 +51,8 @@ fn with_etag(
 /// One page of products; filters, sort and paging in the query.
 #[utoipa::path(get, path = "/api/products", tag = "products", params(ListQueryParams),
     responses(
-        (status = 200, description = "A page of products", body = Envelope<ProductList>),
+        (status = 200, description = "A page of products", body = Envelope<ProductList>,
+            headers(("X-Data-Source" = String, description = "`cache` or `database`"))),
         (status = 400, description = "Invalid query parameter", body = ErrorBody),
         (status = 503, description = "MongoDB unavailable", body = ErrorBody),
     ))]
@@ -52,13 +61,19 @@ pub async fn list_products<M: ApiModule>(
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = list.execute(&query.filter, query.sort, query.page).await?;
-    Ok(HttpResponse::Ok().json(Envelope::new(ProductList::from(page), "products retrieved")))
+    Ok(HttpResponse::Ok()
+        .insert_header(source(page.source))
+        .json(Envelope::new(
+            ProductList::from(page.value),
+            "products retrieved",
+        )))
 }
 
 /// Number of products matching the same filters as the list.
 #[utoipa::path(get, path = "/api/products/count", tag = "products", params(ListQueryParams),
     responses(
-        (status = 200, description = "Count of matching products", body = Envelope<u64>),
+        (status = 200, description = "Count of matching products", body = Envelope<u64>,
+            headers(("X-Data-Source" = String, description = "`cache` or `database`"))),
         (status = 400, description = "Invalid query parameter", body = ErrorBody),
         (status = 503, description = "MongoDB unavailable", body = ErrorBody),
     ))]
@@ -67,7 +82,9 @@ pub async fn count_products<M: ApiModule>(
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let total = count.execute(&query.filter).await?;
-    Ok(HttpResponse::Ok().json(Envelope::new(total, "product count retrieved")))
+    Ok(HttpResponse::Ok()
+        .insert_header(source(total.source))
+        .json(Envelope::new(total.value, "product count retrieved")))
 }
 
 /// One product; answers 304 when `If-None-Match` holds its current `ETag`.
@@ -75,7 +92,8 @@ pub async fn count_products<M: ApiModule>(
     params(("id" = String, Path, description = "24-hex-digit product id")),
     responses(
         (status = 200, description = "The product", body = Envelope<ProductResponse>,
-            headers(("ETag" = String, description = "Quoted product version"))),
+            headers(("ETag" = String, description = "Quoted product version"),
+                    ("X-Data-Source" = String, description = "`cache` or `database`"))),
         (status = 304, description = "Not modified since the given ETag"),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
@@ -86,14 +104,17 @@ pub async fn get_product<M: ApiModule>(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = get.execute(&product_id(&id)?).await?;
-    let tag = etag(product.version);
+    let fetched = get.execute(&product_id(&id)?).await?;
+    let tag = etag(fetched.value.version);
     if not_modified(request.headers(), &tag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((ETAG, tag))
+            .insert_header(source(fetched.source))
             .finish());
     }
-    Ok(with_etag(HttpResponse::Ok(), product, "product retrieved"))
+    let mut response = HttpResponse::Ok();
+    response.insert_header(source(fetched.source));
+    Ok(with_etag(response, fetched.value, "product retrieved"))
 }
 
 /// Creates a product.

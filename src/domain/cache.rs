@@ -1,0 +1,107 @@
+//! Cache key design and cache policy: what is cached under which key, for how long.
+//! Keys are logical; the Redis adapter prefixes them with the deployment's namespace.
+
+use std::time::Duration;
+
+use crate::domain::product::ProductId;
+
+/// Logical cache keys. One place defines them so no two features collide.
+pub struct CacheKeys;
+
+impl CacheKeys {
+    /// A single product (or a tombstone for a missing one).
+    pub fn product(id: &ProductId) -> String {
+        format!("product:{id}")
+    }
+
+    /// Lock that lets one instance at a time fill `product(id)`.
+    pub fn product_lock(id: &ProductId) -> String {
+        format!("lock:product:{id}")
+    }
+
+    /// Pattern matching every product key, for sampling (SCAN), never for request paths.
+    pub const PRODUCT_PATTERN: &'static str = "product:*";
+
+    /// Generation of list and count entries: every product write increments it, which makes
+    /// every older list and count key unreachable at once (O(1) invalidation).
+    pub const LIST_GENERATION: &'static str = "products:generation";
+
+    /// One list page for a normalised query under a generation.
+    pub fn list(generation: i64, query_hash: &str) -> String {
+        format!("products:list:{generation}:{query_hash}")
+    }
+
+    /// One count for a normalised filter under a generation.
+    pub fn count(generation: i64, filter_hash: &str) -> String {
+        format!("products:count:{generation}:{filter_hash}")
+    }
+
+    /// Extracts the product id from a product key, for the consistency checker.
+    pub fn product_id_of(key: &str) -> Option<ProductId> {
+        key.strip_prefix("product:")
+            .and_then(|id| ProductId::parse(id).ok())
+    }
+}
+
+/// Time-to-live and timing choices of the cache, from configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CachePolicy {
+    pub product_ttl: Duration,
+    pub list_ttl: Duration,
+    /// How long a missing product (or a deleted one) is remembered as missing.
+    pub missing_ttl: Duration,
+    /// Each TTL is spread by ±this fraction so entries filled together do not expire together.
+    pub jitter: f64,
+    /// A hit with less than this fraction of its TTL left triggers one background refresh.
+    pub refresh_ahead: f64,
+    /// Lifetime of a fill lock; bounds how long a crashed holder can block others.
+    pub lock_ttl: Duration,
+    /// How long a reader that lost the lock race waits for the winner's fill before reading
+    /// the database itself.
+    pub lock_wait: Duration,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        Self {
+            product_ttl: Duration::from_secs(300),
+            list_ttl: Duration::from_secs(60),
+            missing_ttl: Duration::from_secs(30),
+            jitter: 0.10,
+            refresh_ahead: 0.20,
+            lock_ttl: Duration::from_secs(2),
+            lock_wait: Duration::from_millis(300),
+        }
+    }
+}
+
+impl CachePolicy {
+    /// `base` moved by `unit` (a value in [-1, 1]) times the jitter fraction.
+    pub fn jittered(&self, base: Duration, unit: f64) -> Duration {
+        let factor = 1.0 + self.jitter * unit.clamp(-1.0, 1.0);
+        base.mul_f64(factor.max(0.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn jitter_stays_within_ten_percent(secs in 1_u64..10_000, unit in -1.0_f64..=1.0) {
+            let policy = CachePolicy::default();
+            let base = Duration::from_secs(secs);
+            let ttl = policy.jittered(base, unit);
+            prop_assert!(ttl >= base.mul_f64(0.9) && ttl <= base.mul_f64(1.1));
+        }
+    }
+
+    #[test]
+    fn product_keys_round_trip() {
+        let id = ProductId::parse("665f1c0e9b1e8a3d4c2b1a09").unwrap();
+        assert_eq!(CacheKeys::product_id_of(&CacheKeys::product(&id)), Some(id));
+        assert_eq!(CacheKeys::product_id_of("products:list:1:x"), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! Cache-aside for lists and counts, keyed by the list generation and a hash of the
+//! normalised query. A product write increments the generation: one INCR makes every cached
+//! page and count unreachable, however many there are.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::record::PageEntry;
+use super::repair::RepairJob;
+use super::state::SharedLoad;
+use super::{CacheState, DataSource, Fetched, Layer, SingleFlight};
+use crate::domain::cache::CacheKeys;
+use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::product::Product;
+use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort, SortField};
+use crate::usecases::ProductError;
+
+#[derive(Clone)]
+pub struct ListCache {
+    repository: Arc<dyn ProductRepository>,
+    cache: Arc<dyn RedisService>,
+    state: Arc<CacheState>,
+}
+
+/// Canonical text of a filter: every field in a fixed order, absent ones as null, search
+/// lower-cased in ASCII (the match is case-insensitive, so `Shoe` and `shoe` share entries).
+fn canonical_filter(filter: &ProductFilter) -> serde_json::Value {
+    serde_json::json!([
+        filter.category.as_ref().map(|c| c.as_str()),
+        filter
+            .search
+            .as_ref()
+            .map(|s| s.as_str().to_ascii_lowercase()),
+        filter.is_active,
+        filter.min_price.map(|m| m.cents()),
+        filter.max_price.map(|m| m.cents()),
+    ])
+}
+
+fn digest(value: &serde_json::Value) -> String {
+    let hash = Sha256::digest(value.to_string().as_bytes());
+    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hash of the normalised list query: defaults are already filled in by the domain types,
+/// so `?page=1&limit=10` and `?` share one entry.
+pub(crate) fn list_hash(filter: &ProductFilter, sort: ProductSort, page: PageRequest) -> String {
+    let field = match sort.field {
+        SortField::CreatedAt => "createdAt",
+        SortField::Price => "price",
+        SortField::Name => "name",
+    };
+    digest(&serde_json::json!([
+        canonical_filter(filter),
+        field,
+        sort.descending,
+        page.page(),
+        page.limit()
+    ]))
+}
+
+pub(crate) fn count_hash(filter: &ProductFilter) -> String {
+    digest(&canonical_filter(filter))
+}
+
+impl ListCache {
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache: Arc<dyn RedisService>,
+        state: Arc<CacheState>,
+    ) -> Self {
+        Self {
+            repository,
+            cache,
+            state,
+        }
+    }
+
+    /// The current generation, created from the clock if missing (so a generation lost with
+    /// a Redis restart or eviction never comes back lower than one already used). `None`
+    /// when the cache must not be used.
+    async fn generation(&self) -> Option<i64> {
+        if !self.state.repair.is_clean() {
+            return None;
+        }
+        let initial = chrono::Utc::now().timestamp_millis();
+        match self
+            .cache
+            .get_or_init_counter(CacheKeys::LIST_GENERATION, initial)
+            .await
+        {
+            Ok(generation) => Some(generation),
+            Err(_) => {
+                self.state.metrics.error();
+                None
+            }
+        }
+    }
+
+    /// Makes every cached page and count unreachable. Retried in the background on failure.
+    pub async fn invalidate(&self) {
+        let metrics = &self.state.metrics;
+        let initial = chrono::Utc::now().timestamp_millis();
+        let bumped = match self
+            .cache
+            .get_or_init_counter(CacheKeys::LIST_GENERATION, initial)
+            .await
+        {
+            Ok(_) => self
+                .cache
+                .incr(CacheKeys::LIST_GENERATION)
+                .await
+                .map(|_| ()),
+            Err(error) => Err(error),
+        };
+        match bumped {
+            Ok(()) => metrics.invalidation(),
+            Err(_) => {
+                metrics.error();
+                self.state
+                    .repair
+                    .enqueue(RepairJob::BumpGeneration, metrics);
+            }
+        }
+    }
+
+    pub async fn page(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Fetched<Page<Product>>, ProductError> {
+        let load = || async {
+            let (items, total) = futures_util::future::try_join(
+                self.repository.list(filter, sort, page),
+                self.repository.count(filter),
+            )
+            .await?;
+            Ok(Page {
+                items,
+                total,
+                request: page,
+            })
+        };
+        let key = |generation| CacheKeys::list(generation, &list_hash(filter, sort, page));
+        self.cached(
+            key,
+            &self.state.page_flights,
+            load,
+            |p| PageEntry::from(p),
+            PageEntry::into_page,
+        )
+        .await
+    }
+
+    pub async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
+        let load = || self.repository.count(filter);
+        let key = |generation| CacheKeys::count(generation, &count_hash(filter));
+        self.cached(key, &self.state.count_flights, load, |n| *n, Some)
+            .await
+    }
+
+    /// The shared cache-aside flow: generation → key → hit, or one load per key (single
+    /// flight) that fills the entry with a jittered TTL.
+    async fn cached<T, E, L, Fut>(
+        &self,
+        key: impl FnOnce(i64) -> String,
+        flights: &SingleFlight<SharedLoad<T>>,
+        load: L,
+        encode: impl FnOnce(&T) -> E,
+        decode: impl FnOnce(E) -> Option<T>,
+    ) -> Result<Fetched<T>, ProductError>
+    where
+        T: Clone,
+        E: serde::Serialize + serde::de::DeserializeOwned,
+        L: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, crate::domain::error::RepositoryError>>,
+    {
+        let metrics = &self.state.metrics;
+        let Some(generation) = self.generation().await else {
+            metrics.database_read(Layer::List);
+            return Ok(Fetched::new(load().await?, DataSource::Database));
+        };
+        let key = key(generation);
+        match self.cache.get(&key).await {
+            Ok(Some(raw)) => {
+                if let Some(value) = serde_json::from_str(&raw).ok().and_then(decode) {
+                    metrics.hit(Layer::List);
+                    return Ok(Fetched::new(value, DataSource::Cache));
+                }
+                metrics.miss(Layer::List);
+            }
+            Ok(None) => metrics.miss(Layer::List),
+            Err(_) => {
+                metrics.error();
+                metrics.database_read(Layer::List);
+                return Ok(Fetched::new(load().await?, DataSource::Database));
+            }
+        }
+        let (loaded, joined) = flights
+            .run(&key, || async {
+                metrics.database_read(Layer::List);
+                let value = load().await.map_err(Arc::new)?;
+                if let Ok(raw) = serde_json::to_string(&encode(&value)) {
+                    let ttl = self
+                        .state
+                        .policy
+                        .jittered(self.state.policy.list_ttl, rand::random_range(-1.0..=1.0));
+                    if self.cache.set(&key, &raw, ttl).await.is_err() {
+                        metrics.error();
+                    }
+                }
+                Ok(value)
+            })
+            .await;
+        if joined {
+            metrics.single_flight_join();
+        }
+        Ok(Fetched::new(loaded?, DataSource::Database))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::query::SearchText;
+
+    #[test]
+    fn equivalent_queries_share_a_key_and_different_ones_do_not() {
+        let shoe = |s: &str| ProductFilter {
+            search: Some(SearchText::parse(s).unwrap()),
+            ..ProductFilter::default()
+        };
+        let page = PageRequest::default();
+        let sort = ProductSort::default();
+        assert_eq!(
+            list_hash(&shoe("Shoe"), sort, page),
+            list_hash(&shoe("shoe"), sort, page)
+        );
+        assert_ne!(
+            list_hash(&shoe("shoe"), sort, page),
+            list_hash(&shoe("shoes"), sort, page)
+        );
+        let other_page = PageRequest::new(2, 10).unwrap();
+        assert_ne!(
+            list_hash(&shoe("shoe"), sort, page),
+            list_hash(&shoe("shoe"), sort, other_page)
+        );
+        assert_eq!(count_hash(&shoe("A")), count_hash(&shoe("a")));
+    }
+}

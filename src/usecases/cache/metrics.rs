@@ -1,0 +1,159 @@
+//! Cache counters, kept by the use cases and read by the stats use case and `/metrics`.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+
+/// Which cache a hit or miss belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    Product,
+    List,
+}
+
+#[derive(Debug, Default)]
+struct LayerCounters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    database_reads: AtomicU64,
+}
+
+/// Every counter is a real event count since start; nothing is estimated.
+#[derive(Debug, Default)]
+pub struct CacheMetrics {
+    product: LayerCounters,
+    list: LayerCounters,
+    stale_fills_rejected: AtomicU64,
+    single_flight_joins: AtomicU64,
+    lock_waits: AtomicU64,
+    refresh_aheads: AtomicU64,
+    invalidations: AtomicU64,
+    errors: AtomicU64,
+    repairs_pending_peak: AtomicU64,
+    consistency_checked: AtomicU64,
+    consistency_mismatches: AtomicU64,
+    consistency_repaired: AtomicU64,
+    consistency_last_run_ms: AtomicI64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LayerSnapshot {
+    pub hits: u64,
+    pub misses: u64,
+    /// Reads that reached MongoDB on behalf of this layer.
+    pub database_reads: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheMetricsSnapshot {
+    pub product: LayerSnapshot,
+    pub list: LayerSnapshot,
+    pub stale_fills_rejected: u64,
+    pub single_flight_joins: u64,
+    pub lock_waits: u64,
+    pub refresh_aheads: u64,
+    pub invalidations: u64,
+    pub errors: u64,
+    pub consistency_checked: u64,
+    pub consistency_mismatches: u64,
+    pub consistency_repaired: u64,
+    /// Unix milliseconds of the last completed consistency run, if any.
+    pub consistency_last_run_ms: Option<i64>,
+}
+
+impl CacheMetricsSnapshot {
+    pub fn hits(&self) -> u64 {
+        self.product.hits + self.list.hits
+    }
+
+    pub fn misses(&self) -> u64 {
+        self.product.misses + self.list.misses
+    }
+
+    /// Hits as a percentage of lookups (0 when there were none).
+    pub fn hit_rate(&self) -> f64 {
+        let lookups = self.hits() + self.misses();
+        if lookups == 0 {
+            0.0
+        } else {
+            self.hits() as f64 * 100.0 / lookups as f64
+        }
+    }
+}
+
+impl CacheMetrics {
+    fn layer(&self, layer: Layer) -> &LayerCounters {
+        match layer {
+            Layer::Product => &self.product,
+            Layer::List => &self.list,
+        }
+    }
+
+    pub fn hit(&self, layer: Layer) {
+        self.layer(layer).hits.fetch_add(1, Relaxed);
+    }
+
+    pub fn miss(&self, layer: Layer) {
+        self.layer(layer).misses.fetch_add(1, Relaxed);
+    }
+
+    pub fn database_read(&self, layer: Layer) {
+        self.layer(layer).database_reads.fetch_add(1, Relaxed);
+    }
+
+    pub fn stale_fill_rejected(&self) {
+        self.stale_fills_rejected.fetch_add(1, Relaxed);
+    }
+
+    pub fn single_flight_join(&self) {
+        self.single_flight_joins.fetch_add(1, Relaxed);
+    }
+
+    pub fn lock_wait(&self) {
+        self.lock_waits.fetch_add(1, Relaxed);
+    }
+
+    pub fn refresh_ahead(&self) {
+        self.refresh_aheads.fetch_add(1, Relaxed);
+    }
+
+    pub fn invalidation(&self) {
+        self.invalidations.fetch_add(1, Relaxed);
+    }
+
+    pub fn error(&self) {
+        self.errors.fetch_add(1, Relaxed);
+    }
+
+    pub fn repairs_pending(&self, pending: u64) {
+        self.repairs_pending_peak.fetch_max(pending, Relaxed);
+    }
+
+    pub fn consistency_run(&self, checked: u64, mismatches: u64, repaired: u64, at_ms: i64) {
+        self.consistency_checked.fetch_add(checked, Relaxed);
+        self.consistency_mismatches.fetch_add(mismatches, Relaxed);
+        self.consistency_repaired.fetch_add(repaired, Relaxed);
+        self.consistency_last_run_ms.store(at_ms, Relaxed);
+    }
+
+    pub fn snapshot(&self) -> CacheMetricsSnapshot {
+        let layer = |l: &LayerCounters| LayerSnapshot {
+            hits: l.hits.load(Relaxed),
+            misses: l.misses.load(Relaxed),
+            database_reads: l.database_reads.load(Relaxed),
+        };
+        let last_run = self.consistency_last_run_ms.load(Relaxed);
+        CacheMetricsSnapshot {
+            product: layer(&self.product),
+            list: layer(&self.list),
+            stale_fills_rejected: self.stale_fills_rejected.load(Relaxed),
+            single_flight_joins: self.single_flight_joins.load(Relaxed),
+            lock_waits: self.lock_waits.load(Relaxed),
+            refresh_aheads: self.refresh_aheads.load(Relaxed),
+            invalidations: self.invalidations.load(Relaxed),
+            errors: self.errors.load(Relaxed),
+            consistency_checked: self.consistency_checked.load(Relaxed),
+            consistency_mismatches: self.consistency_mismatches.load(Relaxed),
+            consistency_repaired: self.consistency_repaired.load(Relaxed),
+            consistency_last_run_ms: (last_run > 0).then_some(last_run),
+        }
+    }
+}

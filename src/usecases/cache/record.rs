@@ -1,0 +1,133 @@
+//! How products and pages are stored in the cache. Reading back re-parses every field, so a
+//! corrupt or foreign entry is a miss, never a bad response.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::product::{
+    Category, Description, Images, Money, Product, ProductId, ProductName, Stock, Version,
+};
+use crate::domain::query::{Page, PageRequest};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct ProductRecord {
+    id: String,
+    name: String,
+    description: String,
+    price_cents: i64,
+    stock: u32,
+    category: String,
+    images: Vec<String>,
+    is_active: bool,
+    wishlist_count: u64,
+    version: u64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<&Product> for ProductRecord {
+    fn from(p: &Product) -> Self {
+        Self {
+            id: p.id.to_string(),
+            name: p.name.as_str().to_owned(),
+            description: p.description.as_str().to_owned(),
+            price_cents: p.price.cents(),
+            stock: p.stock.get(),
+            category: p.category.as_str().to_owned(),
+            images: p
+                .images
+                .as_slice()
+                .iter()
+                .map(|u| u.as_str().to_owned())
+                .collect(),
+            is_active: p.is_active,
+            wishlist_count: p.wishlist_count,
+            version: p.version.get(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+impl ProductRecord {
+    pub fn into_product(self) -> Option<Product> {
+        Some(Product {
+            id: ProductId::parse(&self.id).ok()?,
+            name: ProductName::parse(&self.name).ok()?,
+            description: Description::parse(&self.description).ok()?,
+            price: Money::from_cents(self.price_cents).ok()?,
+            stock: Stock::parse(i64::from(self.stock)).ok()?,
+            category: Category::parse(&self.category).ok()?,
+            images: Images::parse(&self.images).ok()?,
+            is_active: self.is_active,
+            wishlist_count: self.wishlist_count,
+            version: Version::new(self.version),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A cached single-product entry: the product, or the fact that there is none.
+/// `expires_at_ms` lets a reader see how close the entry is to expiry without asking Redis.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct ProductEntry {
+    pub expires_at_ms: i64,
+    pub product: Option<ProductRecord>,
+}
+
+/// A cached list page.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct PageEntry {
+    items: Vec<ProductRecord>,
+    total: u64,
+    page: u32,
+    limit: u32,
+}
+
+impl From<&Page<Product>> for PageEntry {
+    fn from(page: &Page<Product>) -> Self {
+        Self {
+            items: page.items.iter().map(ProductRecord::from).collect(),
+            total: page.total,
+            page: page.request.page(),
+            limit: page.request.limit(),
+        }
+    }
+}
+
+impl PageEntry {
+    pub fn into_page(self) -> Option<Page<Product>> {
+        let items = self
+            .items
+            .into_iter()
+            .map(ProductRecord::into_product)
+            .collect::<Option<Vec<_>>>()?;
+        Some(Page {
+            items,
+            total: self.total,
+            request: PageRequest::new(self.page, self.limit).ok()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usecases::test_support::{product, ID};
+
+    #[test]
+    fn product_round_trips() {
+        let p = product(ID, 7);
+        let json = serde_json::to_string(&ProductRecord::from(&p)).unwrap();
+        let back: ProductRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_product(), Some(p));
+    }
+
+    #[test]
+    fn corrupt_records_are_rejected() {
+        let mut record = ProductRecord::from(&product(ID, 1));
+        record.price_cents = -5;
+        assert_eq!(record.into_product(), None);
+    }
+}

@@ -1,0 +1,188 @@
+//! Cache writes that failed (write-through, tombstone, generation bump) are retried here in
+//! the background until they succeed. While any is pending the cache is not trusted: reads
+//! go to MongoDB, so an entry a failed invalidation left behind is never served.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::CacheMetrics;
+use crate::domain::cache::CacheKeys;
+use crate::domain::ports::RedisService;
+
+/// One cache write to redo.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RepairJob {
+    /// A versioned entry (write-through or tombstone); the newest version per key wins.
+    Put {
+        key: String,
+        version: u64,
+        value: String,
+        ttl: Duration,
+    },
+    /// One more increment of the list generation; pending bumps collapse into one.
+    BumpGeneration,
+}
+
+impl RepairJob {
+    fn key(&self) -> &str {
+        match self {
+            Self::Put { key, .. } => key,
+            Self::BumpGeneration => CacheKeys::LIST_GENERATION,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct CacheRepair {
+    pending: Mutex<HashMap<String, RepairJob>>,
+    wake: Notify,
+}
+
+impl CacheRepair {
+    pub(crate) fn enqueue(&self, job: RepairJob, metrics: &CacheMetrics) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let key = job.key().to_owned();
+        let newer = match (pending.get(&key), &job) {
+            (Some(RepairJob::Put { version: held, .. }), RepairJob::Put { version, .. }) => {
+                version >= held
+            }
+            _ => true,
+        };
+        if newer {
+            pending.insert(key, job);
+        }
+        metrics.repairs_pending(pending.len() as u64);
+        drop(pending);
+        self.wake.notify_one();
+    }
+
+    /// True when no cache write is waiting to be redone, i.e. the cache can be trusted.
+    pub fn is_clean(&self) -> bool {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    fn snapshot(&self) -> Vec<RepairJob> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    fn done(&self, job: &RepairJob) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.get(job.key()) == Some(job) {
+            pending.remove(job.key());
+        }
+    }
+
+    /// Redoes pending jobs; returns whether all succeeded.
+    pub(crate) async fn drain(&self, cache: &dyn RedisService, metrics: &CacheMetrics) -> bool {
+        let mut all_done = true;
+        for job in self.snapshot() {
+            let result = match &job {
+                RepairJob::Put {
+                    key,
+                    version,
+                    value,
+                    ttl,
+                } => cache
+                    .set_if_newer(key, *version, value, *ttl)
+                    .await
+                    .map(|_| ()),
+                RepairJob::BumpGeneration => {
+                    cache.incr(CacheKeys::LIST_GENERATION).await.map(|_| ())
+                }
+            };
+            match result {
+                Ok(()) => {
+                    metrics.invalidation();
+                    self.done(&job);
+                }
+                Err(_) => {
+                    all_done = false;
+                    break;
+                }
+            }
+        }
+        all_done
+    }
+}
+
+/// Runs forever: waits for jobs, redoes them, backs off (50 ms doubling to 2 s) while Redis
+/// keeps failing.
+pub async fn run_repair_worker(
+    repair: Arc<CacheRepair>,
+    cache: Arc<dyn RedisService>,
+    metrics: Arc<CacheMetrics>,
+) {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        if repair.is_clean() {
+            repair.wake.notified().await;
+            continue;
+        }
+        if repair.drain(cache.as_ref(), &metrics).await {
+            backoff = Duration::from_millis(50);
+            tracing::info!("cache repairs applied; cache trusted again");
+        } else {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::MockRedisService;
+
+    fn put(version: u64) -> RepairJob {
+        RepairJob::Put {
+            key: "product:x".into(),
+            version,
+            value: "v".into(),
+            ttl: Duration::from_secs(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn keeps_the_newest_job_per_key_and_retries_until_success() {
+        let metrics = CacheMetrics::default();
+        let repair = CacheRepair::default();
+        repair.enqueue(put(3), &metrics);
+        repair.enqueue(put(2), &metrics);
+        repair.enqueue(RepairJob::BumpGeneration, &metrics);
+        repair.enqueue(RepairJob::BumpGeneration, &metrics);
+        assert!(!repair.is_clean());
+        assert_eq!(repair.snapshot().len(), 2);
+
+        let mut failing = MockRedisService::new();
+        failing
+            .expect_set_if_newer()
+            .returning(|_, _, _, _| Err(CacheError::Unavailable("down".into())));
+        failing
+            .expect_incr()
+            .returning(|_| Err(CacheError::Unavailable("down".into())));
+        assert!(!repair.drain(&failing, &metrics).await);
+        assert!(!repair.is_clean());
+
+        let mut working = MockRedisService::new();
+        working
+            .expect_set_if_newer()
+            .withf(|_, v, _, _| *v == 3)
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        working.expect_incr().times(1).returning(|_| Ok(5));
+        assert!(repair.drain(&working, &metrics).await);
+        assert!(repair.is_clean());
+    }
+}

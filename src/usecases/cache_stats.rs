@@ -1,0 +1,82 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shaku::{Component, Interface};
+
+use super::cache::{CacheMetricsSnapshot, CacheState};
+use crate::domain::ports::{CacheUsage, RedisService};
+
+/// Cache counters plus what Redis says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheStatsReport {
+    pub metrics: CacheMetricsSnapshot,
+    pub redis_connected: bool,
+    /// Present when asked for and Redis answered (it scans this service's namespace).
+    pub usage: Option<CacheUsage>,
+    /// Cache writes waiting to be redone; while non-zero, reads bypass the cache.
+    pub repairs_pending: bool,
+}
+
+/// Reports the cache metrics the use cases keep, and Redis' state.
+#[async_trait]
+pub trait CacheStatsUseCase: Interface {
+    /// `with_usage` adds memory and namespace key count; it walks the namespace with SCAN,
+    /// so it is meant for on-demand admin use, not for every scrape.
+    async fn execute(&self, with_usage: bool) -> CacheStatsReport;
+}
+
+#[derive(Component)]
+#[shaku(interface = CacheStatsUseCase)]
+pub struct CacheStats {
+    #[shaku(inject)]
+    cache: Arc<dyn RedisService>,
+    state: Arc<CacheState>,
+}
+
+impl CacheStats {
+    pub fn new(cache: Arc<dyn RedisService>, state: Arc<CacheState>) -> Self {
+        Self { cache, state }
+    }
+}
+
+#[async_trait]
+impl CacheStatsUseCase for CacheStats {
+    async fn execute(&self, with_usage: bool) -> CacheStatsReport {
+        let redis_connected = self.cache.ping().await.is_ok();
+        let usage = if with_usage && redis_connected {
+            self.cache.usage().await.ok()
+        } else {
+            None
+        };
+        CacheStatsReport {
+            metrics: self.state.metrics.snapshot(),
+            redis_connected,
+            usage,
+            repairs_pending: !self.state.repair.is_clean(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::MockRedisService;
+    use crate::usecases::cache::Layer;
+
+    #[tokio::test]
+    async fn reports_counters_and_skips_usage_when_redis_is_down() {
+        let state = Arc::new(CacheState::default());
+        state.metrics.hit(Layer::Product);
+        state.metrics.miss(Layer::List);
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_ping()
+            .returning(|| Err(CacheError::Unavailable("down".into())));
+        let report = CacheStats::new(Arc::new(cache), state).execute(true).await;
+        assert_eq!((report.metrics.hits(), report.metrics.misses()), (1, 1));
+        assert_eq!(report.metrics.hit_rate(), 50.0);
+        assert!(!report.redis_connected);
+        assert_eq!(report.usage, None);
+    }
+}
