@@ -1,6 +1,7 @@
 //! Black-box API tests: the real application on a free port, over real sockets, against
 //! real Redis and a real MongoDB-wire server started on free loopback ports.
 
+mod caching;
 mod health;
 mod helpers;
 mod openapi;

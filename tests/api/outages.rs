@@ -117,3 +117,107 @@ async fn with_mongodb_stopped_routes_answer_503_and_recover_by_themselves() {
         201
     );
 }
+
+/// Polls until a read of `id` is served from the cache again.
+async fn until_cached(app: &crate::helpers::TestApp, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = app.get_product(id).await;
+        if response.headers()["x-data-source"] == "cache" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "caching did not resume");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn probe_sources(app: &crate::helpers::TestApp, ids: &[String]) -> Vec<String> {
+    let mut sources = Vec::new();
+    for id in ids.iter().take(5) {
+        let response = app.get_product(id).await;
+        assert_eq!(response.status(), 200);
+        sources.push(
+            response.headers()["x-data-source"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    sources
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_mid_run_serves_from_mongodb_then_caching_resumes_without_stale_entries() {
+    use crate::caching::{assert_cache_matches_mongodb, race, race_products};
+    let mut redis = RedisServer::start();
+    let app = std::sync::Arc::new(spawn_app_on(&shared_servers().mongo_uri, &redis.url()).await);
+    let ids = race_products(&app).await;
+    let run = tokio::spawn({
+        let (app, ids) = (app.clone(), ids.clone());
+        async move { race(&app, &ids, Instant::now() + Duration::from_secs(9)).await }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::task::block_in_place(|| redis.stop());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let during = probe_sources(&app, &ids).await;
+    assert!(
+        during.iter().all(|s| s == "database"),
+        "reads come from MongoDB: {during:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::task::block_in_place(|| redis.restart());
+    let counts = run.await.unwrap();
+    until_cached(&app, &ids[0]).await;
+    let compared = assert_cache_matches_mongodb(&app, &ids).await;
+    println!(
+        "Redis killed for ~2.5 s of a 9 s run: {}; {compared} cached entries equal MongoDB",
+        counts.summary()
+    );
+    assert_eq!(
+        counts
+            .server_errors
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    assert_eq!(counts.stale.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_frozen_mid_run_keeps_its_old_entries_and_none_is_served_stale() {
+    use crate::caching::{assert_cache_matches_mongodb, race, race_products};
+    let redis = RedisServer::start();
+    let app = std::sync::Arc::new(spawn_app_on(&shared_servers().mongo_uri, &redis.url()).await);
+    let ids = race_products(&app).await;
+    let run = tokio::spawn({
+        let (app, ids) = (app.clone(), ids.clone());
+        async move { race(&app, &ids, Instant::now() + Duration::from_secs(9)).await }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    redis.freeze();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let during = probe_sources(&app, &ids).await;
+    assert!(
+        during.iter().all(|s| s == "database"),
+        "reads come from MongoDB: {during:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    redis.thaw();
+    let counts = run.await.unwrap();
+    until_cached(&app, &ids[0]).await;
+    let compared = assert_cache_matches_mongodb(&app, &ids).await;
+    println!(
+        "Redis frozen for ~3 s of a 9 s run: {}; {compared} cached entries equal MongoDB",
+        counts.summary()
+    );
+    assert_eq!(
+        counts
+            .server_errors
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+    assert_eq!(counts.stale.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(
+        compared > 0,
+        "entries written before the freeze survive it and were checked"
+    );
+}

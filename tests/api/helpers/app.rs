@@ -12,6 +12,7 @@ use super::shared_servers;
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    pub settings: Settings,
 }
 
 /// The app against the shared servers.
@@ -22,7 +23,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app against the given servers (tests that stop a server bring their own).
 pub async fn spawn_app_on(mongo_uri: &str, redis_url: &str) -> TestApp {
-    let application = Application::build(test_settings(mongo_uri, redis_url, &[]))
+    spawn_app_with(test_settings(mongo_uri, redis_url, &[])).await
+}
+
+/// The app with explicit settings.
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    let application = Application::build(settings.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
@@ -30,6 +36,7 @@ pub async fn spawn_app_on(mongo_uri: &str, redis_url: &str) -> TestApp {
     TestApp {
         address,
         client: Client::new(),
+        settings,
     }
 }
 
@@ -130,6 +137,52 @@ impl TestApp {
 
     pub async fn health(&self) -> Response {
         self.get("/api/health").await
+    }
+
+    /// A counter from `/metrics`, e.g. `cache_database_reads_total{layer="product"}`.
+    pub async fn metric(&self, series: &str) -> u64 {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(series)
+                    .and_then(|rest| rest.trim().parse().ok())
+            })
+            .unwrap_or_else(|| panic!("{series} not in /metrics:\n{text}"))
+    }
+
+    /// A Redis client on the app's server (keys must be given with the app's prefix).
+    pub async fn redis(&self) -> fred::prelude::Client {
+        use fred::prelude::ClientLike;
+        let config = fred::prelude::Config::from_url(&self.settings.redis.url).unwrap();
+        let client = fred::prelude::Builder::from_config(config).build().unwrap();
+        client.init().await.expect("test connects to Redis");
+        client
+    }
+
+    /// The raw cache entry of a product: its version tag and JSON body.
+    pub async fn cached_entry(
+        &self,
+        redis: &fred::prelude::Client,
+        id: &str,
+    ) -> Option<(u64, Value)> {
+        use fred::prelude::KeysInterface;
+        let key = format!("{}product:{id}", self.settings.redis.key_prefix);
+        let raw: Option<String> = redis.get(key).await.unwrap();
+        raw.map(|raw| {
+            let (version, body) = raw.split_once('|').unwrap();
+            (
+                version.parse().unwrap(),
+                serde_json::from_str(body).unwrap(),
+            )
+        })
+    }
+
+    /// The app's MongoDB database, for checking what is really stored.
+    pub async fn mongo(&self) -> mongodb::Database {
+        let client = mongodb::Client::with_uri_str(&self.settings.mongo.uri)
+            .await
+            .unwrap();
+        client.database(&self.settings.mongo.database)
     }
 
     /// Total products in this test's database, through the API.

@@ -116,6 +116,13 @@ impl Process {
         wait_for_port(self.port, self.name, &log);
     }
 
+    fn signal(&self, signal: libc::c_int) {
+        let child = self.child.as_ref().expect("server running");
+        // SAFETY: sends a signal to our own child process.
+        let sent = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        assert_eq!(sent, 0, "signal {signal} to {}", self.name);
+    }
+
     fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -173,6 +180,16 @@ impl RedisServer {
 
     pub fn restart(&mut self) {
         self.0.restart();
+    }
+
+    /// Freezes the process (SIGSTOP): connections stay open, nothing answers, data is kept.
+    pub fn freeze(&self) {
+        self.0.signal(libc::SIGSTOP);
+    }
+
+    /// Thaws a frozen server (SIGCONT).
+    pub fn thaw(&self) {
+        self.0.signal(libc::SIGCONT);
     }
 }
 

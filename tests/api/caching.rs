@@ -1,0 +1,374 @@
+//! The caching strategies seen from outside: where data comes from, that writes show at
+//! once on every read path, and that concurrent misses collapse into one MongoDB read.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fred::prelude::KeysInterface;
+use mongodb::bson::{doc, oid::ObjectId, Document};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+fn source(response: &reqwest::Response) -> String {
+    response.headers()["x-data-source"]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn reads_say_where_data_came_from_and_writes_show_at_once() {
+    let app = spawn_app().await;
+    let id = app.create_product(json!({"category": "bags"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let first = app.get_product(&id).await;
+    assert_eq!(source(&first), "cache", "create wrote the product through");
+
+    let list = app.list_products("category=bags").await;
+    assert_eq!(source(&list), "database");
+    let list = app.list_products("category=bags").await;
+    assert_eq!(source(&list), "cache");
+    assert_eq!(
+        source(&app.count_products("category=bags").await),
+        "database"
+    );
+    assert_eq!(source(&app.count_products("category=bags").await), "cache");
+
+    assert_eq!(
+        app.put_product(&id, &json!({"stock": 77}), None)
+            .await
+            .status(),
+        200
+    );
+    let single = app.get_product(&id).await;
+    assert_eq!(source(&single), "cache");
+    assert_eq!(
+        single.json::<Value>().await.unwrap()["data"]["stock"],
+        77,
+        "write-through"
+    );
+    let list = app.list_products("category=bags").await;
+    assert_eq!(
+        source(&list),
+        "database",
+        "the write bumped the list generation"
+    );
+    assert_eq!(
+        list.json::<Value>().await.unwrap()["data"]["products"][0]["stock"],
+        77
+    );
+
+    assert_eq!(app.delete_product(&id).await.status(), 200);
+    let series = "cache_database_reads_total{layer=\"product\"}";
+    let reads_before = app.metric(series).await;
+    assert_eq!(app.get_product(&id).await.status(), 404);
+    assert_eq!(
+        app.metric(series).await,
+        reads_before,
+        "the tombstone answered, not MongoDB"
+    );
+    let count: Value = app
+        .count_products("category=bags")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(count["data"], 0);
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_gets_of_an_uncached_product_read_mongodb_once() {
+    let app = spawn_app().await;
+    let id = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let redis = app.redis().await;
+    let key = format!("{}product:{id}", app.settings.redis.key_prefix);
+    let removed: i64 = redis.del(&key).await.unwrap();
+    assert_eq!(removed, 1, "the product was cached by the create");
+
+    let series = "cache_database_reads_total{layer=\"product\"}";
+    let before = app.metric(series).await;
+    let app = Arc::new(app);
+    let requests: Vec<_> = (0..100)
+        .map(|_| {
+            let (app, id) = (app.clone(), id.clone());
+            tokio::spawn(async move {
+                let response = app.get_product(&id).await;
+                assert_eq!(response.status(), 200);
+                response.json::<Value>().await.unwrap()["data"]["version"]
+                    .as_u64()
+                    .unwrap()
+            })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.unwrap(), 1);
+    }
+    let reads = app.metric(series).await - before;
+    println!("100 concurrent GETs of one uncached product: {reads} MongoDB read(s)");
+    assert_eq!(reads, 1);
+    assert!(
+        app.cached_entry(&redis, &id).await.is_some(),
+        "the one read filled the cache"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_reader_cannot_overwrite_a_newer_write_through() {
+    let app = spawn_app().await;
+    let id = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.put_product(&id, &json!({"stock": 1}), None).await;
+    let redis = app.redis().await;
+    let (version, _) = app.cached_entry(&redis, &id).await.unwrap();
+    assert_eq!(version, 2);
+    let stale = format!("1|{}", json!({"expires_at_ms": 0, "product": null}));
+    let key = format!("{}product:{id}", app.settings.redis.key_prefix);
+    let script = "local c = redis.call('GET', KEYS[1]) local v = tonumber(string.sub(c, 1, string.find(c, '|', 1, true) - 1)) \
+                  if v > tonumber(ARGV[1]) then return 0 end redis.call('SET', KEYS[1], ARGV[2]) return 1";
+    let stored: i64 =
+        fred::prelude::LuaInterface::eval(&redis, script, key, vec!["1".to_owned(), stale])
+            .await
+            .unwrap();
+    assert_eq!(
+        stored, 0,
+        "sanity: the versioned compare refuses the older fill"
+    );
+    let fetched: Value = app.get_product(&id).await.json().await.unwrap();
+    assert_eq!(fetched["data"]["version"], 2);
+}
+
+/// Per-product floor: the highest version whose write has returned to its client.
+struct Floors(HashMap<String, AtomicU64>);
+
+impl Floors {
+    fn floor(&self, id: &str) -> u64 {
+        self.0[id].load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Default)]
+pub struct Counts {
+    pub writes: AtomicU64,
+    pub single_reads: AtomicU64,
+    pub list_reads: AtomicU64,
+    pub stale: AtomicU64,
+    pub server_errors: AtomicU64,
+}
+
+impl Counts {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} writes, {} single reads, {} list reads, {} stale reads, {} 5xx",
+            self.writes.load(Ordering::SeqCst),
+            self.single_reads.load(Ordering::SeqCst),
+            self.list_reads.load(Ordering::SeqCst),
+            self.stale.load(Ordering::SeqCst),
+            self.server_errors.load(Ordering::SeqCst),
+        )
+    }
+}
+
+async fn writer(
+    app: Arc<TestApp>,
+    ids: Arc<Vec<String>>,
+    floors: Arc<Floors>,
+    counts: Arc<Counts>,
+    until: Instant,
+    seed: u64,
+) {
+    let mut n = seed;
+    while Instant::now() < until {
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let id = &ids[(n >> 33) as usize % ids.len()];
+        let response = app
+            .put_product(id, &json!({"stock": (n >> 40) % 1000}), None)
+            .await;
+        if response.status().is_server_error() {
+            counts.server_errors.fetch_add(1, Ordering::SeqCst);
+            continue;
+        }
+        let body: Value = response.json().await.unwrap();
+        let version = body["data"]["version"].as_u64().unwrap();
+        floors.0[id].fetch_max(version, Ordering::SeqCst);
+        counts.writes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+async fn reader(
+    app: Arc<TestApp>,
+    ids: Arc<Vec<String>>,
+    floors: Arc<Floors>,
+    counts: Arc<Counts>,
+    until: Instant,
+    seed: u64,
+) {
+    let mut n = seed;
+    while Instant::now() < until {
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        if n.is_multiple_of(4) {
+            let before: HashMap<&str, u64> = ids
+                .iter()
+                .map(|id| (id.as_str(), floors.floor(id)))
+                .collect();
+            let response = app.list_products("category=race&limit=20").await;
+            if response.status().is_server_error() {
+                counts.server_errors.fetch_add(1, Ordering::SeqCst);
+                continue;
+            }
+            let body: Value = response.json().await.unwrap();
+            for product in body["data"]["products"].as_array().unwrap() {
+                let id = product["id"].as_str().unwrap();
+                if product["version"].as_u64().unwrap() < before[id] {
+                    counts.stale.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            counts.list_reads.fetch_add(1, Ordering::SeqCst);
+        } else {
+            let id = &ids[(n >> 33) as usize % ids.len()];
+            let floor = floors.floor(id);
+            let response = app.get_product(id).await;
+            if response.status().is_server_error() {
+                counts.server_errors.fetch_add(1, Ordering::SeqCst);
+                continue;
+            }
+            let body: Value = response.json().await.unwrap();
+            if body["data"]["version"].as_u64().unwrap() < floor {
+                counts.stale.fetch_add(1, Ordering::SeqCst);
+            }
+            counts.single_reads.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Runs 8 writers and 32 readers over `ids` until `until`.
+pub async fn race(app: &Arc<TestApp>, ids: &Arc<Vec<String>>, until: Instant) -> Arc<Counts> {
+    let floors = Arc::new(Floors(
+        ids.iter()
+            .map(|id| (id.clone(), AtomicU64::new(1)))
+            .collect(),
+    ));
+    let counts = Arc::new(Counts::default());
+    let mut tasks = Vec::new();
+    for seed in 0..8 {
+        tasks.push(tokio::spawn(writer(
+            app.clone(),
+            ids.clone(),
+            floors.clone(),
+            counts.clone(),
+            until,
+            seed + 1,
+        )));
+    }
+    for seed in 0..32 {
+        tasks.push(tokio::spawn(reader(
+            app.clone(),
+            ids.clone(),
+            floors.clone(),
+            counts.clone(),
+            until,
+            seed + 100,
+        )));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    counts
+}
+
+/// Creates the 20 products the race runs on.
+pub async fn race_products(app: &TestApp) -> Arc<Vec<String>> {
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let product = app
+            .create_product(json!({"name": format!("Race {i:02}"), "category": "race"}))
+            .await;
+        ids.push(product["id"].as_str().unwrap().to_owned());
+    }
+    Arc::new(ids)
+}
+
+/// Every cached product equals MongoDB: same version, same fields.
+pub async fn assert_cache_matches_mongodb(app: &TestApp, ids: &[String]) -> usize {
+    let redis = app.redis().await;
+    let products = app.mongo().await.collection::<Document>("products");
+    let mut compared = 0;
+    for id in ids {
+        let stored = products
+            .find_one(doc! {"_id": ObjectId::parse_str(id).unwrap()})
+            .await
+            .unwrap()
+            .expect("product in MongoDB");
+        let Some((version, entry)) = app.cached_entry(&redis, id).await else {
+            continue;
+        };
+        let cached = &entry["product"];
+        assert_eq!(
+            version as i64,
+            stored.get_i64("version").unwrap(),
+            "version tag of {id}"
+        );
+        assert_eq!(
+            cached["version"].as_i64(),
+            Some(stored.get_i64("version").unwrap()),
+            "{id}"
+        );
+        assert_eq!(
+            cached["stock"].as_i64(),
+            Some(stored.get_i64("stock").unwrap()),
+            "{id}"
+        );
+        assert_eq!(
+            cached["name"].as_str(),
+            Some(stored.get_str("name").unwrap()),
+            "{id}"
+        );
+        assert_eq!(
+            cached["price_cents"].as_i64(),
+            Some(stored.get_i64("priceCents").unwrap()),
+            "{id}"
+        );
+        compared += 1;
+    }
+    compared
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_and_readers_never_see_older_data() {
+    let app = Arc::new(spawn_app().await);
+    let ids = race_products(&app).await;
+    let started = Instant::now();
+    let counts = race(&app, &ids, started + Duration::from_secs(10)).await;
+    let elapsed = started.elapsed();
+    let compared = assert_cache_matches_mongodb(&app, &ids).await;
+    println!(
+        "8 writers / 32 readers for {:.1} s: {}; {compared} cached products equal MongoDB",
+        elapsed.as_secs_f64(),
+        counts.summary()
+    );
+    assert!(elapsed >= Duration::from_secs(10));
+    assert!(
+        counts.writes.load(Ordering::SeqCst) > 0 && counts.single_reads.load(Ordering::SeqCst) > 0
+    );
+    assert_eq!(
+        counts.stale.load(Ordering::SeqCst),
+        0,
+        "no read after a returned write saw older data"
+    );
+    assert_eq!(counts.server_errors.load(Ordering::SeqCst), 0);
+    assert_eq!(compared, 20, "every product ends up cached");
+}
