@@ -5,14 +5,17 @@ use mongodb::Database;
 use shaku::module;
 
 use super::Settings;
+use crate::infrastructure::local_rate_limiter::LocalRateLimiter;
 use crate::infrastructure::mongo::{MongoProductRepository, MongoProductRepositoryParameters};
-use crate::infrastructure::redis::{FredRedisService, FredRedisServiceParameters};
+use crate::infrastructure::redis::{
+    FredRedisService, FredRedisServiceParameters, RedisRateLimiter, RedisRateLimiterParameters,
+};
 use crate::usecases::cache::CacheState;
 use crate::usecases::{
-    CacheStats, CacheStatsParameters, CheckHealth, CountProducts, CountProductsParameters,
-    CreateProduct, CreateProductParameters, DeleteProduct, DeleteProductParameters, GetProduct,
-    GetProductParameters, ListProducts, ListProductsParameters, UpdateProduct,
-    UpdateProductParameters,
+    CacheStats, CacheStatsParameters, CheckHealth, CheckRateLimit, CheckRateLimitParameters,
+    CountProducts, CountProductsParameters, CreateProduct, CreateProductParameters, DeleteProduct,
+    DeleteProductParameters, GetProduct, GetProductParameters, HttpCache, HttpCacheParameters,
+    ListProducts, ListProductsParameters, UpdateProduct, UpdateProductParameters,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -21,6 +24,7 @@ module! {
         components = [
             MongoProductRepository,
             FredRedisService,
+            RedisRateLimiter,
             CreateProduct,
             GetProduct,
             ListProducts,
@@ -29,6 +33,8 @@ module! {
             DeleteProduct,
             CheckHealth,
             CacheStats,
+            CheckRateLimit,
+            HttpCache,
         ],
         providers = []
     }
@@ -45,6 +51,11 @@ pub fn build_module(
         .with_component_parameters::<MongoProductRepository>(MongoProductRepositoryParameters {
             database,
             timeout: settings.mongo.operation_timeout,
+        })
+        .with_component_parameters::<RedisRateLimiter>(RedisRateLimiterParameters {
+            client: redis.clone(),
+            key_prefix: settings.redis.key_prefix.clone(),
+            timeout: settings.redis.command_timeout,
         })
         .with_component_parameters::<FredRedisService>(FredRedisServiceParameters {
             client: redis,
@@ -69,7 +80,17 @@ pub fn build_module(
         .with_component_parameters::<DeleteProduct>(DeleteProductParameters {
             state: state.clone(),
         })
-        .with_component_parameters::<CacheStats>(CacheStatsParameters { state })
+        .with_component_parameters::<CacheStats>(CacheStatsParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<HttpCache>(HttpCacheParameters {
+            state: state.clone(),
+        })
+        .with_component_parameters::<CheckRateLimit>(CheckRateLimitParameters {
+            fallback: Arc::new(LocalRateLimiter::default()),
+            limits: settings.rate_limits,
+            state,
+        })
         .build();
     Arc::new(module)
 }

@@ -3,8 +3,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::cache::CachePolicy;
+use crate::domain::ports::RateRule;
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::RedisSettings;
+use crate::interface::http::middleware::HttpCacheTtls;
+use crate::interface::http::HttpSettings;
+use crate::usecases::RateLimits;
 
 /// How the HTTP server listens.
 #[derive(Debug, Clone)]
@@ -40,6 +44,8 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub cache: CachePolicy,
     pub consistency: ConsistencySettings,
+    pub rate_limits: RateLimits,
+    pub http: HttpSettings,
     pub log_format: LogFormat,
 }
 
@@ -104,6 +110,16 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             ));
         }
         Duration::from_secs(value)
+    }
+
+    fn rate(&mut self, name: &str, default: RateRule) -> RateRule {
+        match (self.lookup)(name).filter(|v| !v.trim().is_empty()) {
+            None => default,
+            Some(raw) => RateRule::parse(&raw).unwrap_or_else(|e| {
+                self.errors.push(format!("{name} {e}, got {raw:?}"));
+                default
+            }),
+        }
     }
 
     fn url(&mut self, name: &str, default: &str, schemes: &[&str]) -> String {
@@ -209,6 +225,19 @@ impl Settings {
             interval: (!interval.is_zero()).then_some(interval),
             sample: r.parsed("CONSISTENCY_CHECK_SAMPLE", 100_usize, "a key count"),
         };
+        let limits = RateLimits::default();
+        let rate_limits = RateLimits {
+            read: r.rate("RATE_LIMIT_READ", limits.read),
+            write: r.rate("RATE_LIMIT_WRITE", limits.write),
+            auth: r.rate("RATE_LIMIT_AUTH", limits.auth),
+        };
+        let http = HttpSettings {
+            trust_proxy: r.parsed("TRUST_PROXY", false, "true or false"),
+            cache_ttls: HttpCacheTtls {
+                product: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
+                list: r.seconds("HTTP_CACHE_TTL_LIST_SECS", 60, 1, 86_400),
+            },
+        };
         let log_format = match r.string("LOG_FORMAT", "pretty").as_str() {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
@@ -232,6 +261,8 @@ impl Settings {
             redis,
             cache,
             consistency,
+            rate_limits,
+            http,
             log_format,
         })
     }

@@ -80,12 +80,13 @@ impl Application {
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
+        let http = settings.http;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(module.clone())
                 .app_data(body_limit.clone())
                 .wrap(from_fn(request_span))
-                .configure(api::configure::<AppModule>)
+                .configure(api::configure::<AppModule>(&module, http))
         })
         .shutdown_timeout(10);
         if let Some(workers) = settings.server.workers {

@@ -36,6 +36,16 @@ impl CacheKeys {
         format!("products:count:{generation}:{filter_hash}")
     }
 
+    /// A stored HTTP response under a generation; `route_key` is the normalised request.
+    pub fn http(generation: i64, route_key: &str) -> String {
+        format!("http:{generation}:{route_key}")
+    }
+
+    /// The request log of one client in one rate class.
+    pub fn rate(class: &str, client_hash: &str) -> String {
+        format!("rate:{class}:{client_hash}")
+    }
+
     /// Extracts the product id from a product key, for the consistency checker.
     pub fn product_id_of(key: &str) -> Option<ProductId> {
         key.strip_prefix("product:")

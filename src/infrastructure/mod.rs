@@ -1,5 +1,6 @@
 //! Adapters: the only code that knows the MongoDB driver and fred. Each implements a domain
 //! port and translates driver errors into domain errors at the boundary.
 
+pub mod local_rate_limiter;
 pub mod mongo;
 pub mod redis;

@@ -4,23 +4,32 @@
 pub mod cache;
 mod cache_stats;
 mod check_health;
+mod check_rate_limit;
 mod count_products;
 mod create_product;
 mod delete_product;
 mod error;
 mod get_product;
+mod http_cache;
 mod list_products;
 mod update_product;
 
 pub use cache_stats::{CacheStats, CacheStatsParameters, CacheStatsReport, CacheStatsUseCase};
 pub use check_health::{CheckHealth, CheckHealthUseCase, DependencyHealth, HealthReport};
+pub use check_rate_limit::{
+    CheckRateLimit, CheckRateLimitParameters, RateClass, RateLimitUseCase, RateLimits,
+};
 pub use count_products::{CountProducts, CountProductsParameters, CountProductsUseCase};
 pub use create_product::{CreateProduct, CreateProductParameters, CreateProductUseCase};
 pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUseCase};
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
+pub use http_cache::{CachedResponse, HttpCache, HttpCacheParameters, HttpCacheUseCase};
 pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
 pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
+
+#[cfg(any(test, feature = "mock"))]
+pub use http_cache::MockHttpCacheUseCase;
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -4,10 +4,12 @@
 mod caching;
 mod health;
 mod helpers;
+mod http_cache;
 mod openapi;
 mod outages;
 mod products_crud;
 mod products_list;
 mod products_validation;
+mod rate_limits;
 mod redis_adapter;
 mod startup;

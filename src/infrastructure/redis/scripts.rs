@@ -38,3 +38,38 @@ pub(super) static GET_OR_INIT_COUNTER: LazyLock<Script> = LazyLock::new(|| {
          redis.call('SET', KEYS[1], ARGV[1]) return tonumber(ARGV[1])",
     )
 });
+
+/// Sliding-log rate limit on KEYS[1] (a sorted set of request times). ARGV: limit, window
+/// in ms, a unique member suffix. Uses the server clock, so every instance agrees.
+/// Returns {allowed, remaining, reset_at_ms, now_ms}.
+///
+/// Why a sliding log and not GCRA: GCRA keeps one number per client and is cheaper, but
+/// after an idle period it admits a full burst and then one request per emission interval,
+/// so up to twice the limit can pass within one window, and quota trickles back instead of
+/// returning when the window has passed. The contract here is "never more than N in any
+/// window" and "a rejected request consumes nothing"; the log gives exactly that. Its cost
+/// is bounded: only admitted requests are logged, so a key holds at most `limit` entries,
+/// and each call is O(log N) on the server.
+pub(super) static SLIDING_WINDOW: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  count = count + 1
+  allowed = 1
+end
+local reset = now + window
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] then reset = tonumber(oldest[2]) + window end
+return {allowed, limit - count, reset, now}
+"#,
+    )
+});

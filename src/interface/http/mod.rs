@@ -8,4 +8,4 @@ pub mod middleware;
 pub mod openapi;
 mod routes;
 
-pub use routes::configure;
+pub use routes::{configure, HttpSettings};

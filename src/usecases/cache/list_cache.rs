@@ -46,7 +46,7 @@ fn digest(value: &serde_json::Value) -> String {
 
 /// Hash of the normalised list query: defaults are already filled in by the domain types,
 /// so `?page=1&limit=10` and `?` share one entry.
-pub(crate) fn list_hash(filter: &ProductFilter, sort: ProductSort, page: PageRequest) -> String {
+pub fn list_hash(filter: &ProductFilter, sort: ProductSort, page: PageRequest) -> String {
     let field = match sort.field {
         SortField::CreatedAt => "createdAt",
         SortField::Price => "price",
@@ -61,7 +61,7 @@ pub(crate) fn list_hash(filter: &ProductFilter, sort: ProductSort, page: PageReq
     ]))
 }
 
-pub(crate) fn count_hash(filter: &ProductFilter) -> String {
+pub fn count_hash(filter: &ProductFilter) -> String {
     digest(&canonical_filter(filter))
 }
 

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 /// Which cache a hit or miss belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
+    Http,
     Product,
     List,
 }
@@ -19,6 +20,7 @@ struct LayerCounters {
 /// Every counter is a real event count since start; nothing is estimated.
 #[derive(Debug, Default)]
 pub struct CacheMetrics {
+    http: LayerCounters,
     product: LayerCounters,
     list: LayerCounters,
     stale_fills_rejected: AtomicU64,
@@ -44,6 +46,7 @@ pub struct LayerSnapshot {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CacheMetricsSnapshot {
+    pub http: LayerSnapshot,
     pub product: LayerSnapshot,
     pub list: LayerSnapshot,
     pub stale_fills_rejected: u64,
@@ -61,11 +64,11 @@ pub struct CacheMetricsSnapshot {
 
 impl CacheMetricsSnapshot {
     pub fn hits(&self) -> u64 {
-        self.product.hits + self.list.hits
+        self.http.hits + self.product.hits + self.list.hits
     }
 
     pub fn misses(&self) -> u64 {
-        self.product.misses + self.list.misses
+        self.http.misses + self.product.misses + self.list.misses
     }
 
     /// Hits as a percentage of lookups (0 when there were none).
@@ -82,6 +85,7 @@ impl CacheMetricsSnapshot {
 impl CacheMetrics {
     fn layer(&self, layer: Layer) -> &LayerCounters {
         match layer {
+            Layer::Http => &self.http,
             Layer::Product => &self.product,
             Layer::List => &self.list,
         }
@@ -142,6 +146,7 @@ impl CacheMetrics {
         };
         let last_run = self.consistency_last_run_ms.load(Relaxed);
         CacheMetricsSnapshot {
+            http: layer(&self.http),
             product: layer(&self.product),
             list: layer(&self.list),
             stale_fills_rejected: self.stale_fills_rejected.load(Relaxed),

@@ -12,7 +12,7 @@ mod single_flight;
 mod state;
 
 pub use consistency::{check_once, run_consistency_checker, ConsistencyReport};
-pub use list_cache::ListCache;
+pub use list_cache::{count_hash, list_hash, ListCache};
 pub use metrics::{CacheMetrics, CacheMetricsSnapshot, Layer, LayerSnapshot};
 pub use product_cache::ProductCache;
 pub use repair::{run_repair_worker, CacheRepair};
@@ -45,6 +45,16 @@ pub struct Fetched<T> {
 impl<T> Fetched<T> {
     pub fn new(value: T, source: DataSource) -> Self {
         Self { value, source }
+    }
+}
+
+#[cfg(test)]
+pub(crate) struct RepairJobForTests;
+
+#[cfg(test)]
+impl RepairJobForTests {
+    pub(crate) fn bump() -> repair::RepairJob {
+        repair::RepairJob::BumpGeneration
     }
 }
 

@@ -52,6 +52,8 @@ pub fn test_settings(mongo_uri: &str, redis_url: &str, extra: &[(&str, &str)]) -
         ("MONGODB_TIMEOUT_MS", "1000".to_owned()),
         ("MONGODB_OPERATION_TIMEOUT_MS", "3000".to_owned()),
         ("REDIS_URL", redis_url.to_owned()),
+        ("RATE_LIMIT_READ", "1000000/60s".to_owned()),
+        ("RATE_LIMIT_WRITE", "1000000/60s".to_owned()),
         ("REDIS_KEY_PREFIX", format!("test:{}:", &id[..16])),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));

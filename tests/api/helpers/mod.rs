@@ -1,5 +1,5 @@
 mod app;
 mod servers;
 
-pub use app::{product_body, spawn_app, spawn_app_on, test_settings, TestApp};
+pub use app::{product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp};
 pub use servers::{free_port, shared_servers, MongoServer, RedisServer};

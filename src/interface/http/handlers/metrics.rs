@@ -30,7 +30,7 @@ fn per_layer(
 /// Prometheus text exposition of the cache counters.
 pub fn render_metrics(report: &CacheStatsReport) -> String {
     let m = &report.metrics;
-    let layers = [("product", m.product), ("list", m.list)];
+    let layers = [("http", m.http), ("product", m.product), ("list", m.list)];
     let mut out = String::new();
     per_layer(&mut out, "cache_hits_total", "Cache hits.", &layers, |l| {
         l.hits

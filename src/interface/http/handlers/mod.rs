@@ -7,6 +7,7 @@ mod health;
 mod metrics;
 mod products;
 
+pub use conditional::not_modified;
 pub use fallback::{method_not_allowed, route_not_found};
 pub use health::*;
 pub use metrics::*;
@@ -16,7 +17,8 @@ use shaku::{HasComponent, ModuleInterface};
 
 use crate::usecases::{
     CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
-    DeleteProductUseCase, GetProductUseCase, ListProductsUseCase, UpdateProductUseCase,
+    DeleteProductUseCase, GetProductUseCase, HttpCacheUseCase, ListProductsUseCase,
+    RateLimitUseCase, UpdateProductUseCase,
 };
 
 /// Everything the HTTP layer resolves from the DI module.
@@ -30,6 +32,8 @@ pub trait ApiModule:
     + HasComponent<dyn DeleteProductUseCase>
     + HasComponent<dyn CheckHealthUseCase>
     + HasComponent<dyn CacheStatsUseCase>
+    + HasComponent<dyn HttpCacheUseCase>
+    + HasComponent<dyn RateLimitUseCase>
 {
 }
 
@@ -43,5 +47,7 @@ impl<M> ApiModule for M where
         + HasComponent<dyn DeleteProductUseCase>
         + HasComponent<dyn CheckHealthUseCase>
         + HasComponent<dyn CacheStatsUseCase>
+        + HasComponent<dyn HttpCacheUseCase>
+        + HasComponent<dyn RateLimitUseCase>
 {
 }

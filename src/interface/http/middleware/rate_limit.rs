@@ -1,0 +1,211 @@
+//! Distributed rate limiting: one atomic check per request against the shared limiter (the
+//! in-process one while Redis is down), `X-RateLimit-*` on every limited response, and 429
+//! with `Retry-After` in the error envelope when a client is over its limit.
+
+use std::future::{ready, Ready};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use actix_web::http::Method;
+use actix_web::{Error, HttpMessage, ResponseError};
+use futures_util::future::LocalBoxFuture;
+
+use crate::domain::ports::RateDecision;
+use crate::interface::http::error::ApiError;
+use crate::usecases::{RateClass, RateLimitUseCase};
+
+const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// Who is asking, as set by authentication; rate limits key on it when present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateClient(pub String);
+
+/// Picks the class of a request, or `None` to leave it unlimited.
+pub type Classifier = fn(&ServiceRequest) -> Option<RateClass>;
+
+/// GETs and HEADs are reads, everything else writes.
+pub fn by_method(req: &ServiceRequest) -> Option<RateClass> {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        Some(RateClass::Read)
+    } else {
+        Some(RateClass::Write)
+    }
+}
+
+/// Every request is an `auth` request (login, register).
+pub fn auth_class(_: &ServiceRequest) -> Option<RateClass> {
+    Some(RateClass::Auth)
+}
+
+fn headers(map: &mut HeaderMap, decision: &RateDecision) {
+    let reset_secs = (decision.reset_at_ms + 999).div_euclid(1000);
+    map.insert(LIMIT, HeaderValue::from(decision.limit));
+    map.insert(REMAINING, HeaderValue::from(decision.remaining));
+    map.insert(RESET, HeaderValue::from(reset_secs));
+}
+
+/// The client key: the authenticated user when known, else the peer IP; the first
+/// `X-Forwarded-For` hop counts only when the proxy in front is trusted.
+fn client(req: &ServiceRequest, trust_proxy: bool) -> String {
+    if let Some(RateClient(user)) = req.extensions().get::<RateClient>() {
+        return format!("user:{user}");
+    }
+    let ip = if trust_proxy {
+        req.connection_info()
+            .realip_remote_addr()
+            .map(str::to_owned)
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string())
+    };
+    format!("ip:{}", ip.unwrap_or_else(|| "unknown".to_owned()))
+}
+
+/// The middleware factory, configured per scope with a classifier.
+#[derive(Clone)]
+pub struct RateLimit {
+    limiter: Arc<dyn RateLimitUseCase>,
+    classify: Classifier,
+    trust_proxy: bool,
+}
+
+impl RateLimit {
+    pub fn new(
+        limiter: Arc<dyn RateLimitUseCase>,
+        classify: Classifier,
+        trust_proxy: bool,
+    ) -> Self {
+        Self {
+            limiter,
+            classify,
+            trust_proxy,
+        }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for RateLimit
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Transform = RateLimitMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RateLimitMiddleware {
+            service: Rc::new(service),
+            config: self.clone(),
+        }))
+    }
+}
+
+pub struct RateLimitMiddleware<S> {
+    service: Rc<S>,
+    config: RateLimit,
+}
+
+impl<S, B> Service<ServiceRequest> for RateLimitMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let Some(class) = (config.classify)(&req) else {
+                return Ok(service.call(req).await?.map_into_boxed_body());
+            };
+            let who = client(&req, config.trust_proxy);
+            let decision = config.limiter.check(class, &who).await;
+            if !decision.allowed {
+                let retry_after = (decision.retry_after_ms + 999) / 1000;
+                let mut response = ApiError::TooManyRequests {
+                    retry_after_secs: retry_after,
+                }
+                .error_response();
+                headers(response.headers_mut(), &decision);
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+                return Ok(req.into_response(response));
+            }
+            let mut response = service.call(req).await?.map_into_boxed_body();
+            headers(response.headers_mut(), &decision);
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
+    use actix_web::{web, App, HttpResponse};
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    struct CountingLimiter {
+        limit: u32,
+        used: AtomicU32,
+    }
+
+    #[async_trait::async_trait]
+    impl RateLimitUseCase for CountingLimiter {
+        async fn check(&self, _: RateClass, _: &str) -> RateDecision {
+            let used = self.used.load(Ordering::SeqCst);
+            let allowed = used < self.limit;
+            if allowed {
+                self.used.fetch_add(1, Ordering::SeqCst);
+            }
+            RateDecision {
+                allowed,
+                limit: self.limit,
+                remaining: self.limit - used - u32::from(allowed),
+                reset_at_ms: 1_700_000_000_500,
+                retry_after_ms: if allowed { 0 } else { 1_500 },
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn limits_with_headers_and_envelope() {
+        let limiter = Arc::new(CountingLimiter {
+            limit: 2,
+            used: AtomicU32::new(0),
+        });
+        let app = init_service(
+            App::new()
+                .wrap(RateLimit::new(limiter, by_method, false))
+                .route("/x", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        for remaining in ["1", "0"] {
+            let ok = call_service(&app, TestRequest::get().uri("/x").to_request()).await;
+            assert_eq!(ok.status(), 200);
+            assert_eq!(
+                ok.headers().get("x-ratelimit-remaining").unwrap(),
+                remaining
+            );
+            assert_eq!(ok.headers().get("x-ratelimit-limit").unwrap(), "2");
+            assert_eq!(ok.headers().get("x-ratelimit-reset").unwrap(), "1700000001");
+        }
+        let limited = call_service(&app, TestRequest::get().uri("/x").to_request()).await;
+        assert_eq!(limited.status(), 429);
+        assert_eq!(limited.headers().get("retry-after").unwrap(), "2");
+        let body: serde_json::Value = read_body_json(limited).await;
+        assert_eq!(body["status"], "error");
+    }
+}

@@ -1,0 +1,135 @@
+//! Distributed rate limiting over real Redis.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::helpers::{shared_servers, spawn_app_with, test_settings, RedisServer, TestApp};
+
+fn limited_settings(
+    redis_url: &str,
+    prefix: Option<&str>,
+    read: &str,
+) -> product_catalog::config::Settings {
+    let mut extra = vec![("RATE_LIMIT_READ", read), ("TRUST_PROXY", "true")];
+    if let Some(prefix) = prefix {
+        extra.push(("REDIS_KEY_PREFIX", prefix));
+    }
+    test_settings(&shared_servers().mongo_uri, redis_url, &extra)
+}
+
+async fn get_as(app: &TestApp, client_ip: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/api/products"))
+        .header("X-Forwarded-For", client_ip)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> i64 {
+    response.headers()[name].to_str().unwrap().parse().unwrap()
+}
+
+/// 16 concurrent clients with one key send 200 requests spread over `apps`.
+async fn burst(apps: &[Arc<TestApp>], client_ip: &'static str) -> (u32, u32) {
+    let sent = Arc::new(AtomicU32::new(0));
+    let (ok, limited) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (apps, sent, ok, limited) =
+                (apps.to_vec(), sent.clone(), ok.clone(), limited.clone());
+            tokio::spawn(async move {
+                loop {
+                    let n = sent.fetch_add(1, Ordering::SeqCst);
+                    if n >= 200 {
+                        break;
+                    }
+                    let response = get_as(&apps[n as usize % apps.len()], client_ip).await;
+                    match response.status().as_u16() {
+                        200 => ok.fetch_add(1, Ordering::SeqCst),
+                        429 => {
+                            let retry = header(&response, "retry-after");
+                            assert!((1..=60).contains(&retry), "Retry-After {retry}");
+                            assert_eq!(header(&response, "x-ratelimit-remaining"), 0);
+                            assert_eq!(header(&response, "x-ratelimit-limit"), 50);
+                            let body: serde_json::Value = response.json().await.unwrap();
+                            assert_eq!(body["status"], "error");
+                            limited.fetch_add(1, Ordering::SeqCst)
+                        }
+                        other => panic!("unexpected status {other}"),
+                    };
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (ok.load(Ordering::SeqCst), limited.load(Ordering::SeqCst))
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_per_minute_admits_exactly_fifty_of_two_hundred_and_returns_after_the_window() {
+    let app = Arc::new(
+        spawn_app_with(limited_settings(
+            &shared_servers().redis_url,
+            None,
+            "50/60s",
+        ))
+        .await,
+    );
+    let (ok, limited) = burst(std::slice::from_ref(&app), "10.1.1.1").await;
+    println!("50/min, 16 clients, 200 requests: {ok} admitted, {limited} limited");
+    assert_eq!((ok, limited), (50, 150));
+
+    let other = get_as(&app, "10.1.1.2").await;
+    assert_eq!(other.status(), 200, "a second key is unaffected");
+    assert_eq!(header(&other, "x-ratelimit-remaining"), 49);
+
+    let blocked = get_as(&app, "10.1.1.1").await;
+    assert_eq!(blocked.status(), 429);
+    let reset = header(&blocked, "x-ratelimit-reset");
+    assert!(
+        reset > now_secs() && reset <= now_secs() + 61,
+        "reset {reset} is a Unix time within the window"
+    );
+    let wait = (reset - now_secs()).max(0) as u64 + 1;
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let back = get_as(&app, "10.1.1.1").await;
+    assert_eq!(back.status(), 200, "the quota is back after the window");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_redis_share_the_quota_exactly() {
+    let prefix = format!("shared:{}:", uuid::Uuid::new_v4().simple());
+    let redis = &shared_servers().redis_url;
+    let a = Arc::new(spawn_app_with(limited_settings(redis, Some(&prefix), "50/60s")).await);
+    let b = Arc::new(spawn_app_with(limited_settings(redis, Some(&prefix), "50/60s")).await);
+    let (ok, limited) = burst(&[a, b], "10.2.2.2").await;
+    println!("two instances, 50/min, 200 requests: {ok} admitted, {limited} limited");
+    assert_eq!((ok, limited), (50, 150));
+}
+
+#[tokio::test]
+async fn with_redis_down_requests_pass_and_the_local_limiter_still_limits() {
+    let mut redis = RedisServer::start();
+    let app = spawn_app_with(limited_settings(&redis.url(), None, "5/60s")).await;
+    redis.stop();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = get_as(&app, "10.3.3.3").await;
+        if response.status() == 200 {
+            assert_eq!(response.headers()["x-cache"], "BYPASS");
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+}
