@@ -4,10 +4,12 @@ use std::time::Duration;
 
 use crate::domain::cache::CachePolicy;
 use crate::domain::ports::RateRule;
+use crate::domain::user::{Email, Password};
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::RedisSettings;
 use crate::interface::http::middleware::HttpCacheTtls;
 use crate::interface::http::HttpSettings;
+use crate::usecases::auth::SessionPolicy;
 use crate::usecases::RateLimits;
 
 /// How the HTTP server listens.
@@ -46,6 +48,9 @@ pub struct Settings {
     pub consistency: ConsistencySettings,
     pub rate_limits: RateLimits,
     pub http: HttpSettings,
+    pub sessions: SessionPolicy,
+    /// The admin account ensured at start-up, when both variables are set.
+    pub admin: Option<(Email, Password)>,
     pub log_format: LogFormat,
 }
 
@@ -238,6 +243,26 @@ impl Settings {
                 list: r.seconds("HTTP_CACHE_TTL_LIST_SECS", 60, 1, 86_400),
             },
         };
+        let sessions = SessionPolicy {
+            ttl: r.seconds("SESSION_TTL_SECS", 86_400, 1, 30 * 86_400),
+            ..SessionPolicy::default()
+        };
+        let admin = match ((r.lookup)("ADMIN_EMAIL"), (r.lookup)("ADMIN_PASSWORD")) {
+            (Some(email), Some(password)) if !email.is_empty() && !password.is_empty() => {
+                match (Email::parse(&email), Password::parse(&password)) {
+                    (Ok(email), Ok(password)) => Some((email, password)),
+                    (Err(e), _) => {
+                        r.errors.push(format!("ADMIN_EMAIL {e}"));
+                        None
+                    }
+                    (_, Err(e)) => {
+                        r.errors.push(format!("ADMIN_PASSWORD {e}"));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let log_format = match r.string("LOG_FORMAT", "pretty").as_str() {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
@@ -263,6 +288,8 @@ impl Settings {
             consistency,
             rate_limits,
             http,
+            sessions,
+            admin,
             log_format,
         })
     }

@@ -12,11 +12,16 @@ use tokio::task::JoinHandle;
 use super::settings::redact_url;
 use super::{build_module, AppModule, Settings};
 use crate::domain::error::RepositoryError;
+use crate::domain::ports::{PasswordHasher, UserRepository};
 use crate::domain::ports::{ProductRepository, RedisService};
-use crate::infrastructure::mongo::{self, MongoProductRepository, MongoStartupError};
+use crate::infrastructure::mongo::{
+    self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
+};
 use crate::infrastructure::redis::{self, RedisStartupError};
+use crate::interface::http::auth::Authentication;
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::{self as api, middleware::request_span};
+use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheState};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +32,8 @@ pub enum StartupError {
     Indexes(#[source] RepositoryError),
     #[error(transparent)]
     Redis(#[from] RedisStartupError),
+    #[error("could not ensure the admin account")]
+    Admin(#[source] AuthError),
     #[error("could not listen on {address}")]
     Bind {
         address: String,
@@ -55,9 +62,23 @@ impl Application {
         MongoProductRepository::ensure_indexes(&database)
             .await
             .map_err(StartupError::Indexes)?;
+        MongoUserRepository::ensure_indexes(&database)
+            .await
+            .map_err(StartupError::Indexes)?;
+        MongoWishlistRepository::ensure_indexes(&database)
+            .await
+            .map_err(StartupError::Indexes)?;
         let redis = redis::build_client(&settings.redis).await?;
         let state = Arc::new(CacheState::new(settings.cache));
         let module = build_module(&settings, database, redis.clone(), state.clone());
+        if let Some((email, password)) = &settings.admin {
+            let users: Arc<dyn UserRepository> = module.resolve();
+            let hasher: Arc<dyn PasswordHasher> = module.resolve();
+            ensure_admin(users.as_ref(), hasher.as_ref(), email, password)
+                .await
+                .map_err(StartupError::Admin)?;
+            tracing::info!("admin account ensured");
+        }
         let repository: Arc<dyn ProductRepository> = module.resolve();
         let cache: Arc<dyn RedisService> = module.resolve();
         let mut background = vec![tokio::spawn(run_repair_worker(
@@ -81,10 +102,12 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let http = settings.http;
+        let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(module.clone())
                 .app_data(body_limit.clone())
+                .wrap(Authentication::new(authenticate.clone()))
                 .wrap(from_fn(request_span))
                 .configure(api::configure::<AppModule>(&module, http))
         })

@@ -41,6 +41,33 @@ impl CacheKeys {
         format!("http:{generation}:{route_key}")
     }
 
+    /// Generation of one user's wishlist pages; bumped when that user's wishlist changes.
+    pub fn wishlist_generation(user: &crate::domain::user::UserId) -> String {
+        format!("wishlist:generation:{user}")
+    }
+
+    /// One wishlist page: keyed by both the product-list generation (product edits) and
+    /// the user's wishlist generation (membership changes).
+    pub fn wishlist(
+        user: &crate::domain::user::UserId,
+        list_generation: i64,
+        user_generation: i64,
+        page: u32,
+        limit: u32,
+    ) -> String {
+        format!("wishlist:{user}:{list_generation}:{user_generation}:{page}:{limit}")
+    }
+
+    /// A session, under the hash of its token (never the token).
+    pub fn session(token_hash: &str) -> String {
+        format!("session:{token_hash}")
+    }
+
+    /// The set of a user's session hashes, for logout-all.
+    pub fn user_sessions(user: &crate::domain::user::UserId) -> String {
+        format!("user-sessions:{user}")
+    }
+
     /// The request log of one client in one rate class.
     pub fn rate(class: &str, client_hash: &str) -> String {
         format!("rate:{class}:{client_hash}")

@@ -6,3 +6,4 @@ pub mod error;
 pub mod ports;
 pub mod product;
 pub mod query;
+pub mod user;

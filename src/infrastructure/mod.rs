@@ -3,4 +3,5 @@
 
 pub mod local_rate_limiter;
 pub mod mongo;
+pub mod password;
 pub mod redis;

@@ -11,6 +11,8 @@ use crate::domain::ports::{CacheUsage, RedisService};
 pub struct CacheStatsReport {
     pub metrics: CacheMetricsSnapshot,
     pub redis_connected: bool,
+    /// Round trip of the ping that decided `redis_connected`.
+    pub round_trip: Option<std::time::Duration>,
     /// Present when asked for and Redis answered (it scans this service's namespace).
     pub usage: Option<CacheUsage>,
     /// Cache writes waiting to be redone; while non-zero, reads bypass the cache.
@@ -42,7 +44,8 @@ impl CacheStats {
 #[async_trait]
 impl CacheStatsUseCase for CacheStats {
     async fn execute(&self, with_usage: bool) -> CacheStatsReport {
-        let redis_connected = self.cache.ping().await.is_ok();
+        let round_trip = self.cache.ping().await.ok();
+        let redis_connected = round_trip.is_some();
         let usage = if with_usage && redis_connected {
             self.cache.usage().await.ok()
         } else {
@@ -51,6 +54,7 @@ impl CacheStatsUseCase for CacheStats {
         CacheStatsReport {
             metrics: self.state.metrics.snapshot(),
             redis_connected,
+            round_trip,
             usage,
             repairs_pending: !self.state.repair.is_clean(),
         }

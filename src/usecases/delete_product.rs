@@ -4,12 +4,13 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::{CacheState, ListCache, ProductCache};
-use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::domain::product::ProductId;
 use crate::usecases::ProductError;
 
 /// Deletes a product, replaces its cache entry with a tombstone (so no in-flight read can
-/// resurrect it) and bumps the list generation; `NotFound` when there was none.
+/// resurrect it), drops it from every wishlist and bumps the list generation (which also
+/// retires every cached wishlist page); `NotFound` when there was none.
 #[async_trait]
 pub trait DeleteProductUseCase: Interface {
     async fn execute(&self, id: &ProductId) -> Result<(), ProductError>;
@@ -22,6 +23,8 @@ pub struct DeleteProduct {
     repository: Arc<dyn ProductRepository>,
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
+    #[shaku(inject)]
+    wishlists: Arc<dyn WishlistRepository>,
     state: Arc<CacheState>,
 }
 
@@ -29,11 +32,13 @@ impl DeleteProduct {
     pub fn new(
         repository: Arc<dyn ProductRepository>,
         cache: Arc<dyn RedisService>,
+        wishlists: Arc<dyn WishlistRepository>,
         state: Arc<CacheState>,
     ) -> Self {
         Self {
             repository,
             cache,
+            wishlists,
             state,
         }
     }
@@ -43,6 +48,11 @@ impl DeleteProduct {
 impl DeleteProductUseCase for DeleteProduct {
     async fn execute(&self, id: &ProductId) -> Result<(), ProductError> {
         let deleted = self.repository.delete(id).await?;
+        // Memberships of a deleted product are never listed (the product is gone); removing
+        // them keeps the collection clean. A failure here is logged, not fatal.
+        if let Err(error) = self.wishlists.remove_product(id).await {
+            tracing::warn!(product = %id, error = %error, "could not remove a deleted product from wishlists");
+        }
         let (repository, cache, state) = (
             self.repository.clone(),
             self.cache.clone(),
@@ -60,7 +70,7 @@ impl DeleteProductUseCase for DeleteProduct {
 mod tests {
     use super::*;
     use crate::domain::error::RepositoryError;
-    use crate::domain::ports::{MockProductRepository, MockRedisService};
+    use crate::domain::ports::{MockProductRepository, MockRedisService, MockWishlistRepository};
     use crate::usecases::test_support::{product, ID};
 
     #[tokio::test]
@@ -72,6 +82,7 @@ mod tests {
         let result = DeleteProduct::new(
             Arc::new(repo),
             Arc::new(MockRedisService::new()),
+            Arc::new(MockWishlistRepository::new()),
             Arc::default(),
         )
         .execute(&ProductId::parse(ID).unwrap())
@@ -93,9 +104,19 @@ mod tests {
             .returning(|_, _, _, _| Ok(true));
         cache.expect_get_or_init_counter().returning(|_, _| Ok(1));
         cache.expect_incr().times(1).returning(|_| Ok(2));
-        DeleteProduct::new(Arc::new(repo), Arc::new(cache), Arc::default())
-            .execute(&ProductId::parse(ID).unwrap())
-            .await
-            .unwrap();
+        let mut wishlists = MockWishlistRepository::new();
+        wishlists
+            .expect_remove_product()
+            .times(1)
+            .returning(|_| Ok(3));
+        DeleteProduct::new(
+            Arc::new(repo),
+            Arc::new(cache),
+            Arc::new(wishlists),
+            Arc::default(),
+        )
+        .execute(&ProductId::parse(ID).unwrap())
+        .await
+        .unwrap();
     }
 }

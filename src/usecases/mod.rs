@@ -1,6 +1,7 @@
 //! One file per use case. Each is a shaku component behind its own trait, holding the ports
 //! it needs as `Arc<dyn Port>`; handlers resolve them through the module.
 
+pub mod auth;
 pub mod cache;
 mod cache_stats;
 mod check_health;
@@ -11,8 +12,12 @@ mod delete_product;
 mod error;
 mod get_product;
 mod http_cache;
+mod invalidate_cache;
 mod list_products;
+mod list_wishlist;
+mod set_wishlist_status;
 mod update_product;
+mod wishlist_cache;
 
 pub use cache_stats::{CacheStats, CacheStatsParameters, CacheStatsReport, CacheStatsUseCase};
 pub use check_health::{CheckHealth, CheckHealthUseCase, DependencyHealth, HealthReport};
@@ -25,7 +30,14 @@ pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUs
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
 pub use http_cache::{CachedResponse, HttpCache, HttpCacheParameters, HttpCacheUseCase};
+pub use invalidate_cache::{
+    InvalidateCache, InvalidateCacheParameters, InvalidateCacheUseCase, InvalidationScope,
+};
 pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
+pub use list_wishlist::{ListWishlist, ListWishlistParameters, ListWishlistUseCase};
+pub use set_wishlist_status::{
+    SetWishlistStatus, SetWishlistStatusParameters, SetWishlistStatusUseCase,
+};
 pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
 
 #[cfg(any(test, feature = "mock"))]

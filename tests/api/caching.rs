@@ -164,17 +164,20 @@ pub struct Counts {
     pub list_reads: AtomicU64,
     pub stale: AtomicU64,
     pub server_errors: AtomicU64,
+    pub relogins: AtomicU64,
 }
 
 impl Counts {
     pub fn summary(&self) -> String {
+        let n = |c: &AtomicU64| c.load(Ordering::SeqCst);
         format!(
-            "{} writes, {} single reads, {} list reads, {} stale reads, {} 5xx",
-            self.writes.load(Ordering::SeqCst),
-            self.single_reads.load(Ordering::SeqCst),
-            self.list_reads.load(Ordering::SeqCst),
-            self.stale.load(Ordering::SeqCst),
-            self.server_errors.load(Ordering::SeqCst),
+            "{} writes, {} single reads, {} list reads, {} stale reads, {} 5xx, {} re-logins",
+            n(&self.writes),
+            n(&self.single_reads),
+            n(&self.list_reads),
+            n(&self.stale),
+            n(&self.server_errors),
+            n(&self.relogins),
         )
     }
 }
@@ -188,16 +191,36 @@ async fn writer(
     seed: u64,
 ) {
     let mut n = seed;
+    let mut token = app.admin_token.clone();
     while Instant::now() < until {
         n = n
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let id = &ids[(n >> 33) as usize % ids.len()];
         let response = app
-            .put_product(id, &json!({"stock": (n >> 40) % 1000}), None)
-            .await;
+            .client
+            .put(app.url(&format!("/api/products/{id}")))
+            .bearer_auth(&token)
+            .json(&json!({"stock": (n >> 40) % 1000}))
+            .send()
+            .await
+            .unwrap();
         if response.status().is_server_error() {
             counts.server_errors.fetch_add(1, Ordering::SeqCst);
+            continue;
+        }
+        if response.status() == 401 {
+            // A restarted Redis has forgotten every session; log in again, as a client would.
+            counts.relogins.fetch_add(1, Ordering::SeqCst);
+            let login = app
+                .login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+                .await;
+            if login.status() == 200 {
+                token = login.json::<Value>().await.unwrap()["data"]["token"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+            }
             continue;
         }
         let body: Value = response.json().await.unwrap();

@@ -1,6 +1,8 @@
 //! Black-box API tests: the real application on a free port, over real sockets, against
 //! real Redis and a real MongoDB-wire server started on free loopback ports.
 
+mod auth;
+mod cache_admin;
 mod caching;
 mod health;
 mod helpers;
@@ -13,3 +15,4 @@ mod products_validation;
 mod rate_limits;
 mod redis_adapter;
 mod startup;
+mod wishlist;

@@ -41,7 +41,11 @@ async fn post_raw(
     content_type: Option<&str>,
     body: impl Into<reqwest::Body>,
 ) -> reqwest::Response {
-    let mut request = app.client.post(app.url("/api/products")).body(body);
+    let mut request = app
+        .client
+        .post(app.url("/api/products"))
+        .bearer_auth(&app.admin_token)
+        .body(body);
     if let Some(content_type) = content_type {
         request = request.header("Content-Type", content_type);
     }

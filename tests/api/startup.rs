@@ -8,13 +8,19 @@ use serde_json::Value;
 use crate::helpers::{free_port, shared_servers, spawn_app_on, test_settings};
 
 #[tokio::test]
-async fn starts_degraded_without_redis_and_serves_products() {
+async fn starts_degraded_without_redis_serves_reads_and_refuses_sessions_clearly() {
     let closed = format!("redis://127.0.0.1:{}", free_port());
     let app = spawn_app_on(&shared_servers().mongo_uri, &closed).await;
     let body: Value = app.health().await.json().await.unwrap();
     assert_eq!(body["data"]["status"], "degraded");
-    app.create_product(serde_json::json!({})).await;
-    assert_eq!(app.product_total().await, 1);
+    assert_eq!(app.list_products("").await.status(), 200);
+    assert_eq!(app.product_total().await, 0);
+    let login = app
+        .login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+        .await;
+    assert_eq!(login.status(), 503, "sessions live in Redis");
+    let body: Value = login.json().await.unwrap();
+    assert_eq!(body["status"], "error");
 }
 
 #[tokio::test]

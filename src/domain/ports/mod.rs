@@ -1,16 +1,32 @@
 //! Ports: the async traits the use cases need and the adapters implement.
 
+mod password_hasher;
 mod product_repository;
 mod rate_limiter;
 mod redis_service;
+mod session_store;
+mod user_repository;
+mod wishlist_repository;
 
+pub use password_hasher::PasswordHasher;
 pub use product_repository::ProductRepository;
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
 pub use redis_service::{CacheUsage, LockToken, RedisService, VersionedValue};
+pub use session_store::SessionStore;
+pub use user_repository::UserRepository;
+pub use wishlist_repository::WishlistRepository;
 
+#[cfg(any(test, feature = "mock"))]
+pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]
 pub use product_repository::MockProductRepository;
 #[cfg(any(test, feature = "mock"))]
 pub use rate_limiter::MockRateLimiter;
 #[cfg(any(test, feature = "mock"))]
 pub use redis_service::MockRedisService;
+#[cfg(any(test, feature = "mock"))]
+pub use session_store::MockSessionStore;
+#[cfg(any(test, feature = "mock"))]
+pub use user_repository::MockUserRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use wishlist_repository::MockWishlistRepository;

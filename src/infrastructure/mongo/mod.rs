@@ -5,6 +5,10 @@ mod errors;
 mod product_document;
 mod product_filter;
 mod product_repository;
+mod user_repository;
+mod wishlist_repository;
 
 pub use connection::{connect, MongoSettings, MongoStartupError};
 pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};
+pub use user_repository::{MongoUserRepository, MongoUserRepositoryParameters};
+pub use wishlist_repository::{MongoWishlistRepository, MongoWishlistRepositoryParameters};

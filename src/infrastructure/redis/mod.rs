@@ -4,7 +4,9 @@ mod client;
 mod rate_limiter;
 mod redis_service;
 mod scripts;
+mod session_store;
 
 pub use client::{build_client, RedisSettings, RedisStartupError};
 pub use rate_limiter::{RedisRateLimiter, RedisRateLimiterParameters};
 pub use redis_service::{FredRedisService, FredRedisServiceParameters};
+pub use session_store::{RedisSessionStore, RedisSessionStoreParameters};

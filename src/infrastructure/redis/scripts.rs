@@ -73,3 +73,14 @@ return {allowed, limit - count, reset, now}
 "#,
     )
 });
+
+/// Slides a session: if KEYS[1] exists, sets lastSeenAt/expiresAt (ARGV[1], ARGV[2]),
+/// extends its TTL to ARGV[3] ms and returns all fields; otherwise returns nothing.
+pub(super) static TOUCH_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return {} end \
+         redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1], 'expiresAt', ARGV[2]) \
+         redis.call('PEXPIRE', KEYS[1], ARGV[3]) \
+         return redis.call('HGETALL', KEYS[1])",
+    )
+});

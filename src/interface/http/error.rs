@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::error::BoxError;
+use crate::usecases::auth::AuthError;
 use crate::usecases::ProductError;
 
 /// One failing field of a request.
@@ -51,6 +52,12 @@ pub enum ApiError {
     },
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("this needs the admin role")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0}")]
@@ -116,6 +123,9 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -144,6 +154,9 @@ impl ResponseError for ApiError {
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header(("Retry-After", "1"));
         }
+        if matches!(self, Self::Unauthorized(_)) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
         response.json(body)
     }
 }
@@ -162,5 +175,42 @@ impl From<ProductError> for ApiError {
             ProductError::Unavailable(source) => Self::Unavailable(source),
             ProductError::Unexpected(source) => Self::Internal(source),
         }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidCredentials => {
+                Self::Unauthorized(AuthError::InvalidCredentials.to_string())
+            }
+            AuthError::Unauthenticated => {
+                Self::Unauthorized("a valid session is required".to_owned())
+            }
+            AuthError::EmailTaken => Self::Conflict(AuthError::EmailTaken.to_string()),
+            AuthError::Unavailable(source) => Self::Unavailable(source),
+            AuthError::Unexpected(source) => Self::Internal(source),
+        }
+    }
+}
+
+/// The `validator` crate's report as one 422 with an entry per failing field.
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields: Vec<FieldError> = errors
+            .field_errors()
+            .into_iter()
+            .flat_map(|(field, errors)| {
+                errors.iter().map(move |e| {
+                    let message = e
+                        .message
+                        .as_ref()
+                        .map_or_else(|| e.code.to_string(), ToString::to_string);
+                    FieldError::new(field.to_string(), message)
+                })
+            })
+            .collect();
+        fields.sort_by(|a, b| a.field.cmp(&b.field));
+        Self::validation(fields)
     }
 }

@@ -1,5 +1,6 @@
 //! HTTP: routes, handlers, DTOs, error mapping, middleware and the OpenAPI document.
 
+pub mod auth;
 pub mod dto;
 pub mod error;
 pub mod handlers;

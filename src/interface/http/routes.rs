@@ -4,7 +4,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::Resource;
 
 use super::handlers::{self, ApiModule};
-use super::middleware::{by_method, HttpCacheTtls, RateLimit, ResponseCache};
+use super::middleware::{auth_class, by_method, HttpCacheTtls, RateLimit, ResponseCache};
 use super::openapi;
 use crate::usecases::{HttpCacheUseCase, RateLimitUseCase};
 
@@ -39,7 +39,11 @@ pub fn configure<M: ApiModule>(
             .service(
                 web::scope("/api/products")
                     .wrap(ResponseCache::new(http_cache, settings.cache_ttls))
-                    .wrap(RateLimit::new(limiter, by_method, settings.trust_proxy))
+                    .wrap(RateLimit::new(
+                        limiter.clone(),
+                        by_method,
+                        settings.trust_proxy,
+                    ))
                     .service(
                         resource("")
                             .route(web::get().to(handlers::list_products::<M>))
@@ -47,12 +51,49 @@ pub fn configure<M: ApiModule>(
                     )
                     .service(resource("/count").route(web::get().to(handlers::count_products::<M>)))
                     .service(
+                        resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)),
+                    )
+                    .service(
+                        resource("/{id}/wishlist")
+                            .route(web::patch().to(handlers::set_wishlist_status::<M>)),
+                    )
+                    .service(
                         resource("/{id}")
                             .route(web::get().to(handlers::get_product::<M>))
                             .route(web::put().to(handlers::update_product::<M>))
                             .route(web::delete().to(handlers::delete_product::<M>)),
                     )
                     .default_service(web::to(handlers::route_not_found)),
+            )
+            .service(
+                web::scope("/api/auth")
+                    .service(
+                        resource("/register")
+                            .wrap(RateLimit::new(
+                                limiter.clone(),
+                                auth_class,
+                                settings.trust_proxy,
+                            ))
+                            .route(web::post().to(handlers::register::<M>)),
+                    )
+                    .service(
+                        resource("/login")
+                            .wrap(RateLimit::new(limiter, auth_class, settings.trust_proxy))
+                            .route(web::post().to(handlers::login::<M>)),
+                    )
+                    .service(resource("/session").route(web::get().to(handlers::session)))
+                    .service(resource("/logout").route(web::post().to(handlers::logout::<M>)))
+                    .service(
+                        resource("/logout-all").route(web::post().to(handlers::logout_all::<M>)),
+                    ),
+            )
+            .service(resource("/api/cache/stats").route(web::get().to(handlers::cache_stats::<M>)))
+            .service(
+                resource("/api/cache/status").route(web::get().to(handlers::cache_status::<M>)),
+            )
+            .service(
+                resource("/api/cache/invalidate")
+                    .route(web::delete().to(handlers::invalidate_cache::<M>)),
             )
             .default_service(web::to(handlers::route_not_found));
     }

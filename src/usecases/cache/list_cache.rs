@@ -119,9 +119,10 @@ impl ListCache {
             Ok(()) => metrics.invalidation(),
             Err(_) => {
                 metrics.error();
-                self.state
-                    .repair
-                    .enqueue(RepairJob::BumpGeneration, metrics);
+                self.state.repair.enqueue(
+                    RepairJob::Bump(CacheKeys::LIST_GENERATION.to_owned()),
+                    metrics,
+                );
             }
         }
     }

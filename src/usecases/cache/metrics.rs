@@ -8,6 +8,7 @@ pub enum Layer {
     Http,
     Product,
     List,
+    Wishlist,
 }
 
 #[derive(Debug, Default)]
@@ -23,6 +24,7 @@ pub struct CacheMetrics {
     http: LayerCounters,
     product: LayerCounters,
     list: LayerCounters,
+    wishlist: LayerCounters,
     stale_fills_rejected: AtomicU64,
     single_flight_joins: AtomicU64,
     lock_waits: AtomicU64,
@@ -49,6 +51,7 @@ pub struct CacheMetricsSnapshot {
     pub http: LayerSnapshot,
     pub product: LayerSnapshot,
     pub list: LayerSnapshot,
+    pub wishlist: LayerSnapshot,
     pub stale_fills_rejected: u64,
     pub single_flight_joins: u64,
     pub lock_waits: u64,
@@ -64,11 +67,11 @@ pub struct CacheMetricsSnapshot {
 
 impl CacheMetricsSnapshot {
     pub fn hits(&self) -> u64 {
-        self.http.hits + self.product.hits + self.list.hits
+        self.http.hits + self.product.hits + self.list.hits + self.wishlist.hits
     }
 
     pub fn misses(&self) -> u64 {
-        self.http.misses + self.product.misses + self.list.misses
+        self.http.misses + self.product.misses + self.list.misses + self.wishlist.misses
     }
 
     /// Hits as a percentage of lookups (0 when there were none).
@@ -88,6 +91,7 @@ impl CacheMetrics {
             Layer::Http => &self.http,
             Layer::Product => &self.product,
             Layer::List => &self.list,
+            Layer::Wishlist => &self.wishlist,
         }
     }
 
@@ -149,6 +153,7 @@ impl CacheMetrics {
             http: layer(&self.http),
             product: layer(&self.product),
             list: layer(&self.list),
+            wishlist: layer(&self.wishlist),
             stale_fills_rejected: self.stale_fills_rejected.load(Relaxed),
             single_flight_joins: self.single_flight_joins.load(Relaxed),
             lock_waits: self.lock_waits.load(Relaxed),

@@ -48,13 +48,41 @@ impl<T> Fetched<T> {
     }
 }
 
+/// List pages as cache text, for the wishlist cache.
+pub(crate) struct PageEntryCodec;
+
+impl PageEntryCodec {
+    pub(crate) fn encode(
+        page: &crate::domain::query::Page<crate::domain::product::Product>,
+    ) -> Option<String> {
+        serde_json::to_string(&record::PageEntry::from(page)).ok()
+    }
+
+    pub(crate) fn decode(
+        raw: &str,
+    ) -> Option<crate::domain::query::Page<crate::domain::product::Product>> {
+        serde_json::from_str::<record::PageEntry>(raw)
+            .ok()?
+            .into_page()
+    }
+}
+
+/// Repair jobs other use-case modules may queue.
+pub(crate) struct RepairJobPublic;
+
+impl RepairJobPublic {
+    pub(crate) fn bump_key(key: String) -> repair::RepairJob {
+        repair::RepairJob::Bump(key)
+    }
+}
+
 #[cfg(test)]
 pub(crate) struct RepairJobForTests;
 
 #[cfg(test)]
 impl RepairJobForTests {
     pub(crate) fn bump() -> repair::RepairJob {
-        repair::RepairJob::BumpGeneration
+        repair::RepairJob::Bump(crate::domain::cache::CacheKeys::LIST_GENERATION.to_owned())
     }
 }
 

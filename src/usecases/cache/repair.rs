@@ -9,7 +9,6 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::CacheMetrics;
-use crate::domain::cache::CacheKeys;
 use crate::domain::ports::RedisService;
 
 /// One cache write to redo.
@@ -22,15 +21,15 @@ pub(crate) enum RepairJob {
         value: String,
         ttl: Duration,
     },
-    /// One more increment of the list generation; pending bumps collapse into one.
-    BumpGeneration,
+    /// One more increment of a generation counter; pending bumps of one key collapse.
+    Bump(String),
 }
 
 impl RepairJob {
     fn key(&self) -> &str {
         match self {
             Self::Put { key, .. } => key,
-            Self::BumpGeneration => CacheKeys::LIST_GENERATION,
+            Self::Bump(key) => key,
         }
     }
 }
@@ -97,9 +96,7 @@ impl CacheRepair {
                     .set_if_newer(key, *version, value, *ttl)
                     .await
                     .map(|_| ()),
-                RepairJob::BumpGeneration => {
-                    cache.incr(CacheKeys::LIST_GENERATION).await.map(|_| ())
-                }
+                RepairJob::Bump(key) => cache.incr(key).await.map(|_| ()),
             };
             match result {
                 Ok(()) => {
@@ -142,6 +139,7 @@ pub async fn run_repair_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cache::CacheKeys;
     use crate::domain::error::CacheError;
     use crate::domain::ports::MockRedisService;
 
@@ -160,8 +158,8 @@ mod tests {
         let repair = CacheRepair::default();
         repair.enqueue(put(3), &metrics);
         repair.enqueue(put(2), &metrics);
-        repair.enqueue(RepairJob::BumpGeneration, &metrics);
-        repair.enqueue(RepairJob::BumpGeneration, &metrics);
+        repair.enqueue(RepairJob::Bump(CacheKeys::LIST_GENERATION.into()), &metrics);
+        repair.enqueue(RepairJob::Bump(CacheKeys::LIST_GENERATION.into()), &metrics);
         assert!(!repair.is_clean());
         assert_eq!(repair.snapshot().len(), 2);
 

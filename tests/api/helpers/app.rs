@@ -13,7 +13,12 @@ pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub settings: Settings,
+    /// A session of the admin account the app ensured at start-up.
+    pub admin_token: String,
 }
+
+pub const ADMIN_EMAIL: &str = "admin@test.example";
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
 
 /// The app against the shared servers.
 pub async fn spawn_app() -> TestApp {
@@ -28,16 +33,26 @@ pub async fn spawn_app_on(mongo_uri: &str, redis_url: &str) -> TestApp {
 
 /// The app with explicit settings.
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    super::logs::capture();
     let application = Application::build(settings.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp {
+    let client = Client::new();
+    let mut app = TestApp {
         address,
-        client: Client::new(),
+        client,
         settings,
+        admin_token: String::new(),
+    };
+    let login = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // Without Redis there are no sessions; tests of that case expect no token.
+    if login.status() == 200 {
+        let body: Value = login.json().await.unwrap();
+        app.admin_token = body["data"]["token"].as_str().unwrap().to_owned();
     }
+    app
 }
 
 /// Settings for a test: port 0, a fresh database and key prefix, short timeouts, plus
@@ -54,6 +69,9 @@ pub fn test_settings(mongo_uri: &str, redis_url: &str, extra: &[(&str, &str)]) -
         ("REDIS_URL", redis_url.to_owned()),
         ("RATE_LIMIT_READ", "1000000/60s".to_owned()),
         ("RATE_LIMIT_WRITE", "1000000/60s".to_owned()),
+        ("RATE_LIMIT_AUTH", "1000000/60s".to_owned()),
+        ("ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
+        ("ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
         ("REDIS_KEY_PREFIX", format!("test:{}:", &id[..16])),
     ]);
     vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
@@ -77,6 +95,49 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/auth/register"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Registers (if needed) and logs in; returns the token.
+    pub async fn user_token(&self, email: &str) -> String {
+        let password = "user-password-123";
+        let registered = self.register(email, password).await.status().as_u16();
+        assert!(
+            registered == 201 || registered == 409,
+            "register {registered}"
+        );
+        let login = self.login(email, password).await;
+        assert_eq!(login.status(), 200);
+        login.json::<Value>().await.unwrap()["data"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))
@@ -88,6 +149,7 @@ impl TestApp {
     pub async fn post_product(&self, body: &Value) -> Response {
         self.client
             .post(self.url("/api/products"))
+            .bearer_auth(&self.admin_token)
             .json(body)
             .send()
             .await
@@ -122,6 +184,7 @@ impl TestApp {
         let mut request = self
             .client
             .put(self.url(&format!("/api/products/{id}")))
+            .bearer_auth(&self.admin_token)
             .json(body);
         if let Some(tag) = if_match {
             request = request.header("If-Match", tag);
@@ -132,6 +195,7 @@ impl TestApp {
     pub async fn delete_product(&self, id: &str) -> Response {
         self.client
             .delete(self.url(&format!("/api/products/{id}")))
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request sent")

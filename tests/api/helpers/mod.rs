@@ -1,5 +1,9 @@
 mod app;
+pub mod logs;
 mod servers;
 
-pub use app::{product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp};
+pub use app::{
+    product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp, ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+};
 pub use servers::{free_port, shared_servers, MongoServer, RedisServer};

@@ -1,11 +1,23 @@
 //! Request and response shapes of the HTTP contract, and their conversion to domain types.
 
+mod auth;
+mod cache_stats;
 mod envelope;
 mod health;
 mod list_query;
 mod product;
+mod wishlist;
 
+pub use auth::{
+    LoginRequest, LoginResponse, LogoutAllResponse, RegisterRequest, SessionResponse, SessionUser,
+    UserResponse,
+};
+pub use cache_stats::{
+    CacheStatsResponse, CacheStatusResponse, ConsistencyStats, InvalidationResponse, LayerStats,
+    Layers, RedisStats,
+};
 pub use envelope::Envelope;
 pub use health::{DependencyStatus, HealthData, Liveness};
 pub use list_query::{ListQuery, ListQueryParams};
 pub use product::{ProductList, ProductPayload, ProductResponse};
+pub use wishlist::{WishlistRequest, WishlistResponse};

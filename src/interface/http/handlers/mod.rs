@@ -1,24 +1,34 @@
 //! Request handlers. They are generic over the DI module so this layer never names the
 //! concrete adapters: `config` picks the module, handlers only ask it for use cases.
 
+mod auth;
+mod cache_admin;
 mod conditional;
 mod fallback;
 mod health;
 mod metrics;
 mod products;
+mod wishlist;
 
+pub use auth::*;
+pub use cache_admin::*;
 pub use conditional::not_modified;
 pub use fallback::{method_not_allowed, route_not_found};
 pub use health::*;
 pub use metrics::*;
 pub use products::*;
+pub use wishlist::*;
 
 use shaku::{HasComponent, ModuleInterface};
 
+use crate::usecases::auth::{
+    AuthenticateUseCase, LoginUseCase, LogoutUseCase, RegisterUserUseCase,
+};
 use crate::usecases::{
     CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
-    DeleteProductUseCase, GetProductUseCase, HttpCacheUseCase, ListProductsUseCase,
-    RateLimitUseCase, UpdateProductUseCase,
+    DeleteProductUseCase, GetProductUseCase, HttpCacheUseCase, InvalidateCacheUseCase,
+    ListProductsUseCase, ListWishlistUseCase, RateLimitUseCase, SetWishlistStatusUseCase,
+    UpdateProductUseCase,
 };
 
 /// Everything the HTTP layer resolves from the DI module.
@@ -34,6 +44,13 @@ pub trait ApiModule:
     + HasComponent<dyn CacheStatsUseCase>
     + HasComponent<dyn HttpCacheUseCase>
     + HasComponent<dyn RateLimitUseCase>
+    + HasComponent<dyn InvalidateCacheUseCase>
+    + HasComponent<dyn ListWishlistUseCase>
+    + HasComponent<dyn SetWishlistStatusUseCase>
+    + HasComponent<dyn AuthenticateUseCase>
+    + HasComponent<dyn LoginUseCase>
+    + HasComponent<dyn LogoutUseCase>
+    + HasComponent<dyn RegisterUserUseCase>
 {
 }
 
@@ -49,5 +66,12 @@ impl<M> ApiModule for M where
         + HasComponent<dyn CacheStatsUseCase>
         + HasComponent<dyn HttpCacheUseCase>
         + HasComponent<dyn RateLimitUseCase>
+        + HasComponent<dyn InvalidateCacheUseCase>
+        + HasComponent<dyn ListWishlistUseCase>
+        + HasComponent<dyn SetWishlistStatusUseCase>
+        + HasComponent<dyn AuthenticateUseCase>
+        + HasComponent<dyn LoginUseCase>
+        + HasComponent<dyn LogoutUseCase>
+        + HasComponent<dyn RegisterUserUseCase>
 {
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::conditional::{etag, expected_version, not_modified};
 use super::ApiModule;
 use crate::domain::product::{Product, ProductId};
+use crate::interface::http::auth::AdminUser;
 use crate::interface::http::dto::{
     Envelope, ListQuery, ListQueryParams, ProductList, ProductPayload, ProductResponse,
 };
@@ -33,7 +34,7 @@ fn source(source: DataSource) -> (&'static str, &'static str) {
     (X_DATA_SOURCE, source.as_str())
 }
 
-fn product_id(raw: &str) -> Result<ProductId, ApiError> {
+pub(super) fn product_id(raw: &str) -> Result<ProductId, ApiError> {
     ProductId::parse(raw)
         .map_err(|e| ApiError::bad_request("invalid product id", vec![FieldError::new("id", e)]))
 }
@@ -118,12 +119,14 @@ pub async fn get_product<M: ApiModule>(
 }
 
 /// Creates a product.
-#[utoipa::path(post, path = "/api/products", tag = "products", request_body = ProductPayload,
+#[utoipa::path(post, path = "/api/products", tag = "products", request_body = ProductPayload, security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Envelope<ProductResponse>,
             headers(("Location" = String, description = "URL of the new product"),
                     ("ETag" = String, description = "Quoted product version"))),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "A field failed validation", body = ErrorBody),
@@ -131,6 +134,7 @@ pub async fn get_product<M: ApiModule>(
     ))]
 pub async fn create_product<M: ApiModule>(
     create: Inject<M, dyn CreateProductUseCase>,
+    _admin: AdminUser,
     body: ApiJson<ProductPayload>,
 ) -> Result<HttpResponse, ApiError> {
     let product = create.execute(body.0.into_new_product()?).await?;
@@ -140,7 +144,7 @@ pub async fn create_product<M: ApiModule>(
 }
 
 /// Partial update; with `If-Match: "<version>"` only if that version is still current.
-#[utoipa::path(put, path = "/api/products/{id}", tag = "products", request_body = ProductPayload,
+#[utoipa::path(put, path = "/api/products/{id}", tag = "products", request_body = ProductPayload, security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "24-hex-digit product id"),
         ("If-Match" = Option<String>, Header, description = "Quoted version the update is based on"),
@@ -149,6 +153,8 @@ pub async fn create_product<M: ApiModule>(
         (status = 200, description = "Updated", body = Envelope<ProductResponse>,
             headers(("ETag" = String, description = "Quoted product version"))),
         (status = 400, description = "Malformed JSON, id or If-Match", body = ErrorBody),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 412, description = "Version in If-Match is not current", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -158,6 +164,7 @@ pub async fn create_product<M: ApiModule>(
     ))]
 pub async fn update_product<M: ApiModule>(
     update: Inject<M, dyn UpdateProductUseCase>,
+    _admin: AdminUser,
     request: HttpRequest,
     id: web::Path<String>,
     body: ApiJson<ProductPayload>,
@@ -170,16 +177,19 @@ pub async fn update_product<M: ApiModule>(
 }
 
 /// Deletes a product.
-#[utoipa::path(delete, path = "/api/products/{id}", tag = "products",
+#[utoipa::path(delete, path = "/api/products/{id}", tag = "products", security(("bearer" = [])),
     params(("id" = String, Path, description = "24-hex-digit product id")),
     responses(
         (status = 200, description = "Deleted", body = MessageOnly),
         (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 503, description = "MongoDB unavailable", body = ErrorBody),
     ))]
 pub async fn delete_product<M: ApiModule>(
     delete: Inject<M, dyn DeleteProductUseCase>,
+    _admin: AdminUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     delete.execute(&product_id(&id)?).await?;

@@ -1,0 +1,32 @@
+use async_trait::async_trait;
+use shaku::Interface;
+
+use crate::domain::error::RepositoryError;
+use crate::domain::product::{Product, ProductId};
+use crate::domain::query::{Page, PageRequest};
+use crate::domain::user::UserId;
+
+/// Per-user wishlists in the system of record.
+///
+/// Contract: `set` is an idempotent set (not a flip). It changes the product's
+/// `wishlistCount` (and bumps its `version`) exactly when membership changes, by exactly
+/// one, atomically per change, so the count always equals the number of members; it
+/// returns the product as stored afterwards and whether membership changed. `NotFound`
+/// when the product does not exist. `remove_product` drops a product from every wishlist.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait WishlistRepository: Interface {
+    async fn set(
+        &self,
+        user: &UserId,
+        product: &ProductId,
+        member: bool,
+    ) -> Result<(Product, bool), RepositoryError>;
+    async fn contains(&self, user: &UserId, product: &ProductId) -> Result<bool, RepositoryError>;
+    async fn list(
+        &self,
+        user: &UserId,
+        page: PageRequest,
+    ) -> Result<Page<Product>, RepositoryError>;
+    async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError>;
+}

@@ -1,0 +1,123 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::usecases::cache::LayerSnapshot;
+use crate::usecases::CacheStatsReport;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub database_reads: u64,
+}
+
+impl From<LayerSnapshot> for LayerStats {
+    fn from(l: LayerSnapshot) -> Self {
+        Self {
+            hits: l.hits,
+            misses: l.misses,
+            database_reads: l.database_reads,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Layers {
+    pub http: LayerStats,
+    pub product: LayerStats,
+    pub list: LayerStats,
+    pub wishlist: LayerStats,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsistencyStats {
+    pub checked: u64,
+    pub mismatches: u64,
+    pub repaired: u64,
+    pub last_run_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedisStats {
+    pub connected: bool,
+    /// Absent when Redis did not answer.
+    pub used_memory_bytes: Option<u64>,
+    /// Keys in this service's namespace only; absent when Redis did not answer.
+    pub keys: Option<u64>,
+}
+
+/// `GET /api/cache/stats`: every figure is a count since start, none is estimated.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheStatsResponse {
+    pub hits: u64,
+    pub misses: u64,
+    /// Hits as a percentage of lookups, 0–100.
+    pub hit_rate: f64,
+    pub layers: Layers,
+    pub stale_fills_rejected: u64,
+    pub single_flight_joins: u64,
+    pub lock_waits: u64,
+    pub refresh_aheads: u64,
+    pub invalidations: u64,
+    pub errors: u64,
+    pub consistency: ConsistencyStats,
+    pub redis: RedisStats,
+}
+
+impl From<CacheStatsReport> for CacheStatsResponse {
+    fn from(report: CacheStatsReport) -> Self {
+        let m = report.metrics;
+        Self {
+            hits: m.hits(),
+            misses: m.misses(),
+            hit_rate: (m.hit_rate() * 100.0).round() / 100.0,
+            layers: Layers {
+                http: m.http.into(),
+                product: m.product.into(),
+                list: m.list.into(),
+                wishlist: m.wishlist.into(),
+            },
+            stale_fills_rejected: m.stale_fills_rejected,
+            single_flight_joins: m.single_flight_joins,
+            lock_waits: m.lock_waits,
+            refresh_aheads: m.refresh_aheads,
+            invalidations: m.invalidations,
+            errors: m.errors,
+            consistency: ConsistencyStats {
+                checked: m.consistency_checked,
+                mismatches: m.consistency_mismatches,
+                repaired: m.consistency_repaired,
+                last_run_at: m
+                    .consistency_last_run_ms
+                    .and_then(DateTime::from_timestamp_millis),
+            },
+            redis: RedisStats {
+                connected: report.redis_connected,
+                used_memory_bytes: report.usage.map(|u| u.used_memory_bytes),
+                keys: report.usage.map(|u| u.keys),
+            },
+        }
+    }
+}
+
+/// `GET /api/cache/status`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheStatusResponse {
+    pub connected: bool,
+    pub round_trip_ms: Option<f64>,
+    /// Cache writes waiting to be redone; reads bypass the cache meanwhile.
+    pub repairs_pending: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvalidationResponse {
+    pub scope: String,
+    pub product_keys_deleted: u64,
+}

@@ -1,0 +1,89 @@
+use actix_web::{HttpRequest, HttpResponse};
+use shaku_actix::Inject;
+
+use super::ApiModule;
+use crate::interface::http::auth::AdminUser;
+use crate::interface::http::dto::{
+    CacheStatsResponse, CacheStatusResponse, Envelope, InvalidationResponse,
+};
+use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
+use crate::usecases::{CacheStatsUseCase, InvalidateCacheUseCase, InvalidationScope};
+
+/// Cache counters per layer, consistency checks and Redis' own figures.
+#[utoipa::path(get, path = "/api/cache/stats", tag = "cache", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cache statistics", body = Envelope<CacheStatsResponse>),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ))]
+pub async fn cache_stats<M: ApiModule>(
+    stats: Inject<M, dyn CacheStatsUseCase>,
+    _admin: AdminUser,
+) -> HttpResponse {
+    let report = stats.execute(true).await;
+    HttpResponse::Ok().json(Envelope::new(
+        CacheStatsResponse::from(report),
+        "cache statistics",
+    ))
+}
+
+/// Whether Redis answers, and how fast.
+#[utoipa::path(get, path = "/api/cache/status", tag = "cache", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Redis status", body = Envelope<CacheStatusResponse>),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+    ))]
+pub async fn cache_status<M: ApiModule>(
+    stats: Inject<M, dyn CacheStatsUseCase>,
+    _admin: AdminUser,
+) -> HttpResponse {
+    let report = stats.execute(false).await;
+    let data = CacheStatusResponse {
+        connected: report.redis_connected,
+        round_trip_ms: report
+            .round_trip
+            .map(|d| (d.as_secs_f64() * 100_000.0).round() / 100.0),
+        repairs_pending: report.repairs_pending,
+    };
+    HttpResponse::Ok().json(Envelope::new(data, "cache status"))
+}
+
+/// Drops one named part of this service's cache: `products`, `lists`, `http` or `all`.
+#[utoipa::path(delete, path = "/api/cache/invalidate", tag = "cache", security(("bearer" = [])),
+    params(("scope" = String, Query, description = "products | lists | http | all")),
+    responses(
+        (status = 200, description = "Invalidated", body = Envelope<InvalidationResponse>),
+        (status = 400, description = "Missing or unknown scope", body = ErrorBody),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 503, description = "Redis unavailable", body = ErrorBody),
+    ))]
+pub async fn invalidate_cache<M: ApiModule>(
+    invalidate: Inject<M, dyn InvalidateCacheUseCase>,
+    _admin: AdminUser,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let raw = url::form_urlencoded::parse(request.query_string().as_bytes())
+        .find(|(k, _)| k == "scope")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let scope = InvalidationScope::parse(&raw).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid scope",
+            vec![FieldError::new(
+                "scope",
+                "must be one of products, lists, http, all",
+            )],
+        )
+    })?;
+    let deleted = invalidate
+        .execute(scope)
+        .await
+        .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
+    let data = InvalidationResponse {
+        scope: raw,
+        product_keys_deleted: deleted,
+    };
+    Ok(HttpResponse::Ok().json(Envelope::new(data, "cache invalidated")))
+}

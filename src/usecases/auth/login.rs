@@ -1,0 +1,128 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shaku::{Component, Interface};
+use tokio::sync::OnceCell;
+
+use super::{AuthError, SessionFallback, SessionPolicy};
+use crate::domain::ports::{PasswordHasher, SessionStore, UserRepository};
+use crate::domain::user::{Email, Password, PasswordHash, Session, SessionToken, User};
+
+#[derive(Debug, Clone)]
+pub struct LoginResult {
+    pub token: SessionToken,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Checks credentials and opens a session. An unknown e-mail costs the same password
+/// verification as a known one (against a decoy hash) and fails with the same error, so
+/// neither timing nor message reveals which accounts exist.
+#[async_trait]
+pub trait LoginUseCase: Interface {
+    async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError>;
+}
+
+#[derive(Component)]
+#[shaku(interface = LoginUseCase)]
+pub struct Login {
+    #[shaku(inject)]
+    users: Arc<dyn UserRepository>,
+    #[shaku(inject)]
+    hasher: Arc<dyn PasswordHasher>,
+    #[shaku(inject)]
+    sessions: Arc<dyn SessionStore>,
+    policy: SessionPolicy,
+    fallback: Arc<SessionFallback>,
+    #[shaku(default)]
+    decoy: OnceCell<PasswordHash>,
+}
+
+impl Login {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        sessions: Arc<dyn SessionStore>,
+        policy: SessionPolicy,
+        fallback: Arc<SessionFallback>,
+    ) -> Self {
+        Self {
+            users,
+            hasher,
+            sessions,
+            policy,
+            fallback,
+            decoy: OnceCell::new(),
+        }
+    }
+
+    async fn decoy(&self) -> &PasswordHash {
+        self.decoy
+            .get_or_init(|| async {
+                let decoy = Password::parse("decoy password that never matches")
+                    .unwrap_or_else(|_| unreachable!());
+                self.hasher.hash(&decoy).await
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl LoginUseCase for Login {
+    async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError> {
+        let user = self.users.find_by_email(&email).await?;
+        let verified = match &user {
+            Some(user) => self.hasher.verify(&password, &user.password_hash).await,
+            None => {
+                let decoy = self.decoy().await;
+                let _ = self.hasher.verify(&password, decoy).await;
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| verified) else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        let (token, session) = self
+            .sessions
+            .create(&user.id, &user.roles, self.policy.ttl)
+            .await?;
+        self.fallback.remember(&token, &session);
+        Ok(LoginResult {
+            token,
+            session,
+            user,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ports::{MockPasswordHasher, MockSessionStore, MockUserRepository};
+
+    #[tokio::test]
+    async fn unknown_email_still_verifies_a_password_and_gives_the_same_error() {
+        let mut users = MockUserRepository::new();
+        users.expect_find_by_email().returning(|_| Ok(None));
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_hash()
+            .times(1)
+            .returning(|_| PasswordHash::new("decoy".into()));
+        hasher.expect_verify().times(1).returning(|_, _| false);
+        let login = Login::new(
+            Arc::new(users),
+            Arc::new(hasher),
+            Arc::new(MockSessionStore::new()),
+            SessionPolicy::default(),
+            Arc::default(),
+        );
+        let result = login
+            .execute(
+                Email::parse("nobody@x.io").unwrap(),
+                Password::parse("whatever1").unwrap(),
+            )
+            .await;
+        assert!(matches!(result, Err(AuthError::InvalidCredentials)));
+    }
+}

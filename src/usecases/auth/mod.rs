@@ -1,0 +1,37 @@
+//! Users and sessions: register, log in, authenticate a bearer token, log out.
+
+mod authenticate;
+mod ensure_admin;
+mod error;
+mod login;
+mod logout;
+mod register;
+
+use std::time::Duration;
+
+pub use authenticate::{
+    Authenticate, AuthenticateParameters, AuthenticateUseCase, SessionFallback,
+};
+pub use ensure_admin::ensure_admin;
+pub use error::AuthError;
+pub use login::{Login, LoginParameters, LoginResult, LoginUseCase};
+pub use logout::{Logout, LogoutParameters, LogoutUseCase};
+pub use register::{RegisterUser, RegisterUserParameters, RegisterUserUseCase};
+
+/// How long a session lives without use (each authenticated request slides it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub ttl: Duration,
+    /// While Redis is unreachable, a session this instance validated within this window is
+    /// still accepted, so an outage does not log everyone out.
+    pub fallback_window: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(86_400),
+            fallback_window: Duration::from_secs(60),
+        }
+    }
+}

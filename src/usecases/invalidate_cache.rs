@@ -1,0 +1,81 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shaku::{Component, Interface};
+
+use super::cache::{CacheState, ListCache};
+use crate::domain::cache::CacheKeys;
+use crate::domain::error::CacheError;
+use crate::domain::ports::{ProductRepository, RedisService};
+
+/// What an admin may drop from the cache. There are no free-form key patterns: each scope
+/// names keys this service owns, under its own prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidationScope {
+    /// Every cached single product (walked with SCAN, deleted key by key).
+    Products,
+    /// Every cached list page, count and wishlist page (one generation bump).
+    Lists,
+    /// Every stored HTTP response (the same generation bump: HTTP entries share it).
+    Http,
+    All,
+}
+
+impl InvalidationScope {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "products" => Some(Self::Products),
+            "lists" => Some(Self::Lists),
+            "http" => Some(Self::Http),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+}
+
+/// Drops cache entries on an admin's request; returns how many product keys were deleted.
+#[async_trait]
+pub trait InvalidateCacheUseCase: Interface {
+    async fn execute(&self, scope: InvalidationScope) -> Result<u64, CacheError>;
+}
+
+#[derive(Component)]
+#[shaku(interface = InvalidateCacheUseCase)]
+pub struct InvalidateCache {
+    #[shaku(inject)]
+    repository: Arc<dyn ProductRepository>,
+    #[shaku(inject)]
+    cache: Arc<dyn RedisService>,
+    state: Arc<CacheState>,
+}
+
+#[async_trait]
+impl InvalidateCacheUseCase for InvalidateCache {
+    async fn execute(&self, scope: InvalidationScope) -> Result<u64, CacheError> {
+        let mut deleted = 0;
+        if matches!(scope, InvalidationScope::Products | InvalidationScope::All) {
+            for key in self
+                .cache
+                .scan_keys(CacheKeys::PRODUCT_PATTERN, usize::MAX)
+                .await?
+            {
+                if self.cache.delete(&key).await? {
+                    deleted += 1;
+                }
+            }
+        }
+        if matches!(
+            scope,
+            InvalidationScope::Lists | InvalidationScope::Http | InvalidationScope::All
+        ) {
+            ListCache::new(
+                self.repository.clone(),
+                self.cache.clone(),
+                self.state.clone(),
+            )
+            .invalidate()
+            .await;
+        }
+        Ok(deleted)
+    }
+}
