@@ -55,3 +55,48 @@ wait_for_port() {
   [ -n "$log_file" ] && tail -n 20 "$log_file" >&2
   return 1
 }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_stack LOGDIR [extra env assignments...]
+# Starts a throw-away Redis and MongoDB-wire server on free loopback ports and the built
+# binary ($APP_BIN) against them. Sets STACK_PIDS, REDIS_PORT, MONGO_PORT, APP_PORT,
+# BASE_URL, STACK_REDIS_URL, STACK_PREFIX. Call stop_stack when done.
+STACK_PIDS=()
+start_stack() {
+  local logdir=$1; shift
+  mkdir -p "$logdir"
+  ensure_redis_server
+  local mongo; mongo="$(ensure_mongo_server)"
+  REDIS_PORT=$(free_port); MONGO_PORT=$(free_port); APP_PORT=$(free_port)
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$logdir/redis.log" 2>&1 &
+  STACK_PIDS+=("$!")
+  if [ "$(basename "$mongo")" = mongod ]; then
+    mkdir -p "$logdir/mongod"
+    "$mongo" --bind_ip 127.0.0.1 --port "$MONGO_PORT" --dbpath "$logdir/mongod" >"$logdir/mongo.log" 2>&1 &
+  else
+    "$mongo" --host 127.0.0.1 --port "$MONGO_PORT" --storage-path :memory: --log-level WARNING >"$logdir/mongo.log" 2>&1 &
+  fi
+  STACK_PIDS+=("$!")
+  wait_for_port "$REDIS_PORT" Redis "$logdir/redis.log"
+  wait_for_port "$MONGO_PORT" MongoDB "$logdir/mongo.log"
+  STACK_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  STACK_PREFIX="pa:"
+  env APP_HOST=127.0.0.1 APP_PORT="$APP_PORT" LOG_FORMAT=json RUST_LOG=warn \
+    MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
+    REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" \
+    "$@" "$APP_BIN" >"$logdir/app.log" 2>&1 &
+  STACK_PIDS+=("$!")
+  APP_PID=$!
+  wait_for_port "$APP_PORT" "the API" "$logdir/app.log"
+  BASE_URL="http://127.0.0.1:$APP_PORT"
+}
+
+stop_stack() {
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${STACK_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  STACK_PIDS=()
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: installs what is missing (redis-server, the SecantusDB venv
-# when there is no mongod), then formatting, lints and every test. Tests start their own
+# when there is no mongod, schemathesis), then formatting, lints, every Rust test, and the
+# end-to-end scripts against a freshly started instance. Tests start their own
 # Redis and MongoDB-wire servers on free loopback ports (or use TEST_REDIS_URL /
 # TEST_MONGODB_URI); they never touch the servers on 6379 / 27017.
 set -euo pipefail
@@ -18,3 +19,5 @@ log "cargo clippy --all-targets --all-features -- -D warnings"
 cargo clippy --all-targets --all-features -- -D warnings
 log "cargo test --all-features"
 cargo test --all-features
+log "end-to-end: endpoint tour, verify-redis.sh, schemathesis"
+bash scripts/e2e.sh

@@ -7,7 +7,7 @@ use crate::domain::product::{Category, Money};
 pub struct SearchText(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be between 1 and {max} characters", max = SearchText::MAX)]
+#[error("must be between 1 and {max} characters without control characters", max = SearchText::MAX)]
 pub struct SearchTextError;
 
 impl SearchText {
@@ -16,7 +16,7 @@ impl SearchText {
     pub fn parse(raw: &str) -> Result<Self, SearchTextError> {
         let value = raw.trim();
         let len = value.chars().count();
-        if len == 0 || len > Self::MAX {
+        if len == 0 || len > Self::MAX || value.chars().any(char::is_control) {
             return Err(SearchTextError);
         }
         Ok(Self(value.to_owned()))

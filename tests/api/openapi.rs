@@ -46,3 +46,26 @@ async fn the_document_is_served() {
         assert!(served["paths"].get(path).is_some(), "{path} documented");
     }
 }
+
+#[tokio::test]
+async fn swagger_ui_is_served_from_the_binary_with_all_its_assets() {
+    let app = spawn_app().await;
+    let page = app.get("/api-docs/").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    let assets: Vec<String> = html
+        .split(['"', '\''])
+        .filter(|s| s.ends_with(".js") || s.ends_with(".css"))
+        .map(|s| s.trim_start_matches("./").to_owned())
+        .collect();
+    assert!(assets.len() >= 3, "{assets:?}");
+    for asset in &assets {
+        assert!(!asset.starts_with("http"), "{asset} would need the network");
+        let response = app.get(&format!("/api-docs/{asset}")).await;
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(!response.bytes().await.unwrap().is_empty(), "{asset}");
+    }
+    let initializer = app.get("/api-docs/swagger-initializer.js").await.text().await.unwrap();
+    assert!(initializer.contains("/api-docs/openapi.json"), "points at our document");
+}

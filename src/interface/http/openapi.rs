@@ -1,8 +1,9 @@
 //! The OpenAPI document, generated from the handler annotations so it cannot drift from
 //! the code; a snapshot test makes every change to it deliberate.
 
-use actix_web::HttpResponse;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::dto::{
@@ -51,7 +52,7 @@ use super::handlers;
         Envelope<WishlistResponse>, Envelope<CacheStatsResponse>, Envelope<CacheStatusResponse>,
         Envelope<InvalidationResponse>,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &MiddlewareHeaders),
     tags(
         (name = "products", description = "Product catalog"),
         (name = "health", description = "Liveness, readiness and dependency health"),
@@ -75,15 +76,66 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents what the middleware adds, in one place rather than on every handler:
+/// `X-RateLimit-*` on every rate-limited response and a 429 with `Retry-After`; `X-Cache`
+/// on the HTTP-cached GETs.
+struct MiddlewareHeaders;
+
+fn header(description: &str, kind: utoipa::openapi::schema::Type) -> Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(kind))
+        .description(Some(description))
+        .build()
+}
+
+fn rate_headers(response: &mut Response) {
+    use utoipa::openapi::schema::Type;
+    response.headers.insert("X-RateLimit-Limit".into(), header("Requests allowed per window", Type::Integer));
+    response.headers.insert("X-RateLimit-Remaining".into(), header("Requests left in the window", Type::Integer));
+    response.headers.insert("X-RateLimit-Reset".into(), header("Unix time (seconds) when a slot frees", Type::Integer));
+}
+
+impl Modify for MiddlewareHeaders {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Type;
+        let limited = |path: &str| path.starts_with("/api/products") || path == "/api/auth/login" || path == "/api/auth/register";
+        let cached = ["/api/products", "/api/products/count", "/api/products/{id}"];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !limited(path) {
+                continue;
+            }
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            let is_get = [true, false, false, false, false];
+            for (operation, is_get) in operations.into_iter().zip(is_get) {
+                let Some(operation) = operation.as_mut() else { continue };
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response {
+                        if status.starts_with('2') || status.starts_with('3') {
+                            rate_headers(response);
+                            if is_get && cached.contains(&path.as_str()) {
+                                response.headers.insert(
+                                    "X-Cache".into(),
+                                    header("HIT, MISS or BYPASS (HTTP response cache)", Type::String),
+                                );
+                            }
+                        }
+                    }
+                }
+                let mut too_many = ResponseBuilder::new()
+                    .description("Rate limited")
+                    .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                    .header("Retry-After", header("Seconds until a retry can succeed", Type::Integer))
+                    .build();
+                rate_headers(&mut too_many);
+                operation.responses.responses.insert("429".into(), RefOr::T(too_many));
+            }
+        }
+    }
+}
+
 /// The document as pretty JSON (what `/api-docs/openapi.json` serves).
 pub fn document_json() -> String {
     ApiDoc::openapi()
         .to_pretty_json()
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-pub async fn document() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(document_json())
 }

@@ -6,6 +6,8 @@ use actix_web::Resource;
 use super::handlers::{self, ApiModule};
 use super::middleware::{auth_class, by_method, HttpCacheTtls, RateLimit, ResponseCache};
 use super::openapi;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 use crate::usecases::{HttpCacheUseCase, RateLimitUseCase};
 
 /// HTTP-layer settings the routes need.
@@ -35,7 +37,7 @@ pub fn configure<M: ApiModule>(
             .service(resource("/api/health/live").route(web::get().to(handlers::live)))
             .service(resource("/api/health/ready").route(web::get().to(handlers::ready::<M>)))
             .service(resource("/metrics").route(web::get().to(handlers::metrics::<M>)))
-            .service(resource("/api-docs/openapi.json").route(web::get().to(openapi::document)))
+            .service(SwaggerUi::new("/api-docs/{_:.*}").url("/api-docs/openapi.json", openapi::ApiDoc::openapi()))
             .service(
                 web::scope("/api/products")
                     .wrap(ResponseCache::new(http_cache, settings.cache_ttls))
