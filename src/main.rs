@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
-use product_catalog::config::{telemetry, Application, Settings};
+use product_catalog::config::{seed, telemetry, Application, Settings};
+
+const USAGE: &str = "usage: product-catalog [serve | seed COUNT]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -13,15 +15,34 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["serve"] => {}
+        ["seed", count] => {
+            let Ok(count) = count.parse::<u32>() else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            return match seed(settings, count).await {
+                Ok(created) => {
+                    eprintln!("created {created} products");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {}", chain(&error));
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
     let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(error) => {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
+            let message = chain(&error);
             tracing::error!(error = %message, "start-up failed");
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
@@ -34,4 +55,15 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }

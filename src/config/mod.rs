@@ -2,10 +2,12 @@
 //! names every concrete type.
 
 mod module;
+mod seed;
 mod settings;
 mod startup;
 pub mod telemetry;
 
 pub use module::{build_module, AppModule};
 pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
+pub use seed::seed;
 pub use startup::{Application, StartupError};

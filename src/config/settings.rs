@@ -199,6 +199,7 @@ impl Settings {
         };
         let defaults = CachePolicy::default();
         let cache = CachePolicy {
+            enabled: r.parsed("CACHE_ENABLED", true, "true or false"),
             product_ttl: r.seconds(
                 "CACHE_TTL_PRODUCT_SECS",
                 defaults.product_ttl.as_secs(),

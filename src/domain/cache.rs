@@ -83,6 +83,9 @@ impl CacheKeys {
 /// Time-to-live and timing choices of the cache, from configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CachePolicy {
+    /// Off: every read goes to MongoDB and nothing is written to the cache (for
+    /// measuring, or for running without Redis on purpose).
+    pub enabled: bool,
     pub product_ttl: Duration,
     pub list_ttl: Duration,
     /// How long a missing product (or a deleted one) is remembered as missing.
@@ -101,6 +104,7 @@ pub struct CachePolicy {
 impl Default for CachePolicy {
     fn default() -> Self {
         Self {
+            enabled: true,
             product_ttl: Duration::from_secs(300),
             list_ttl: Duration::from_secs(60),
             missing_ttl: Duration::from_secs(30),

@@ -51,7 +51,7 @@ impl HttpCache {
 #[async_trait]
 impl HttpCacheUseCase for HttpCache {
     async fn generation(&self) -> Option<i64> {
-        if !self.state.repair.is_clean() {
+        if !self.state.usable() {
             return None;
         }
         let initial = chrono::Utc::now().timestamp_millis();

@@ -32,7 +32,7 @@ impl WishlistCache {
     }
 
     async fn generations(&self, user: &UserId) -> Option<(i64, i64)> {
-        if !self.state.repair.is_clean() {
+        if !self.state.usable() {
             return None;
         }
         let initial = chrono::Utc::now().timestamp_millis();
@@ -51,6 +51,9 @@ impl WishlistCache {
 
     /// Makes this user's cached pages unreachable, and nobody else's.
     pub async fn invalidate(&self, user: &UserId) {
+        if !self.state.policy.enabled {
+            return;
+        }
         let key = CacheKeys::wishlist_generation(user);
         let initial = chrono::Utc::now().timestamp_millis();
         let bumped = match self.cache.get_or_init_counter(&key, initial).await {

@@ -82,7 +82,7 @@ impl ListCache {
     /// a Redis restart or eviction never comes back lower than one already used). `None`
     /// when the cache must not be used.
     async fn generation(&self) -> Option<i64> {
-        if !self.state.repair.is_clean() {
+        if !self.state.usable() {
             return None;
         }
         let initial = chrono::Utc::now().timestamp_millis();
@@ -101,6 +101,9 @@ impl ListCache {
 
     /// Makes every cached page and count unreachable. Retried in the background on failure.
     pub async fn invalidate(&self) {
+        if !self.state.policy.enabled {
+            return;
+        }
         let metrics = &self.state.metrics;
         let initial = chrono::Utc::now().timestamp_millis();
         let bumped = match self

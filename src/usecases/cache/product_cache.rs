@@ -70,7 +70,7 @@ impl ProductCache {
     /// errors, or pending repairs, send the read to MongoDB.
     pub async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError> {
         let metrics = &self.state.metrics;
-        if !self.state.repair.is_clean() {
+        if !self.state.usable() {
             return self.read_database(id).await;
         }
         let key = CacheKeys::product(id);
@@ -216,6 +216,9 @@ impl ProductCache {
         ttl: Duration,
         must_land: bool,
     ) {
+        if !self.state.policy.enabled {
+            return;
+        }
         let entry = ProductEntry {
             expires_at_ms: now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2),
             product: product.map(ProductRecord::from),

@@ -28,4 +28,9 @@ impl CacheState {
             ..Self::default()
         }
     }
+
+    /// Whether reads may use the cache: caching is on and no failed write awaits repair.
+    pub fn usable(&self) -> bool {
+        self.policy.enabled && self.repair.is_clean()
+    }
 }

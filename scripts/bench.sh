@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Benchmarks the release build with wrk on this machine: /health, a cached product GET, a
+# cached list, an uncached product GET (CACHE_ENABLED=false) and a 90/10 read/write mix,
+# each for DURATION seconds at CONNECTIONS connections. Prints requests/s, p50, p99 and
+# ratios to /health, plus the server's peak RSS, and writes the same to
+# target/bench/results.json.
+#
+# Usage: bash scripts/bench.sh            (PRODUCTS=1000 DURATION=10 CONNECTIONS=32)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+PRODUCTS="${PRODUCTS:-1000}"; DURATION="${DURATION:-10}"; CONNECTIONS="${CONNECTIONS:-32}"
+OUT="$ROOT/target/bench"; rm -rf "$OUT"; mkdir -p "$OUT"
+trap stop_stack EXIT
+command -v wrk >/dev/null 2>&1 || apt_install wrk
+log "building release"
+cargo build --release -q --bin product-catalog
+APP_BIN="$ROOT/target/release/product-catalog"
+ADMIN_EMAIL="admin@bench.example"; ADMIN_PASSWORD="bench-admin-password"
+LIMITS=(RATE_LIMIT_READ=1000000/60s RATE_LIMIT_WRITE=1000000/60s RATE_LIMIT_AUTH=1000/60s)
+
+login() {
+  curl -s -X POST "$BASE_URL/api/auth/login" -H 'Content-Type: application/json' \
+    --data "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["token"])'
+}
+
+# run NAME URL [LUA]: wrk with latency percentiles, output kept for parsing
+run() {
+  local name=$1 url=$2 script=${3:-}
+  local args=(-t2 "-c$CONNECTIONS" "-d${DURATION}s" --latency)
+  [ -n "$script" ] && args+=(-s "$script")
+  log "wrk: $name"
+  wrk "${args[@]}" "$url" >"$OUT/$name.txt"
+}
+
+seed_and_warm() {
+  env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
+    REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" LOG_FORMAT=json RUST_LOG=warn \
+    "$APP_BIN" seed "$PRODUCTS"
+  ID=$(curl -s "$BASE_URL/api/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])')
+  curl -s -o /dev/null "$BASE_URL/api/products/$ID"; curl -s -o /dev/null "$BASE_URL/api/products?page=1&limit=10"
+}
+
+log "cached stack: $PRODUCTS products"
+start_stack "$OUT/cached" ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" "${LIMITS[@]}"
+seed_and_warm
+TOKEN=$(login)
+IDS=$(curl -s "$BASE_URL/api/products?limit=100" | python3 -c 'import json,sys; print(",".join("\"%s\"" % p["id"] for p in json.load(sys.stdin)["data"]["products"]))')
+cat >"$OUT/mix.lua" <<LUA
+local ids = { $IDS }
+local counter = 0
+request = function()
+  counter = counter + 1
+  local id = ids[(counter % #ids) + 1]
+  if counter % 10 == 0 then
+    return wrk.format("PUT", "/api/products/" .. id,
+      { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $TOKEN" },
+      '{"stock":' .. (counter % 500) .. '}')
+  end
+  return wrk.format("GET", "/api/products/" .. id)
+end
+LUA
+run health "$BASE_URL/health"
+run cached_product "$BASE_URL/api/products/$ID"
+run cached_list "$BASE_URL/api/products?page=1&limit=10"
+run mix_90_10 "$BASE_URL" "$OUT/mix.lua"
+RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$APP_PID/status")
+stop_stack
+
+log "uncached stack (CACHE_ENABLED=false)"
+start_stack "$OUT/uncached" ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD" "${LIMITS[@]}" CACHE_ENABLED=false
+seed_and_warm
+run uncached_product "$BASE_URL/api/products/$ID"
+stop_stack
+
+python3 - "$OUT" "$RSS_KB" "$CONNECTIONS" "$DURATION" "$PRODUCTS" <<'PY'
+import json, re, sys
+out, rss_kb, conns, duration, products = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+def ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+rows = {}
+for name in ["health", "cached_product", "cached_list", "uncached_product", "mix_90_10"]:
+    text = open(f"{out}/{name}.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
+    p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    rows[name] = {"requests_per_sec": rps, "p50_ms": p50, "p99_ms": p99,
+                  "non_2xx": int(errors.group(1)) if errors else 0}
+health = rows["health"]["requests_per_sec"]
+for row in rows.values():
+    row["ratio_to_health"] = round(row["requests_per_sec"] / health, 3)
+cached, uncached = rows["cached_product"], rows["uncached_product"]
+targets = {
+    "cached_product_vs_health >= 0.35": round(cached["requests_per_sec"] / health, 3),
+    "cached_vs_uncached_product >= 5": round(cached["requests_per_sec"] / uncached["requests_per_sec"], 2),
+    "cached_product_p99_ms < 2": cached["p99_ms"],
+    "peak_rss_mb < 100": round(rss_kb / 1024, 1),
+}
+met = {
+    "cached_product_vs_health >= 0.35": targets["cached_product_vs_health >= 0.35"] >= 0.35,
+    "cached_vs_uncached_product >= 5": targets["cached_vs_uncached_product >= 5"] >= 5,
+    "cached_product_p99_ms < 2": cached["p99_ms"] < 2,
+    "peak_rss_mb < 100": rss_kb / 1024 < 100,
+}
+print(f"\nwrk -t2 -c{conns} -d{duration}s, {products} products, release build, this machine")
+print(f"{'scenario':<18}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs /health':>12}{'non-2xx':>9}")
+for name, r in rows.items():
+    print(f"{name:<18}{r['requests_per_sec']:>10.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['ratio_to_health']:>12.2f}{r['non_2xx']:>9}")
+print(f"peak RSS of the cached server: {rss_kb / 1024:.1f} MB")
+for name, value in targets.items():
+    print(f"target {name}: {value} -> {'met' if met[name] else 'NOT met'}")
+json.dump({"connections": conns, "duration_s": duration, "products": products, "scenarios": rows,
+           "peak_rss_kb": rss_kb, "targets": targets, "targets_met": met}, open(f"{out}/results.json", "w"), indent=2)
+print(f"written {out}/results.json")
+PY
