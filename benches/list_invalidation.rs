@@ -6,8 +6,8 @@
 //! invalidation (`ListCache::invalidate`) 2,000 times and reports latency percentiles.
 //! Invalidation is one generation bump, so the figures should not depend on N.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,52 +19,7 @@ use product_catalog::usecases::cache::{CacheState, ListCache};
 
 const INVALIDATIONS: usize = 2_000;
 
-struct OwnRedis(Child);
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_redis() -> (String, Option<OwnRedis>) {
-    if let Ok(url) = std::env::var("BENCH_REDIS_URL") {
-        return (url, None);
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server on PATH (scripts/test.sh installs it)");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (format!("redis://127.0.0.1:{port}"), Some(OwnRedis(child)))
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-async fn measure(url: &str, pages: usize) -> (usize, Duration, Duration, Duration) {
+async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
     let prefix = format!("bench:{}:", uuid::Uuid::new_v4().simple());
     let settings = RedisSettings {
         url: url.to_owned(),
@@ -115,32 +70,19 @@ async fn measure(url: &str, pages: usize) -> (usize, Duration, Duration, Duratio
         timings.push(started.elapsed());
     }
     assert!(state.repair.is_clean(), "every invalidation landed");
-    timings.sort();
-    let mean = timings.iter().sum::<Duration>() / INVALIDATIONS as u32;
-    (
-        cached,
-        mean,
-        percentile(&timings, 0.5),
-        percentile(&timings, 0.99),
-    )
+    (cached, support::summary(timings))
 }
 
 #[tokio::main]
 async fn main() {
-    let (url, _own) = start_redis();
+    let (url, _own) = support::start_redis();
     println!("list invalidation ({INVALIDATIONS} invalidations per row, Redis on loopback)");
     println!(
         "{:>14} {:>12} {:>12} {:>12}",
         "cached pages", "mean µs", "p50 µs", "p99 µs"
     );
     for pages in [10, 100_000] {
-        let (cached, mean, p50, p99) = measure(&url, pages).await;
-        println!(
-            "{:>14} {:>12.1} {:>12.1} {:>12.1}",
-            cached,
-            mean.as_secs_f64() * 1e6,
-            p50.as_secs_f64() * 1e6,
-            p99.as_secs_f64() * 1e6
-        );
+        let (cached, (mean, p50, p99)) = measure(&url, pages).await;
+        println!("{cached:>14} {mean:>12.1} {p50:>12.1} {p99:>12.1}");
     }
 }

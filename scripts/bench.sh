@@ -37,7 +37,7 @@ run() {
 seed_and_warm() {
   env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
     REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" LOG_FORMAT=json RUST_LOG=warn \
-    "$APP_BIN" seed "$PRODUCTS"
+    "$APP_BIN" seed "$PRODUCTS" 2>&1 | tr '\r' '\n' | tail -1
   ID=$(curl -s "$BASE_URL/api/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])')
   curl -s -o /dev/null "$BASE_URL/api/products/$ID"; curl -s -o /dev/null "$BASE_URL/api/products?page=1&limit=10"
 }
@@ -84,8 +84,8 @@ rows = {}
 for name in ["health", "cached_product", "cached_list", "uncached_product", "mix_90_10"]:
     text = open(f"{out}/{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
-    p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)$", text, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)$", text, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     rows[name] = {"requests_per_sec": rps, "p50_ms": p50, "p99_ms": p99,
                   "non_2xx": int(errors.group(1)) if errors else 0}

@@ -16,7 +16,12 @@ async fn main() -> ExitCode {
     };
     telemetry::init(settings.log_format);
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["serve"] => {}
         ["seed", count] => {
             let Ok(count) = count.parse::<u32>() else {

@@ -8,6 +8,6 @@ mod startup;
 pub mod telemetry;
 
 pub use module::{build_module, AppModule};
-pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
 pub use seed::seed;
+pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
 pub use startup::{Application, StartupError};

@@ -8,7 +8,9 @@ use futures_util::StreamExt;
 use shaku::HasComponent;
 
 use super::{build_module, Settings, StartupError};
-use crate::domain::product::{Category, Description, Images, Money, NewProduct, ProductName, Stock};
+use crate::domain::product::{
+    Category, Description, Images, Money, NewProduct, ProductName, Stock,
+};
 use crate::infrastructure::mongo::{self, MongoProductRepository};
 use crate::infrastructure::redis;
 use crate::usecases::cache::CacheState;
@@ -19,24 +21,32 @@ const CATEGORIES: [&str; 5] = ["footwear", "apparel", "outdoor", "bags", "access
 fn product(i: u32) -> Option<NewProduct> {
     Some(NewProduct {
         name: ProductName::parse(&format!("Seed product {i:06}")).ok()?,
-        description: Description::parse(&format!("Generated product number {i} for load tests")).ok()?,
+        description: Description::parse(&format!("Generated product number {i} for load tests"))
+            .ok()?,
         price: Money::from_cents(i64::from(i % 100_000) * 7 + 99).ok()?,
         stock: Stock::parse(i64::from(i % 500)).ok()?,
         category: Category::parse(CATEGORIES[i as usize % CATEGORIES.len()]).ok()?,
         images: Images::default(),
-        is_active: i % 10 != 0,
+        is_active: !i.is_multiple_of(10),
     })
 }
 
 /// Creates `count` products, 16 at a time; returns how many were created.
 pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
     let database = mongo::connect(&settings.mongo).await?;
-    MongoProductRepository::ensure_indexes(&database).await.map_err(StartupError::Indexes)?;
+    MongoProductRepository::ensure_indexes(&database)
+        .await
+        .map_err(StartupError::Indexes)?;
     let redis = redis::build_client(&settings.redis).await?;
-    let module = build_module(&settings, database, redis, Arc::new(CacheState::new(settings.cache)));
+    let module = build_module(
+        &settings,
+        database,
+        redis,
+        Arc::new(CacheState::new(settings.cache)),
+    );
     let create: Arc<dyn CreateProductUseCase> = module.resolve();
-    let mut created = 0;
-    let mut failed = 0;
+    let mut created: u32 = 0;
+    let mut failed: u32 = 0;
     let mut results = futures_util::stream::iter(0..count)
         .map(|i| {
             let create = create.clone();
@@ -56,8 +66,11 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
             failed += 1;
         }
         let done = created + failed;
-        if done % step == 0 || done == count {
-            eprint!("\rseeding {done}/{count} ({}%), {failed} failed", done * 100 / count.max(1));
+        if done.is_multiple_of(step) || done == count {
+            eprint!(
+                "\rseeding {done}/{count} ({}%), {failed} failed",
+                done * 100 / count.max(1)
+            );
             let _ = std::io::stderr().flush();
         }
     }

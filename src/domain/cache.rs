@@ -28,17 +28,39 @@ impl CacheKeys {
 
     /// One list page for a normalised query under a generation.
     pub fn list(generation: i64, query_hash: &str) -> String {
-        format!("products:list:{generation}:{query_hash}")
+        Self::list_around(query_hash).join(generation)
+    }
+
+    /// The list key with the generation left open, for one-round-trip lookups.
+    pub fn list_around(query_hash: &str) -> GenerationalKey {
+        GenerationalKey {
+            before: "products:list:".to_owned(),
+            after: format!(":{query_hash}"),
+        }
     }
 
     /// One count for a normalised filter under a generation.
     pub fn count(generation: i64, filter_hash: &str) -> String {
-        format!("products:count:{generation}:{filter_hash}")
+        Self::count_around(filter_hash).join(generation)
+    }
+
+    pub fn count_around(filter_hash: &str) -> GenerationalKey {
+        GenerationalKey {
+            before: "products:count:".to_owned(),
+            after: format!(":{filter_hash}"),
+        }
     }
 
     /// A stored HTTP response under a generation; `route_key` is the normalised request.
     pub fn http(generation: i64, route_key: &str) -> String {
-        format!("http:{generation}:{route_key}")
+        Self::http_around(route_key).join(generation)
+    }
+
+    pub fn http_around(route_key: &str) -> GenerationalKey {
+        GenerationalKey {
+            before: "http:".to_owned(),
+            after: format!(":{route_key}"),
+        }
     }
 
     /// Generation of one user's wishlist pages; bumped when that user's wishlist changes.
@@ -77,6 +99,19 @@ impl CacheKeys {
     pub fn product_id_of(key: &str) -> Option<ProductId> {
         key.strip_prefix("product:")
             .and_then(|id| ProductId::parse(id).ok())
+    }
+}
+
+/// A key with a generation number in the middle: `before + generation + after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerationalKey {
+    pub before: String,
+    pub after: String,
+}
+
+impl GenerationalKey {
+    pub fn join(&self, generation: i64) -> String {
+        format!("{}{generation}{}", self.before, self.after)
     }
 }
 

@@ -72,11 +72,10 @@ mod tests {
             .returning(|_| Ok(4));
         let stored = Arc::new(std::sync::Mutex::new(None::<String>));
         let mut cache = MockRedisService::new();
-        cache.expect_get_or_init_counter().returning(|_, _| Ok(3));
         let read = stored.clone();
         cache
-            .expect_get()
-            .returning(move |_| Ok(read.lock().unwrap().clone()));
+            .expect_get_under_generation()
+            .returning(move |_, _, _| Ok((3, read.lock().unwrap().clone())));
         let write = stored.clone();
         cache.expect_set().times(1).returning(move |key, value, _| {
             assert!(key.starts_with("products:count:3:"));

@@ -148,10 +148,22 @@ mod tests {
     #[tokio::test]
     async fn with_caching_disabled_reads_go_to_the_repository_and_redis_is_untouched() {
         let mut repo = MockProductRepository::new();
-        repo.expect_find_by_id().times(1).returning(|_| Ok(Some(product(ID, 2))));
-        let policy = crate::domain::cache::CachePolicy { enabled: false, ..Default::default() };
-        let use_case = GetProduct::new(Arc::new(repo), Arc::new(MockRedisService::new()), Arc::new(CacheState::new(policy)));
-        assert_eq!(use_case.execute(&id()).await.unwrap().source, DataSource::Database);
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Ok(Some(product(ID, 2))));
+        let policy = crate::domain::cache::CachePolicy {
+            enabled: false,
+            ..Default::default()
+        };
+        let use_case = GetProduct::new(
+            Arc::new(repo),
+            Arc::new(MockRedisService::new()),
+            Arc::new(CacheState::new(policy)),
+        );
+        assert_eq!(
+            use_case.execute(&id()).await.unwrap().source,
+            DataSource::Database
+        );
     }
 
     #[tokio::test]

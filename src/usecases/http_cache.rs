@@ -7,7 +7,6 @@ use shaku::{Component, Interface};
 
 use super::cache::{CacheState, Layer};
 use crate::domain::cache::CacheKeys;
-use crate::domain::error::CacheError;
 use crate::domain::ports::RedisService;
 
 /// A stored HTTP response: only 200s are stored, with what a replay needs.
@@ -23,14 +22,10 @@ pub struct CachedResponse {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait HttpCacheUseCase: Interface {
-    /// The generation to key by, or `None` when the cache must be bypassed (Redis failing,
-    /// or an invalidation still waiting to be redone).
-    async fn generation(&self) -> Option<i64>;
-    async fn get(
-        &self,
-        generation: i64,
-        route_key: &str,
-    ) -> Result<Option<CachedResponse>, CacheError>;
+    /// The current generation and the response stored for `route_key` under it, in one
+    /// round trip; `None` when the cache must be bypassed (Redis failing, caching off, or
+    /// an invalidation still waiting to be redone).
+    async fn lookup(&self, route_key: &str) -> Option<(i64, Option<CachedResponse>)>;
     async fn put(&self, generation: i64, route_key: &str, response: &CachedResponse, ttl: Duration);
 }
 
@@ -50,40 +45,30 @@ impl HttpCache {
 
 #[async_trait]
 impl HttpCacheUseCase for HttpCache {
-    async fn generation(&self) -> Option<i64> {
+    async fn lookup(&self, route_key: &str) -> Option<(i64, Option<CachedResponse>)> {
         if !self.state.usable() {
             return None;
         }
         let initial = chrono::Utc::now().timestamp_millis();
+        let key = CacheKeys::http_around(route_key);
         match self
             .cache
-            .get_or_init_counter(CacheKeys::LIST_GENERATION, initial)
+            .get_under_generation(CacheKeys::LIST_GENERATION, initial, &key)
             .await
         {
-            Ok(generation) => Some(generation),
+            Ok((generation, raw)) => {
+                let response = raw.and_then(|raw| serde_json::from_str(&raw).ok());
+                match response {
+                    Some(_) => self.state.metrics.hit(Layer::Http),
+                    None => self.state.metrics.miss(Layer::Http),
+                }
+                Some((generation, response))
+            }
             Err(_) => {
                 self.state.metrics.error();
                 None
             }
         }
-    }
-
-    async fn get(
-        &self,
-        generation: i64,
-        route_key: &str,
-    ) -> Result<Option<CachedResponse>, CacheError> {
-        let raw = self
-            .cache
-            .get(&CacheKeys::http(generation, route_key))
-            .await
-            .inspect_err(|_| self.state.metrics.error())?;
-        let response = raw.and_then(|raw| serde_json::from_str(&raw).ok());
-        match response {
-            Some(_) => self.state.metrics.hit(Layer::Http),
-            None => self.state.metrics.miss(Layer::Http),
-        }
-        Ok(response)
     }
 
     async fn put(
@@ -124,25 +109,25 @@ mod tests {
             &state.metrics,
         );
         let use_case = HttpCache::new(Arc::new(MockRedisService::new()), state);
-        assert_eq!(use_case.generation().await, None);
+        assert_eq!(use_case.lookup("product:x").await, None);
     }
 
     #[tokio::test]
-    async fn stores_and_reads_under_the_generation() {
+    async fn stores_and_reads_under_the_generation_in_one_call() {
+        let stored = r#"{"content_type":"application/json","etag":"\"1\"","body":"{}"}"#;
         let mut cache = MockRedisService::new();
         cache
             .expect_set()
-            .withf(|key, _, _| key.starts_with("http:9:"))
+            .withf(|key, _, _| key == "http:9:product:x")
             .times(1)
             .returning(|_, _, _| Ok(()));
         cache
-            .expect_get()
-            .withf(|key| key == "http:9:product:x")
-            .returning(|_| {
-                Ok(Some(
-                    r#"{"content_type":"application/json","etag":"\"1\"","body":"{}"}"#.to_owned(),
-                ))
-            });
+            .expect_get_under_generation()
+            .withf(|counter, _, key| {
+                counter == "products:generation" && key.join(9) == "http:9:product:x"
+            })
+            .times(1)
+            .returning(move |_, _, _| Ok((9, Some(stored.to_owned()))));
         let use_case = HttpCache::new(Arc::new(cache), Arc::default());
         let response = CachedResponse {
             content_type: "application/json".into(),
@@ -152,6 +137,9 @@ mod tests {
         use_case
             .put(9, "product:x", &response, Duration::from_secs(60))
             .await;
-        assert_eq!(use_case.get(9, "product:x").await.unwrap(), Some(response));
+        assert_eq!(
+            use_case.lookup("product:x").await,
+            Some((9, Some(response)))
+        );
     }
 }

@@ -92,12 +92,13 @@ mod tests {
     #[tokio::test]
     async fn a_hit_never_touches_the_repository() {
         let mut cache = MockRedisService::new();
-        cache.expect_get_or_init_counter().returning(|_, _| Ok(7));
         cache
-            .expect_get()
-            .withf(|key| key.starts_with("products:list:7:"))
+            .expect_get_under_generation()
+            .withf(|counter, _, key| {
+                counter == "products:generation" && key.join(7).starts_with("products:list:7:")
+            })
             .times(1)
-            .returning(|_| Ok(Some(cached_page(vec![product(ID, 1)], 1))));
+            .returning(|_, _, _| Ok((7, Some(cached_page(vec![product(ID, 1)], 1)))));
         let fetched = run(use_case(MockProductRepository::new(), cache))
             .await
             .unwrap();
@@ -113,8 +114,10 @@ mod tests {
             .returning(|_, _, _| Ok(vec![product(ID, 1)]));
         repo.expect_count().times(1).returning(|_| Ok(1));
         let mut cache = MockRedisService::new();
-        cache.expect_get_or_init_counter().returning(|_, _| Ok(7));
-        cache.expect_get().times(1).returning(|_| Ok(None));
+        cache
+            .expect_get_under_generation()
+            .times(1)
+            .returning(|_, _, _| Ok((7, None)));
         cache
             .expect_set()
             .withf(|key, _, _| key.starts_with("products:list:7:"))
@@ -131,8 +134,8 @@ mod tests {
         repo.expect_count().times(1).returning(|_| Ok(0));
         let mut cache = MockRedisService::new();
         cache
-            .expect_get_or_init_counter()
-            .returning(|_, _| Err(CacheError::Unavailable("down".into())));
+            .expect_get_under_generation()
+            .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
         let fetched = run(use_case(repo, cache)).await.unwrap();
         assert_eq!(fetched.source, DataSource::Database);
     }
@@ -143,8 +146,9 @@ mod tests {
         repo.expect_list().returning(|_, _, _| Ok(vec![]));
         repo.expect_count().returning(|_| Err(unavailable()));
         let mut cache = MockRedisService::new();
-        cache.expect_get_or_init_counter().returning(|_, _| Ok(1));
-        cache.expect_get().returning(|_| Ok(None));
+        cache
+            .expect_get_under_generation()
+            .returning(|_, _, _| Ok((1, None)));
         assert!(matches!(
             run(use_case(repo, cache)).await,
             Err(ProductError::Unavailable(_))

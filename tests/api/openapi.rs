@@ -66,6 +66,14 @@ async fn swagger_ui_is_served_from_the_binary_with_all_its_assets() {
         assert_eq!(response.status(), 200, "{asset}");
         assert!(!response.bytes().await.unwrap().is_empty(), "{asset}");
     }
-    let initializer = app.get("/api-docs/swagger-initializer.js").await.text().await.unwrap();
-    assert!(initializer.contains("/api-docs/openapi.json"), "points at our document");
+    let initializer = app
+        .get("/api-docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        initializer.contains("/api-docs/openapi.json"),
+        "points at our document"
+    );
 }

@@ -3,6 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use shaku::Interface;
 
+use crate::domain::cache::GenerationalKey;
 use crate::domain::error::CacheError;
 
 /// Proof of holding a lock: only the holder of the token can release it.
@@ -67,6 +68,15 @@ pub trait RedisService: Interface {
     ) -> Result<bool, CacheError>;
     /// Reads a counter, first creating it at `initial` (no expiry) if it does not exist.
     async fn get_or_init_counter(&self, key: &str, initial: i64) -> Result<i64, CacheError>;
+    /// Reads the counter `counter` (creating it at `initial` if missing) and the value under
+    /// `key.join(counter value)`. MUST be one atomic round trip on a single server; a
+    /// clustered adapter may take two, since the second key is only known after the first.
+    async fn get_under_generation(
+        &self,
+        counter: &str,
+        initial: i64,
+        key: &GenerationalKey,
+    ) -> Result<(i64, Option<String>), CacheError>;
     /// Up to `limit` keys matching a glob `pattern` (logical keys, prefix removed).
     async fn scan_keys(&self, pattern: &str, limit: usize) -> Result<Vec<String>, CacheError>;
     /// Server memory in use and the number of keys in this service's namespace.

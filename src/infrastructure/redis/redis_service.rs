@@ -9,7 +9,8 @@ use futures_util::{StreamExt, TryStreamExt};
 use rand::RngCore;
 use shaku::Component;
 
-use super::scripts::{GET_OR_INIT_COUNTER, RELEASE_LOCK, SET_IF_NEWER};
+use super::scripts::{GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, RELEASE_LOCK, SET_IF_NEWER};
+use crate::domain::cache::GenerationalKey;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
 
@@ -192,6 +193,27 @@ impl RedisService for FredRedisService {
     async fn get_or_init_counter(&self, key: &str, initial: i64) -> Result<i64, CacheError> {
         self.call(GET_OR_INIT_COUNTER.evalsha_with_reload(&self.client, self.key(key), initial))
             .await
+    }
+
+    async fn get_under_generation(
+        &self,
+        counter: &str,
+        initial: i64,
+        key: &GenerationalKey,
+    ) -> Result<(i64, Option<String>), CacheError> {
+        if self.client.is_clustered() {
+            let generation = self.get_or_init_counter(counter, initial).await?;
+            return Ok((generation, self.get(&key.join(generation)).await?));
+        }
+        let args = vec![
+            initial.to_string(),
+            self.key(&key.before),
+            key.after.clone(),
+        ];
+        let (generation, value): (i64, Option<String>) = self
+            .call(GET_UNDER_GENERATION.evalsha_with_reload(&self.client, self.key(counter), args))
+            .await?;
+        Ok((generation, value))
     }
 
     async fn scan_keys(&self, pattern: &str, limit: usize) -> Result<Vec<String>, CacheError> {

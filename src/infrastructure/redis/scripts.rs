@@ -84,3 +84,14 @@ pub(super) static TOUCH_SESSION: LazyLock<Script> = LazyLock::new(|| {
          return redis.call('HGETALL', KEYS[1])",
     )
 });
+
+/// Reads the counter KEYS[1] (creating it at ARGV[1] if missing), then the value under
+/// ARGV[2] .. counter .. ARGV[3]. Returns {counter, value-or-nil}. The second key is built
+/// in the script, which a single server allows; the adapter does not use this on a cluster.
+pub(super) static GET_UNDER_GENERATION: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local g = redis.call('GET', KEYS[1]) \
+         if not g then g = ARGV[1] redis.call('SET', KEYS[1], g) end \
+         return {tonumber(g), redis.call('GET', ARGV[2] .. g .. ARGV[3])}",
+    )
+});

@@ -90,24 +90,45 @@ fn header(description: &str, kind: utoipa::openapi::schema::Type) -> Header {
 
 fn rate_headers(response: &mut Response) {
     use utoipa::openapi::schema::Type;
-    response.headers.insert("X-RateLimit-Limit".into(), header("Requests allowed per window", Type::Integer));
-    response.headers.insert("X-RateLimit-Remaining".into(), header("Requests left in the window", Type::Integer));
-    response.headers.insert("X-RateLimit-Reset".into(), header("Unix time (seconds) when a slot frees", Type::Integer));
+    response.headers.insert(
+        "X-RateLimit-Limit".into(),
+        header("Requests allowed per window", Type::Integer),
+    );
+    response.headers.insert(
+        "X-RateLimit-Remaining".into(),
+        header("Requests left in the window", Type::Integer),
+    );
+    response.headers.insert(
+        "X-RateLimit-Reset".into(),
+        header("Unix time (seconds) when a slot frees", Type::Integer),
+    );
 }
 
 impl Modify for MiddlewareHeaders {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::schema::Type;
-        let limited = |path: &str| path.starts_with("/api/products") || path == "/api/auth/login" || path == "/api/auth/register";
+        let limited = |path: &str| {
+            path.starts_with("/api/products")
+                || path == "/api/auth/login"
+                || path == "/api/auth/register"
+        };
         let cached = ["/api/products", "/api/products/count", "/api/products/{id}"];
         for (path, item) in openapi.paths.paths.iter_mut() {
             if !limited(path) {
                 continue;
             }
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
             let is_get = [true, false, false, false, false];
             for (operation, is_get) in operations.into_iter().zip(is_get) {
-                let Some(operation) = operation.as_mut() else { continue };
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
                 for (status, response) in operation.responses.responses.iter_mut() {
                     if let RefOr::T(response) = response {
                         if status.starts_with('2') || status.starts_with('3') {
@@ -115,7 +136,10 @@ impl Modify for MiddlewareHeaders {
                             if is_get && cached.contains(&path.as_str()) {
                                 response.headers.insert(
                                     "X-Cache".into(),
-                                    header("HIT, MISS or BYPASS (HTTP response cache)", Type::String),
+                                    header(
+                                        "HIT, MISS or BYPASS (HTTP response cache)",
+                                        Type::String,
+                                    ),
                                 );
                             }
                         }
@@ -123,11 +147,22 @@ impl Modify for MiddlewareHeaders {
                 }
                 let mut too_many = ResponseBuilder::new()
                     .description("Rate limited")
-                    .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
-                    .header("Retry-After", header("Seconds until a retry can succeed", Type::Integer))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .header(
+                        "Retry-After",
+                        header("Seconds until a retry can succeed", Type::Integer),
+                    )
                     .build();
                 rate_headers(&mut too_many);
-                operation.responses.responses.insert("429".into(), RefOr::T(too_many));
+                operation
+                    .responses
+                    .responses
+                    .insert("429".into(), RefOr::T(too_many));
             }
         }
     }

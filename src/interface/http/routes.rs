@@ -6,9 +6,9 @@ use actix_web::Resource;
 use super::handlers::{self, ApiModule};
 use super::middleware::{auth_class, by_method, HttpCacheTtls, RateLimit, ResponseCache};
 use super::openapi;
+use crate::usecases::{HttpCacheUseCase, RateLimitUseCase};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
-use crate::usecases::{HttpCacheUseCase, RateLimitUseCase};
 
 /// HTTP-layer settings the routes need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,10 @@ pub fn configure<M: ApiModule>(
             .service(resource("/api/health/live").route(web::get().to(handlers::live)))
             .service(resource("/api/health/ready").route(web::get().to(handlers::ready::<M>)))
             .service(resource("/metrics").route(web::get().to(handlers::metrics::<M>)))
-            .service(SwaggerUi::new("/api-docs/{_:.*}").url("/api-docs/openapi.json", openapi::ApiDoc::openapi()))
+            .service(
+                SwaggerUi::new("/api-docs/{_:.*}")
+                    .url("/api-docs/openapi.json", openapi::ApiDoc::openapi()),
+            )
             .service(
                 web::scope("/api/products")
                     .wrap(ResponseCache::new(http_cache, settings.cache_ttls))

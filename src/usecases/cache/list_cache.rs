@@ -11,7 +11,7 @@ use super::record::PageEntry;
 use super::repair::RepairJob;
 use super::state::SharedLoad;
 use super::{CacheState, DataSource, Fetched, Layer, SingleFlight};
-use crate::domain::cache::CacheKeys;
+use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort, SortField};
@@ -78,27 +78,6 @@ impl ListCache {
         }
     }
 
-    /// The current generation, created from the clock if missing (so a generation lost with
-    /// a Redis restart or eviction never comes back lower than one already used). `None`
-    /// when the cache must not be used.
-    async fn generation(&self) -> Option<i64> {
-        if !self.state.usable() {
-            return None;
-        }
-        let initial = chrono::Utc::now().timestamp_millis();
-        match self
-            .cache
-            .get_or_init_counter(CacheKeys::LIST_GENERATION, initial)
-            .await
-        {
-            Ok(generation) => Some(generation),
-            Err(_) => {
-                self.state.metrics.error();
-                None
-            }
-        }
-    }
-
     /// Makes every cached page and count unreachable. Retried in the background on failure.
     pub async fn invalidate(&self) {
         if !self.state.policy.enabled {
@@ -148,7 +127,7 @@ impl ListCache {
                 request: page,
             })
         };
-        let key = |generation| CacheKeys::list(generation, &list_hash(filter, sort, page));
+        let key = CacheKeys::list_around(&list_hash(filter, sort, page));
         self.cached(
             key,
             &self.state.page_flights,
@@ -161,7 +140,7 @@ impl ListCache {
 
     pub async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
         let load = || self.repository.count(filter);
-        let key = |generation| CacheKeys::count(generation, &count_hash(filter));
+        let key = CacheKeys::count_around(&count_hash(filter));
         self.cached(key, &self.state.count_flights, load, |n| *n, Some)
             .await
     }
@@ -170,7 +149,7 @@ impl ListCache {
     /// flight) that fills the entry with a jittered TTL.
     async fn cached<T, E, L, Fut>(
         &self,
-        key: impl FnOnce(i64) -> String,
+        key: GenerationalKey,
         flights: &SingleFlight<SharedLoad<T>>,
         load: L,
         encode: impl FnOnce(&T) -> E,
@@ -183,12 +162,22 @@ impl ListCache {
         Fut: Future<Output = Result<T, crate::domain::error::RepositoryError>>,
     {
         let metrics = &self.state.metrics;
-        let Some(generation) = self.generation().await else {
+        if !self.state.usable() {
             metrics.database_read(Layer::List);
             return Ok(Fetched::new(load().await?, DataSource::Database));
+        }
+        // A missing generation restarts from the clock, so one lost with a Redis restart or an
+        // eviction never comes back lower than a generation already used.
+        let initial = chrono::Utc::now().timestamp_millis();
+        let lookup = self
+            .cache
+            .get_under_generation(CacheKeys::LIST_GENERATION, initial, &key)
+            .await;
+        let key = match &lookup {
+            Ok((generation, _)) => key.join(*generation),
+            Err(_) => String::new(),
         };
-        let key = key(generation);
-        match self.cache.get(&key).await {
+        match lookup.map(|(_, value)| value) {
             Ok(Some(raw)) => {
                 if let Some(value) = serde_json::from_str(&raw).ok().and_then(decode) {
                     metrics.hit(Layer::List);
