@@ -33,6 +33,8 @@ pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStart
             c.connection_timeout = command_timeout.max(Duration::from_millis(500));
             c.internal_command_timeout = command_timeout.max(Duration::from_millis(500));
             c.max_command_attempts = 1;
+            // Request/response traffic: never let Nagle hold a small command back.
+            c.tcp.nodelay = Some(true);
         })
         .with_performance_config(|p| p.default_command_timeout = command_timeout)
         .set_policy(ReconnectPolicy::new_exponential(0, 50, 2_000, 2))
