@@ -1,3 +1,6 @@
+use std::future::IntoFuture;
+use std::time::Duration;
+
 use mongodb::error::{Error, ErrorKind, WriteFailure};
 
 use crate::domain::error::RepositoryError;
@@ -22,5 +25,19 @@ pub(super) fn translate(error: Error) -> RepositoryError {
             RepositoryError::Unavailable(Box::new(error))
         }
         _ => RepositoryError::Unexpected(Box::new(error)),
+    }
+}
+
+/// Runs a driver operation within `timeout` and translates its error; running out of time
+/// is `Unavailable`, so a hung server costs a request at most `timeout`.
+pub(super) async fn bounded<T>(
+    timeout: Duration,
+    operation: impl IntoFuture<Output = Result<T, Error>>,
+) -> Result<T, RepositoryError> {
+    match tokio::time::timeout(timeout, operation.into_future()).await {
+        Ok(result) => result.map_err(translate),
+        Err(_) => Err(RepositoryError::Unavailable(
+            format!("MongoDB did not answer within {timeout:?}").into(),
+        )),
     }
 }

@@ -1,4 +1,3 @@
-use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -10,7 +9,7 @@ use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database, IndexModel};
 use shaku::Component;
 
-use super::errors::translate;
+use super::errors::{bounded, translate};
 use super::product_document::{image_strings, to_bson_time, ProductDocument};
 use super::product_filter::{sort_document, to_document};
 use crate::domain::error::RepositoryError;
@@ -58,18 +57,6 @@ impl MongoProductRepository {
     fn collection(&self) -> Collection<ProductDocument> {
         self.database.collection(COLLECTION)
     }
-
-    async fn bounded<T, F>(&self, operation: F) -> Result<T, RepositoryError>
-    where
-        F: IntoFuture<Output = Result<T, mongodb::error::Error>>,
-    {
-        match tokio::time::timeout(self.timeout, operation.into_future()).await {
-            Ok(result) => result.map_err(translate),
-            Err(_) => Err(RepositoryError::Unavailable(
-                format!("MongoDB did not answer within {:?}", self.timeout).into(),
-            )),
-        }
-    }
 }
 
 fn object_id(id: &ProductId) -> Result<ObjectId, RepositoryError> {
@@ -113,14 +100,13 @@ fn set_document(changes: &ProductChanges) -> Document {
 impl ProductRepository for MongoProductRepository {
     async fn insert(&self, product: NewProduct) -> Result<Product, RepositoryError> {
         let document = ProductDocument::new(&product, ObjectId::new(), to_bson_time(now()));
-        self.bounded(self.collection().insert_one(&document))
-            .await?;
+        bounded(self.timeout, self.collection().insert_one(&document)).await?;
         document.into_product()
     }
 
     async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
-        self.bounded(self.collection().find_one(filter))
+        bounded(self.timeout, self.collection().find_one(filter))
             .await?
             .map(ProductDocument::into_product)
             .transpose()
@@ -138,9 +124,8 @@ impl ProductRepository for MongoProductRepository {
             .sort(sort_document(sort))
             .skip(page.offset())
             .limit(i64::from(page.limit()));
-        let documents: Vec<ProductDocument> = self
-            .bounded(async { find.await?.try_collect().await })
-            .await?;
+        let documents: Vec<ProductDocument> =
+            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
         documents
             .into_iter()
             .map(ProductDocument::into_product)
@@ -148,8 +133,11 @@ impl ProductRepository for MongoProductRepository {
     }
 
     async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError> {
-        self.bounded(self.collection().count_documents(to_document(filter)))
-            .await
+        bounded(
+            self.timeout,
+            self.collection().count_documents(to_document(filter)),
+        )
+        .await
     }
 
     async fn update(
@@ -166,13 +154,13 @@ impl ProductRepository for MongoProductRepository {
         let mut set = set_document(&changes);
         set.insert("updatedAt", to_bson_time(now()));
         let update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
-        let updated = self
-            .bounded(
-                self.collection()
-                    .find_one_and_update(filter, update)
-                    .return_document(ReturnDocument::After),
-            )
-            .await?;
+        let updated = bounded(
+            self.timeout,
+            self.collection()
+                .find_one_and_update(filter, update)
+                .return_document(ReturnDocument::After),
+        )
+        .await?;
         match updated {
             Some(document) => document.into_product(),
             None if expected.is_some() && self.find_by_id(id).await?.is_some() => {
@@ -184,7 +172,7 @@ impl ProductRepository for MongoProductRepository {
 
     async fn delete(&self, id: &ProductId) -> Result<Product, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
-        self.bounded(self.collection().find_one_and_delete(filter))
+        bounded(self.timeout, self.collection().find_one_and_delete(filter))
             .await?
             .ok_or(RepositoryError::NotFound)?
             .into_product()
@@ -192,8 +180,7 @@ impl ProductRepository for MongoProductRepository {
 
     async fn ping(&self) -> Result<Duration, RepositoryError> {
         let started = Instant::now();
-        self.bounded(self.database.run_command(doc! { "ping": 1 }))
-            .await?;
+        bounded(self.timeout, self.database.run_command(doc! { "ping": 1 })).await?;
         Ok(started.elapsed())
     }
 }

@@ -9,7 +9,7 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::translate;
+use super::errors::{bounded, translate};
 use super::product_document::to_bson_time;
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::UserRepository;
@@ -77,18 +77,6 @@ impl MongoUserRepository {
     fn collection(&self) -> Collection<UserDocument> {
         self.database.collection(COLLECTION)
     }
-
-    async fn bounded<T>(
-        &self,
-        operation: impl std::future::IntoFuture<Output = Result<T, mongodb::error::Error>>,
-    ) -> Result<T, RepositoryError> {
-        match tokio::time::timeout(self.timeout, operation.into_future()).await {
-            Ok(result) => result.map_err(translate),
-            Err(_) => Err(RepositoryError::Unavailable(
-                "MongoDB did not answer in time".into(),
-            )),
-        }
-    }
 }
 
 fn roles(roles: &[Role]) -> Vec<String> {
@@ -110,25 +98,30 @@ impl UserRepository for MongoUserRepository {
             password_hash: user.password_hash.as_str().to_owned(),
             created_at: now(),
         };
-        self.bounded(self.collection().insert_one(&document))
-            .await?;
+        bounded(self.timeout, self.collection().insert_one(&document)).await?;
         document.into_user()
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
-        self.bounded(self.collection().find_one(doc! { "email": email.as_str() }))
-            .await?
-            .map(UserDocument::into_user)
-            .transpose()
+        bounded(
+            self.timeout,
+            self.collection().find_one(doc! { "email": email.as_str() }),
+        )
+        .await?
+        .map(UserDocument::into_user)
+        .transpose()
     }
 
     async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
         let oid = ObjectId::parse_str(id.as_str())
             .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?;
-        self.bounded(self.collection().find_one(doc! { "_id": oid }))
-            .await?
-            .map(UserDocument::into_user)
-            .transpose()
+        bounded(
+            self.timeout,
+            self.collection().find_one(doc! { "_id": oid }),
+        )
+        .await?
+        .map(UserDocument::into_user)
+        .transpose()
     }
 
     async fn ensure_admin(
@@ -141,7 +134,8 @@ impl UserRepository for MongoUserRepository {
             "$addToSet": { "roles": { "$each": ["admin", "customer"] } },
             "$setOnInsert": { "_id": ObjectId::new(), "name": "Administrator", "createdAt": now() },
         };
-        self.bounded(
+        bounded(
+            self.timeout,
             self.collection()
                 .find_one_and_update(doc! { "email": email.as_str() }, update)
                 .upsert(true)

@@ -11,7 +11,7 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::translate;
+use super::errors::{bounded, translate};
 use super::product_document::{to_bson_time, ProductDocument};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::WishlistRepository;
@@ -79,23 +79,14 @@ impl MongoWishlistRepository {
         self.database.collection(PRODUCTS)
     }
 
-    async fn bounded<T>(
-        &self,
-        operation: impl std::future::IntoFuture<Output = Result<T, mongodb::error::Error>>,
-    ) -> Result<T, RepositoryError> {
-        match tokio::time::timeout(self.timeout, operation.into_future()).await {
-            Ok(result) => result.map_err(translate),
-            Err(_) => Err(RepositoryError::Unavailable(
-                "MongoDB did not answer in time".into(),
-            )),
-        }
-    }
-
     async fn current(&self, product: ObjectId) -> Result<Product, RepositoryError> {
-        self.bounded(self.products().find_one(doc! { "_id": product }))
-            .await?
-            .ok_or(RepositoryError::NotFound)?
-            .into_product()
+        bounded(
+            self.timeout,
+            self.products().find_one(doc! { "_id": product }),
+        )
+        .await?
+        .ok_or(RepositoryError::NotFound)?
+        .into_product()
     }
 
     /// Moves the count by `delta` and bumps the version in one atomic update.
@@ -108,7 +99,8 @@ impl MongoWishlistRepository {
             "$inc": { "wishlistCount": delta, "version": 1_i64 },
             "$set": { "updatedAt": to_bson_time(Utc::now()) },
         };
-        self.bounded(
+        bounded(
+            self.timeout,
             self.products()
                 .find_one_and_update(doc! { "_id": product }, update)
                 .return_document(ReturnDocument::After),
@@ -135,10 +127,7 @@ impl WishlistRepository for MongoWishlistRepository {
                 product_id: product_oid,
                 created_at: to_bson_time(Utc::now()),
             };
-            match self
-                .bounded(self.memberships().insert_one(&membership))
-                .await
-            {
+            match bounded(self.timeout, self.memberships().insert_one(&membership)).await {
                 Ok(_) => {}
                 Err(RepositoryError::Duplicate) => {
                     return Ok((self.current(product_oid).await?, false))
@@ -149,18 +138,16 @@ impl WishlistRepository for MongoWishlistRepository {
                 Ok(Some(updated)) => Ok((updated.into_product()?, true)),
                 Ok(None) => {
                     // Deleted meanwhile: take the membership back so nothing dangles.
-                    let _ = self.bounded(self.memberships().delete_one(key)).await;
+                    let _ = bounded(self.timeout, self.memberships().delete_one(key)).await;
                     Err(RepositoryError::NotFound)
                 }
                 Err(error) => {
-                    let _ = self.bounded(self.memberships().delete_one(key)).await;
+                    let _ = bounded(self.timeout, self.memberships().delete_one(key)).await;
                     Err(error)
                 }
             }
         } else {
-            let removed = self
-                .bounded(self.memberships().delete_one(key.clone()))
-                .await?;
+            let removed = bounded(self.timeout, self.memberships().delete_one(key.clone())).await?;
             if removed.deleted_count == 0 {
                 return Ok((self.current(product_oid).await?, false));
             }
@@ -174,7 +161,7 @@ impl WishlistRepository for MongoWishlistRepository {
                         product_id: product_oid,
                         created_at: to_bson_time(Utc::now()),
                     };
-                    let _ = self.bounded(self.memberships().insert_one(&restore)).await;
+                    let _ = bounded(self.timeout, self.memberships().insert_one(&restore)).await;
                     Err(error)
                 }
             }
@@ -183,8 +170,7 @@ impl WishlistRepository for MongoWishlistRepository {
 
     async fn contains(&self, user: &UserId, product: &ProductId) -> Result<bool, RepositoryError> {
         let filter = doc! { "userId": oid(user.as_str())?, "productId": oid(product.as_str())? };
-        Ok(self
-            .bounded(self.memberships().find_one(filter))
+        Ok(bounded(self.timeout, self.memberships().find_one(filter))
             .await?
             .is_some())
     }
@@ -201,16 +187,14 @@ impl WishlistRepository for MongoWishlistRepository {
             .sort(doc! { "createdAt": -1, "_id": -1 })
             .skip(page.offset())
             .limit(i64::from(page.limit()));
-        let members: Vec<Membership> = self
-            .bounded(async { find.await?.try_collect().await })
-            .await?;
-        let total = self.bounded(memberships.count_documents(filter)).await?;
+        let members: Vec<Membership> =
+            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
+        let total = bounded(self.timeout, memberships.count_documents(filter)).await?;
         let ids: Vec<ObjectId> = members.iter().map(|m| m.product_id).collect();
         let products = self.products();
         let find = products.find(doc! { "_id": { "$in": &ids } });
-        let documents: Vec<ProductDocument> = self
-            .bounded(async { find.await?.try_collect().await })
-            .await?;
+        let documents: Vec<ProductDocument> =
+            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
         let mut by_id: HashMap<ObjectId, ProductDocument> =
             documents.into_iter().map(|d| (d.id, d)).collect();
         let items = ids
@@ -226,12 +210,12 @@ impl WishlistRepository for MongoWishlistRepository {
     }
 
     async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError> {
-        let removed = self
-            .bounded(
-                self.memberships()
-                    .delete_many(doc! { "productId": oid(product.as_str())? }),
-            )
-            .await?;
+        let removed = bounded(
+            self.timeout,
+            self.memberships()
+                .delete_many(doc! { "productId": oid(product.as_str())? }),
+        )
+        .await?;
         Ok(removed.deleted_count)
     }
 }

@@ -1,5 +1,6 @@
 //! Redis through fred: client set-up and the `RedisService` adapter.
 
+mod call;
 mod client;
 mod rate_limiter;
 mod redis_service;

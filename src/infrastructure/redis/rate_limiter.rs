@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use fred::prelude::{Client, ClientLike};
+use fred::prelude::Client;
 use shaku::Component;
 
+use super::call::bounded_call;
 use super::scripts::SLIDING_WINDOW;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{RateDecision, RateLimiter, RateRule};
@@ -30,9 +31,6 @@ impl RedisRateLimiter {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn check(&self, key: &str, rule: RateRule) -> Result<RateDecision, CacheError> {
-        if !self.client.is_connected() {
-            return Err(CacheError::Unavailable("Redis is not connected".into()));
-        }
         let member = format!("{:016x}", rand::random::<u64>());
         let args = vec![
             rule.limit.to_string(),
@@ -44,11 +42,7 @@ impl RateLimiter for RedisRateLimiter {
             format!("{}{key}", self.key_prefix),
             args,
         );
-        let reply = match tokio::time::timeout(self.timeout, call).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(error)) => return Err(CacheError::Command(Box::new(error))),
-            Err(_) => return Err(CacheError::Unavailable("rate limit check timed out".into())),
-        };
+        let reply = bounded_call(&self.client, self.timeout, call).await?;
         let [allowed, remaining, reset_at_ms, now_ms] = reply[..] else {
             return Err(CacheError::Command("unexpected rate limit reply".into()));
         };

@@ -2,13 +2,13 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use fred::error::ErrorKind;
 use fred::prelude::{Client, ClientLike, Expiration, KeysInterface, SetOptions};
 use fred::types::scan::Scanner;
 use futures_util::{StreamExt, TryStreamExt};
 use rand::RngCore;
 use shaku::Component;
 
+use super::call::bounded_call;
 use super::scripts::{GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, RELEASE_LOCK, SET_IF_NEWER};
 use crate::domain::cache::GenerationalKey;
 use crate::domain::error::CacheError;
@@ -79,22 +79,7 @@ impl FredRedisService {
     where
         F: Future<Output = Result<T, fred::error::Error>>,
     {
-        if !self.client.is_connected() {
-            return Err(CacheError::Unavailable("Redis is not connected".into()));
-        }
-        match tokio::time::timeout(timeout, command).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => match error.kind() {
-                ErrorKind::IO
-                | ErrorKind::Timeout
-                | ErrorKind::Canceled
-                | ErrorKind::Backpressure => Err(CacheError::Unavailable(Box::new(error))),
-                _ => Err(CacheError::Command(Box::new(error))),
-            },
-            Err(_) => Err(CacheError::Unavailable(
-                format!("Redis did not answer within {timeout:?}").into(),
-            )),
-        }
+        bounded_call(&self.client, timeout, command).await
     }
 }
 

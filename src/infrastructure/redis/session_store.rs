@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use fred::prelude::{Client, ClientLike, HashesInterface, KeysInterface, SetsInterface};
+use fred::prelude::{Client, HashesInterface, KeysInterface, SetsInterface};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use shaku::Component;
 
+use super::call::bounded_call;
 use super::scripts::TOUCH_SESSION;
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
@@ -77,14 +78,7 @@ impl RedisSessionStore {
         &self,
         command: impl Future<Output = Result<T, fred::error::Error>>,
     ) -> Result<T, CacheError> {
-        if !self.client.is_connected() {
-            return Err(CacheError::Unavailable("Redis is not connected".into()));
-        }
-        match tokio::time::timeout(self.timeout, command).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(CacheError::Command(Box::new(error))),
-            Err(_) => Err(CacheError::Unavailable("session store timed out".into())),
-        }
+        bounded_call(&self.client, self.timeout, command).await
     }
 }
 
