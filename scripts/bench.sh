@@ -15,7 +15,7 @@ trap stop_stack EXIT
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 log "building release"
 cargo build --release -q --bin product-catalog
-APP_BIN="$ROOT/target/release/product-catalog"
+APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
 ADMIN_EMAIL="admin@bench.example"; ADMIN_PASSWORD="bench-admin-password"
 LIMITS=(RATE_LIMIT_READ=1000000/60s RATE_LIMIT_WRITE=1000000/60s RATE_LIMIT_AUTH=1000/60s)
 

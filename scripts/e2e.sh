@@ -18,7 +18,7 @@ trap stop_stack EXIT
 }
 log "building the binary"
 cargo build -q --bin product-catalog
-APP_BIN="$ROOT/target/debug/product-catalog"
+APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/product-catalog"
 export ADMIN_EMAIL="admin@e2e.example" ADMIN_PASSWORD="e2e-admin-password"
 
 log "endpoint tour and verify-redis.sh against a fresh instance"

@@ -53,7 +53,7 @@ target_dir="release"
 [ "$profile" = dev ] && target_dir="debug"
 [ "$profile" != dev ] && [ "$profile" != release ] && target_dir="$profile"
 log "serving on http://${APP_HOST:-127.0.0.1}:${APP_PORT:-8080}"
-"$ROOT/target/$target_dir/product-catalog" &
+"${CARGO_TARGET_DIR:-$ROOT/target}/$target_dir/product-catalog" &
 app=$!
 started+=("$app")
 trap 'kill -TERM "$app" 2>/dev/null || true' INT TERM
