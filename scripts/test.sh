@@ -5,6 +5,7 @@
 # Redis and MongoDB-wire servers on free loopback ports (or use TEST_REDIS_URL /
 # TEST_MONGODB_URI); they never touch the servers on 6379 / 27017.
 set -euo pipefail
+# pipefail: a failing test or check fails the run even though its output goes through tee.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -18,6 +19,12 @@ cargo fmt --check
 log "cargo clippy --all-targets --all-features -- -D warnings"
 cargo clippy --all-targets --all-features -- -D warnings
 log "cargo test --all-features"
-cargo test --all-features
+mkdir -p target
+cargo test --all-features 2>&1 | tee target/cargo-test.txt
 log "end-to-end: endpoint tour, verify-redis.sh, schemathesis"
-bash scripts/e2e.sh
+bash scripts/e2e.sh 2>&1 | tee target/e2e.txt
+# One closing line for the whole run: Rust tests plus the scripted end-to-end checks.
+passed=$(cat target/cargo-test.txt target/e2e.txt \
+  | sed -nE 's/^test result: ok\. ([0-9]+) passed.*/\1/p; s/^([0-9]+) passed, 0 failed$/\1/p' \
+  | awk '{ total += $1 } END { print total + 0 }')
+echo "total: $passed passed, 0 failed"
