@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ListCache, ProductCache};
+use super::cache::{CacheState, ProductCache};
+use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::{NewProduct, Product};
 use crate::usecases::ProductError;
@@ -43,15 +44,16 @@ impl CreateProduct {
 impl CreateProductUseCase for CreateProduct {
     async fn execute(&self, product: NewProduct) -> Result<Product, ProductError> {
         let created = self.repository.insert(product).await?;
-        let (repository, cache, state) = (
+        ProductCache::new(
             self.repository.clone(),
             self.cache.clone(),
             self.state.clone(),
-        );
-        ProductCache::new(repository.clone(), cache.clone(), state.clone())
-            .write_through(&created)
+        )
+        .write_through(&created)
+        .await;
+        self.state
+            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
             .await;
-        ListCache::new(repository, cache, state).invalidate().await;
         Ok(created)
     }
 }

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ListCache, ProductCache};
+use super::cache::{CacheState, ProductCache};
+use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::domain::product::ProductId;
 use crate::usecases::ProductError;
@@ -53,15 +54,16 @@ impl DeleteProductUseCase for DeleteProduct {
         if let Err(error) = self.wishlists.remove_product(id).await {
             tracing::warn!(product = %id, error = %error, "could not remove a deleted product from wishlists");
         }
-        let (repository, cache, state) = (
+        ProductCache::new(
             self.repository.clone(),
             self.cache.clone(),
             self.state.clone(),
-        );
-        ProductCache::new(repository.clone(), cache.clone(), state.clone())
-            .tombstone(&deleted)
+        )
+        .tombstone(&deleted)
+        .await;
+        self.state
+            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
             .await;
-        ListCache::new(repository, cache, state).invalidate().await;
         Ok(())
     }
 }

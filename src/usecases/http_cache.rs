@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, Layer};
+use super::cache::{generation_seed, CacheState, Layer};
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::RedisService;
 
@@ -49,7 +49,7 @@ impl HttpCacheUseCase for HttpCache {
         if !self.state.usable() {
             return None;
         }
-        let initial = chrono::Utc::now().timestamp_millis();
+        let initial = generation_seed();
         let key = CacheKeys::http_around(route_key);
         match self
             .cache

@@ -3,10 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ListCache};
+use super::cache::CacheState;
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
-use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::ports::RedisService;
 
 /// What an admin may drop from the cache. There are no free-form key patterns: each scope
 /// names keys this service owns, under its own prefix.
@@ -43,8 +43,6 @@ pub trait InvalidateCacheUseCase: Interface {
 #[shaku(interface = InvalidateCacheUseCase)]
 pub struct InvalidateCache {
     #[shaku(inject)]
-    repository: Arc<dyn ProductRepository>,
-    #[shaku(inject)]
     cache: Arc<dyn RedisService>,
     state: Arc<CacheState>,
 }
@@ -68,13 +66,9 @@ impl InvalidateCacheUseCase for InvalidateCache {
             scope,
             InvalidationScope::Lists | InvalidationScope::Http | InvalidationScope::All
         ) {
-            ListCache::new(
-                self.repository.clone(),
-                self.cache.clone(),
-                self.state.clone(),
-            )
-            .invalidate()
-            .await;
+            self.state
+                .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
+                .await;
         }
         Ok(deleted)
     }

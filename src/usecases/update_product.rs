@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ListCache, ProductCache};
+use super::cache::{CacheState, ProductCache};
+use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
 use crate::usecases::ProductError;
@@ -56,15 +57,16 @@ impl UpdateProductUseCase for UpdateProduct {
             return Err(ProductError::NothingToUpdate);
         }
         let updated = self.repository.update(id, changes, expected).await?;
-        let (repository, cache, state) = (
+        ProductCache::new(
             self.repository.clone(),
             self.cache.clone(),
             self.state.clone(),
-        );
-        ProductCache::new(repository.clone(), cache.clone(), state.clone())
-            .write_through(&updated)
+        )
+        .write_through(&updated)
+        .await;
+        self.state
+            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
             .await;
-        ListCache::new(repository, cache, state).invalidate().await;
         Ok(updated)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::cache::{CacheState, DataSource, Fetched, Layer, PageEntryCodec};
+use super::cache::{generation_seed, CacheState, DataSource, Fetched, Layer, PageEntryCodec};
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{RedisService, WishlistRepository};
 use crate::domain::product::Product;
@@ -35,7 +35,7 @@ impl WishlistCache {
         if !self.state.usable() {
             return None;
         }
-        let initial = chrono::Utc::now().timestamp_millis();
+        let initial = generation_seed();
         let list = self
             .cache
             .get_or_init_counter(CacheKeys::LIST_GENERATION, initial)
@@ -51,25 +51,8 @@ impl WishlistCache {
 
     /// Makes this user's cached pages unreachable, and nobody else's.
     pub async fn invalidate(&self, user: &UserId) {
-        if !self.state.policy.enabled {
-            return;
-        }
         let key = CacheKeys::wishlist_generation(user);
-        let initial = chrono::Utc::now().timestamp_millis();
-        let bumped = match self.cache.get_or_init_counter(&key, initial).await {
-            Ok(_) => self.cache.incr(&key).await.map(|_| ()),
-            Err(error) => Err(error),
-        };
-        match bumped {
-            Ok(()) => self.state.metrics.invalidation(),
-            Err(_) => {
-                self.state.metrics.error();
-                self.state.repair.enqueue(
-                    super::cache::RepairJobPublic::bump_key(key),
-                    &self.state.metrics,
-                );
-            }
-        }
+        self.state.bump_generation(self.cache.as_ref(), &key).await;
     }
 
     pub async fn page(

@@ -8,9 +8,8 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::record::PageEntry;
-use super::repair::RepairJob;
 use super::state::SharedLoad;
-use super::{CacheState, DataSource, Fetched, Layer, SingleFlight};
+use super::{generation_seed, CacheState, DataSource, Fetched, Layer, SingleFlight};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
@@ -80,33 +79,9 @@ impl ListCache {
 
     /// Makes every cached page and count unreachable. Retried in the background on failure.
     pub async fn invalidate(&self) {
-        if !self.state.policy.enabled {
-            return;
-        }
-        let metrics = &self.state.metrics;
-        let initial = chrono::Utc::now().timestamp_millis();
-        let bumped = match self
-            .cache
-            .get_or_init_counter(CacheKeys::LIST_GENERATION, initial)
-            .await
-        {
-            Ok(_) => self
-                .cache
-                .incr(CacheKeys::LIST_GENERATION)
-                .await
-                .map(|_| ()),
-            Err(error) => Err(error),
-        };
-        match bumped {
-            Ok(()) => metrics.invalidation(),
-            Err(_) => {
-                metrics.error();
-                self.state.repair.enqueue(
-                    RepairJob::Bump(CacheKeys::LIST_GENERATION.to_owned()),
-                    metrics,
-                );
-            }
-        }
+        self.state
+            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
+            .await;
     }
 
     pub async fn page(
@@ -166,9 +141,7 @@ impl ListCache {
             metrics.database_read(Layer::List);
             return Ok(Fetched::new(load().await?, DataSource::Database));
         }
-        // A missing generation restarts from the clock, so one lost with a Redis restart or an
-        // eviction never comes back lower than a generation already used.
-        let initial = chrono::Utc::now().timestamp_millis();
+        let initial = generation_seed();
         let lookup = self
             .cache
             .get_under_generation(CacheKeys::LIST_GENERATION, initial, &key)

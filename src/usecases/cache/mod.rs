@@ -17,6 +17,7 @@ pub use metrics::{CacheMetrics, CacheMetricsSnapshot, Layer, LayerSnapshot};
 pub use product_cache::ProductCache;
 pub use repair::{run_repair_worker, CacheRepair};
 pub use single_flight::SingleFlight;
+pub(crate) use state::generation_seed;
 pub use state::CacheState;
 
 /// Where a response's data came from, reported to clients as `X-Data-Source`.
@@ -64,15 +65,6 @@ impl PageEntryCodec {
         serde_json::from_str::<record::PageEntry>(raw)
             .ok()?
             .into_page()
-    }
-}
-
-/// Repair jobs other use-case modules may queue.
-pub(crate) struct RepairJobPublic;
-
-impl RepairJobPublic {
-    pub(crate) fn bump_key(key: String) -> repair::RepairJob {
-        repair::RepairJob::Bump(key)
     }
 }
 

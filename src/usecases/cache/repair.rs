@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use super::state::bump;
 use super::CacheMetrics;
 use crate::domain::ports::RedisService;
 
@@ -96,7 +97,7 @@ impl CacheRepair {
                     .set_if_newer(key, *version, value, *ttl)
                     .await
                     .map(|_| ()),
-                RepairJob::Bump(key) => cache.incr(key).await.map(|_| ()),
+                RepairJob::Bump(key) => bump(cache, key).await,
             };
             match result {
                 Ok(()) => {
@@ -168,8 +169,8 @@ mod tests {
             .expect_set_if_newer()
             .returning(|_, _, _, _| Err(CacheError::Unavailable("down".into())));
         failing
-            .expect_incr()
-            .returning(|_| Err(CacheError::Unavailable("down".into())));
+            .expect_get_or_init_counter()
+            .returning(|_, _| Err(CacheError::Unavailable("down".into())));
         assert!(!repair.drain(&failing, &metrics).await);
         assert!(!repair.is_clean());
 
@@ -179,6 +180,10 @@ mod tests {
             .withf(|_, v, _, _| *v == 3)
             .times(1)
             .returning(|_, _, _, _| Ok(true));
+        working
+            .expect_get_or_init_counter()
+            .times(1)
+            .returning(|_, _| Ok(4));
         working.expect_incr().times(1).returning(|_| Ok(5));
         assert!(repair.drain(&working, &metrics).await);
         assert!(repair.is_clean());
