@@ -3,7 +3,7 @@
 //! `cargo bench --features mock --bench list_invalidation` starts its own `redis-server` on a
 //! free loopback port (or uses `BENCH_REDIS_URL`), fills N list pages under the current
 //! generation through the real `RedisService` adapter, then times the use-case
-//! invalidation (`ListCache::invalidate`) 2,000 times and reports latency percentiles.
+//! invalidation (`CacheEvents::lists_invalidated`) 2,000 times and reports latency percentiles.
 //! Invalidation is one generation bump, so the figures should not depend on N.
 
 mod support;
@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use product_catalog::domain::cache::CacheKeys;
-use product_catalog::domain::ports::{MockProductRepository, RedisService};
+use product_catalog::domain::ports::RedisService;
 use product_catalog::infrastructure::redis::{build_client, FredRedisService, RedisSettings};
-use product_catalog::usecases::cache::{CacheState, ListCache};
+use product_catalog::usecases::cache::{CacheContext, CacheEvents, CacheWriteEffects};
 
 const INVALIDATIONS: usize = 2_000;
 
@@ -34,7 +34,7 @@ async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
         settings.command_timeout,
     ));
     let generation = cache
-        .get_or_init_counter(CacheKeys::LIST_GENERATION, 1)
+        .get_or_init_counter(CacheKeys::LIST_GENERATION, 1, None)
         .await
         .unwrap();
     let body = "x".repeat(1_000);
@@ -57,19 +57,15 @@ async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
         .unwrap()
         .len();
 
-    let state = Arc::new(CacheState::default());
-    let lists = ListCache::new(
-        Arc::new(MockProductRepository::new()),
-        cache.clone(),
-        state.clone(),
-    );
+    let context = Arc::new(CacheContext::default());
+    let events = CacheWriteEffects::new(cache.clone(), context.clone());
     let mut timings = Vec::with_capacity(INVALIDATIONS);
     for _ in 0..INVALIDATIONS {
         let started = Instant::now();
-        lists.invalidate().await;
+        events.lists_invalidated().await;
         timings.push(started.elapsed());
     }
-    assert!(state.repair.is_clean(), "every invalidation landed");
+    assert!(context.repair.is_clean(), "every invalidation landed");
     (cached, support::summary(timings))
 }
 

@@ -1,8 +1,9 @@
 use std::process::ExitCode;
 
-use product_catalog::config::{seed, telemetry, Application, Settings};
+use product_catalog::config::{reconcile, seed, telemetry, Application, Settings};
+use product_catalog::domain::error::error_chain;
 
-const USAGE: &str = "usage: product-catalog [serve | seed COUNT]";
+const USAGE: &str = "usage: product-catalog [serve | seed COUNT | reconcile]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -34,7 +35,19 @@ async fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(error) => {
-                    eprintln!("error: {}", chain(&error));
+                    eprintln!("error: {}", error_chain(&error));
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        ["reconcile"] => {
+            return match reconcile(settings).await {
+                Ok(corrected) => {
+                    eprintln!("wishlist counts corrected: {corrected}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {}", error_chain(&error));
                     ExitCode::FAILURE
                 }
             };
@@ -47,7 +60,7 @@ async fn main() -> ExitCode {
     let application = match Application::build(settings).await {
         Ok(application) => application,
         Err(error) => {
-            let message = chain(&error);
+            let message = error_chain(&error);
             tracing::error!(error = %message, "start-up failed");
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
@@ -60,15 +73,4 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and its causes on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
 }

@@ -2,12 +2,14 @@
 //! names every concrete type.
 
 mod module;
+mod reconcile;
 mod seed;
 mod settings;
 mod startup;
 pub mod telemetry;
 
 pub use module::{build_module, AppModule};
+pub use reconcile::reconcile;
 pub use seed::seed;
 pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
 pub use startup::{Application, StartupError};

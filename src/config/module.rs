@@ -16,17 +16,19 @@ use crate::infrastructure::redis::{
     RedisSessionStore, RedisSessionStoreParameters,
 };
 use crate::usecases::auth::{
-    Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, RegisterUser,
-    SessionFallback,
+    Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
+    RegisterUser, SessionFallback,
 };
-use crate::usecases::cache::CacheState;
+use crate::usecases::cache::{
+    CacheContext, CacheWriteEffects, CacheWriteEffectsParameters, GenerationalHttpStore,
+    GenerationalHttpStoreParameters, ListReadThrough, ListReadThroughParameters,
+    ProductReadThrough, ProductReadThroughParameters, WishlistReadThrough,
+    WishlistReadThroughParameters,
+};
 use crate::usecases::{
     CacheStats, CacheStatsParameters, CheckHealth, CheckRateLimit, CheckRateLimitParameters,
-    CountProducts, CountProductsParameters, CreateProduct, CreateProductParameters, DeleteProduct,
-    DeleteProductParameters, GetProduct, GetProductParameters, HttpCache, HttpCacheParameters,
-    InvalidateCache, InvalidateCacheParameters, ListProducts, ListProductsParameters, ListWishlist,
-    ListWishlistParameters, SetWishlistStatus, SetWishlistStatusParameters, UpdateProduct,
-    UpdateProductParameters,
+    CountProducts, CreateProduct, DeleteProduct, GetProduct, InvalidateCache, ListProducts,
+    ListWishlist, SetWishlistStatus, UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -40,6 +42,11 @@ module! {
             RedisRateLimiter,
             RedisSessionStore,
             Argon2Hasher,
+            ProductReadThrough,
+            ListReadThrough,
+            WishlistReadThrough,
+            GenerationalHttpStore,
+            CacheWriteEffects,
             CreateProduct,
             GetProduct,
             ListProducts,
@@ -49,7 +56,6 @@ module! {
             CheckHealth,
             CacheStats,
             CheckRateLimit,
-            HttpCache,
             InvalidateCache,
             SetWishlistStatus,
             ListWishlist,
@@ -62,12 +68,13 @@ module! {
     }
 }
 
-/// Wires the adapters over the given connections; every cache-using use case shares `state`.
+/// Wires the adapters over the given connections. The cache components are built once
+/// here and share `context`; use cases reach the cache only through them.
 pub fn build_module(
     settings: &Settings,
     database: Database,
     redis: Client,
-    state: Arc<CacheState>,
+    context: Arc<CacheContext>,
 ) -> Arc<AppModule> {
     let mongo_timeout = settings.mongo.operation_timeout;
     let redis_timeout = settings.redis.command_timeout;
@@ -101,43 +108,31 @@ pub fn build_module(
             key_prefix: prefix,
             timeout: redis_timeout,
         })
-        .with_component_parameters::<GetProduct>(GetProductParameters {
-            state: state.clone(),
+        .with_component_parameters::<ProductReadThrough>(ProductReadThroughParameters {
+            context: context.clone(),
         })
-        .with_component_parameters::<ListProducts>(ListProductsParameters {
-            state: state.clone(),
+        .with_component_parameters::<ListReadThrough>(ListReadThroughParameters {
+            context: context.clone(),
         })
-        .with_component_parameters::<CountProducts>(CountProductsParameters {
-            state: state.clone(),
+        .with_component_parameters::<WishlistReadThrough>(WishlistReadThroughParameters {
+            context: context.clone(),
         })
-        .with_component_parameters::<CreateProduct>(CreateProductParameters {
-            state: state.clone(),
+        .with_component_parameters::<GenerationalHttpStore>(GenerationalHttpStoreParameters {
+            context: context.clone(),
         })
-        .with_component_parameters::<UpdateProduct>(UpdateProductParameters {
-            state: state.clone(),
-        })
-        .with_component_parameters::<DeleteProduct>(DeleteProductParameters {
-            state: state.clone(),
+        .with_component_parameters::<CacheWriteEffects>(CacheWriteEffectsParameters {
+            context: context.clone(),
         })
         .with_component_parameters::<CacheStats>(CacheStatsParameters {
-            state: state.clone(),
-        })
-        .with_component_parameters::<HttpCache>(HttpCacheParameters {
-            state: state.clone(),
-        })
-        .with_component_parameters::<InvalidateCache>(InvalidateCacheParameters {
-            state: state.clone(),
-        })
-        .with_component_parameters::<SetWishlistStatus>(SetWishlistStatusParameters {
-            state: state.clone(),
-        })
-        .with_component_parameters::<ListWishlist>(ListWishlistParameters {
-            state: state.clone(),
+            context: context.clone(),
         })
         .with_component_parameters::<Login>(LoginParameters {
             policy: settings.sessions,
             fallback: fallback.clone(),
             decoy: Default::default(),
+        })
+        .with_component_parameters::<Logout>(LogoutParameters {
+            fallback: fallback.clone(),
         })
         .with_component_parameters::<Authenticate>(AuthenticateParameters {
             policy: settings.sessions,
@@ -146,7 +141,7 @@ pub fn build_module(
         .with_component_parameters::<CheckRateLimit>(CheckRateLimitParameters {
             fallback: Arc::new(LocalRateLimiter::default()),
             limits: settings.rate_limits,
-            state,
+            context,
         })
         .build();
     Arc::new(module)

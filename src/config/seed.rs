@@ -13,7 +13,7 @@ use crate::domain::product::{
 };
 use crate::infrastructure::mongo::{self, MongoProductRepository};
 use crate::infrastructure::redis;
-use crate::usecases::cache::CacheState;
+use crate::usecases::cache::CacheContext;
 use crate::usecases::CreateProductUseCase;
 
 const CATEGORIES: [&str; 5] = ["footwear", "apparel", "outdoor", "bags", "accessories"];
@@ -42,7 +42,7 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
         &settings,
         database,
         redis,
-        Arc::new(CacheState::new(settings.cache)),
+        Arc::new(CacheContext::new(settings.cache)),
     );
     let create: Arc<dyn CreateProductUseCase> = module.resolve();
     let mut created: u32 = 0;

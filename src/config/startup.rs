@@ -13,7 +13,7 @@ use super::settings::redact_url;
 use super::{build_module, AppModule, Settings};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::{PasswordHasher, UserRepository};
-use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::infrastructure::mongo::{
     self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
 };
@@ -22,13 +22,13 @@ use crate::interface::http::auth::Authentication;
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::{self as api, middleware::request_span};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
-use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheState};
+use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
     Mongo(#[from] MongoStartupError),
-    #[error("could not create MongoDB indexes")]
+    #[error("MongoDB maintenance failed")]
     Indexes(#[source] RepositoryError),
     #[error(transparent)]
     Redis(#[from] RedisStartupError),
@@ -41,11 +41,28 @@ pub enum StartupError {
     },
 }
 
+/// How long shutdown waits for post-commit cache work after the HTTP drain.
+const POST_COMMIT_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Repairs wishlist counts left wrong by older versions, in the background so start-up is
+/// not delayed; a failure is logged and the next start (or `reconcile`) tries again.
+async fn reconcile_wishlist_counts(wishlists: Arc<dyn WishlistRepository>) {
+    match wishlists.reconcile_counts().await {
+        Ok(0) => {}
+        Ok(corrected) => tracing::warn!(corrected, "wishlist counts reconciled"),
+        Err(error) => tracing::warn!(
+            error = %crate::domain::error::error_chain(&error),
+            "wishlist count reconciliation failed"
+        ),
+    }
+}
+
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
     server: Server,
     redis: Client,
+    cache: Arc<CacheContext>,
     background: Vec<JoinHandle<()>>,
 }
 
@@ -69,8 +86,8 @@ impl Application {
             .await
             .map_err(StartupError::Indexes)?;
         let redis = redis::build_client(&settings.redis).await?;
-        let state = Arc::new(CacheState::new(settings.cache));
-        let module = build_module(&settings, database, redis.clone(), state.clone());
+        let context = Arc::new(CacheContext::new(settings.cache));
+        let module = build_module(&settings, database, redis.clone(), context.clone());
         if let Some((email, password)) = &settings.admin {
             let users: Arc<dyn UserRepository> = module.resolve();
             let hasher: Arc<dyn PasswordHasher> = module.resolve();
@@ -81,15 +98,21 @@ impl Application {
         }
         let repository: Arc<dyn ProductRepository> = module.resolve();
         let cache: Arc<dyn RedisService> = module.resolve();
-        let mut background = vec![tokio::spawn(run_repair_worker(
-            state.repair.clone(),
+        let wishlists: Arc<dyn WishlistRepository> = module.resolve();
+        let mut background = vec![tokio::spawn(reconcile_wishlist_counts(wishlists))];
+        background.push(tokio::spawn(run_repair_worker(
+            context.repair.clone(),
             cache.clone(),
-            state.metrics.clone(),
-        ))];
+            context.metrics.clone(),
+        )));
         if let Some(interval) = settings.consistency.interval {
             let sample = settings.consistency.sample;
             background.push(tokio::spawn(run_consistency_checker(
-                repository, cache, state, interval, sample,
+                repository,
+                cache,
+                context.clone(),
+                interval,
+                sample,
             )));
         }
 
@@ -121,6 +144,7 @@ impl Application {
             port,
             server,
             redis,
+            cache: context,
             background,
         })
     }
@@ -129,10 +153,14 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s) and closes
-    /// the Redis connection.
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s), lets
+    /// post-commit cache work finish (up to 5 s) and closes the Redis connection.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        // Post-commit cache work of the last requests runs on this runtime; let it land.
+        if !self.cache.post_commit.wait_idle(POST_COMMIT_DRAIN).await {
+            tracing::warn!("post-commit cache work still running at shutdown");
+        }
         for task in &self.background {
             task.abort();
         }

@@ -80,14 +80,20 @@ impl CacheKeys {
         format!("wishlist:{user}:{list_generation}:{user_generation}:{page}:{limit}")
     }
 
+    /// What every session key starts with (for scripts that build session keys).
+    pub const SESSION_PREFIX: &'static str = "session:";
+
     /// A session, under the hash of its token (never the token).
     pub fn session(token_hash: &str) -> String {
-        format!("session:{token_hash}")
+        format!("{}{token_hash}", Self::SESSION_PREFIX)
     }
+
+    /// What every per-user session index starts with.
+    pub const USER_SESSIONS_PREFIX: &'static str = "user-sessions:";
 
     /// The set of a user's session hashes, for logout-all.
     pub fn user_sessions(user: &crate::domain::user::UserId) -> String {
-        format!("user-sessions:{user}")
+        format!("{}{user}", Self::USER_SESSIONS_PREFIX)
     }
 
     /// The request log of one client in one rate class.

@@ -27,13 +27,86 @@ pub enum RepositoryError {
 }
 
 /// What the cache port can report. Callers treat every variant as a miss: Redis trouble
-/// must never fail a request that MongoDB can answer.
+/// must never fail a request that MongoDB can answer. The variants exist so failures can be
+/// counted and logged by cause.
 #[derive(Debug, Error)]
 pub enum CacheError {
-    /// Not connected, or the call did not finish within its timeout.
+    /// Not connected, the connection failed during the call, or no answer came within the
+    /// configured bound (then the source is a `TimedOut`).
     #[error("cache unavailable")]
     Unavailable(#[source] BoxError),
-    /// The server answered with an error or a value of the wrong shape.
+    /// A server-side script failed.
+    #[error("cache script failed")]
+    Script(#[source] BoxError),
+    /// A key held a value of another type than the command expects.
+    #[error("cache key holds the wrong type")]
+    WrongType(#[source] BoxError),
+    /// Any other error reply, or a reply of an unexpected shape.
     #[error("cache command failed")]
     Command(#[source] BoxError),
+}
+
+/// The cause of a cache failure, for counting and logging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheFailureKind {
+    Connection,
+    Timeout,
+    Script,
+    WrongType,
+    Command,
+}
+
+impl CacheFailureKind {
+    pub const ALL: [Self; 5] = [
+        Self::Connection,
+        Self::Timeout,
+        Self::Script,
+        Self::WrongType,
+        Self::Command,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connection => "connection",
+            Self::Timeout => "timeout",
+            Self::Script => "script",
+            Self::WrongType => "wrong_type",
+            Self::Command => "command",
+        }
+    }
+}
+
+/// The cause of an `Unavailable` cache error when the server did not answer in time.
+#[derive(Debug, Error)]
+#[error("no answer within {0:?}")]
+pub struct TimedOut(pub std::time::Duration);
+
+impl CacheError {
+    /// A call that got no answer within `bound`.
+    pub fn timed_out(bound: std::time::Duration) -> Self {
+        Self::Unavailable(Box::new(TimedOut(bound)))
+    }
+
+    pub fn kind(&self) -> CacheFailureKind {
+        match self {
+            Self::Unavailable(cause) if cause.is::<TimedOut>() => CacheFailureKind::Timeout,
+            Self::Unavailable(_) => CacheFailureKind::Connection,
+            Self::Script(_) => CacheFailureKind::Script,
+            Self::WrongType(_) => CacheFailureKind::WrongType,
+            Self::Command(_) => CacheFailureKind::Command,
+        }
+    }
+}
+
+/// Renders `error` and its sources as `a: b: c` for one log line. The one formatter of
+/// error chains in the service.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
 }

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheMetricsSnapshot, CacheState};
+use super::cache::{CacheContext, CacheMetricsSnapshot};
 use crate::domain::ports::{CacheUsage, RedisService};
 
 /// Cache counters plus what Redis says about itself.
@@ -32,12 +32,12 @@ pub trait CacheStatsUseCase: Interface {
 pub struct CacheStats {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    context: Arc<CacheContext>,
 }
 
 impl CacheStats {
-    pub fn new(cache: Arc<dyn RedisService>, state: Arc<CacheState>) -> Self {
-        Self { cache, state }
+    pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
+        Self { cache, context }
     }
 }
 
@@ -52,11 +52,11 @@ impl CacheStatsUseCase for CacheStats {
             None
         };
         CacheStatsReport {
-            metrics: self.state.metrics.snapshot(),
+            metrics: self.context.metrics.snapshot(),
             redis_connected,
             round_trip,
             usage,
-            repairs_pending: !self.state.repair.is_clean(),
+            repairs_pending: !self.context.repair.is_clean(),
         }
     }
 }
@@ -66,13 +66,13 @@ mod tests {
     use super::*;
     use crate::domain::error::CacheError;
     use crate::domain::ports::MockRedisService;
-    use crate::usecases::cache::Layer;
+    use crate::usecases::cache::CacheLayer;
 
     #[tokio::test]
     async fn reports_counters_and_skips_usage_when_redis_is_down() {
-        let state = Arc::new(CacheState::default());
-        state.metrics.hit(Layer::Product);
-        state.metrics.miss(Layer::List);
+        let state = Arc::new(CacheContext::default());
+        state.metrics.hit(CacheLayer::Product);
+        state.metrics.miss(CacheLayer::List);
         let mut cache = MockRedisService::new();
         cache
             .expect_ping()

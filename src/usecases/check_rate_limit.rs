@@ -1,10 +1,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 use shaku::{Component, Interface};
 
-use super::cache::CacheState;
+use super::cache::CacheContext;
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{RateDecision, RateLimiter, RateRule};
 
@@ -77,7 +76,7 @@ pub struct CheckRateLimit {
     shared: Arc<dyn RateLimiter>,
     fallback: Arc<dyn RateLimiter>,
     limits: RateLimits,
-    state: Arc<CacheState>,
+    context: Arc<CacheContext>,
 }
 
 impl CheckRateLimit {
@@ -85,23 +84,19 @@ impl CheckRateLimit {
         shared: Arc<dyn RateLimiter>,
         fallback: Arc<dyn RateLimiter>,
         limits: RateLimits,
-        state: Arc<CacheState>,
+        context: Arc<CacheContext>,
     ) -> Self {
         Self {
             shared,
             fallback,
             limits,
-            state,
+            context,
         }
     }
 }
 
 fn client_hash(client: &str) -> String {
-    Sha256::digest(client.as_bytes())
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::digest::sha256_hex(client.as_bytes(), 12)
 }
 
 #[async_trait]
@@ -111,8 +106,8 @@ impl RateLimitUseCase for CheckRateLimit {
         let key = CacheKeys::rate(class.as_str(), &client_hash(client));
         match self.shared.check(&key, rule).await {
             Ok(decision) => decision,
-            Err(_) => {
-                self.state.metrics.error();
+            Err(error) => {
+                self.context.failed("rate_limit.check", &error);
                 match self.fallback.check(&key, rule).await {
                     Ok(decision) => decision,
                     Err(_) => RateDecision {

@@ -3,15 +3,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ProductCache};
-use crate::domain::cache::CacheKeys;
-use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
+use super::cache::CacheEvents;
+use crate::domain::ports::{ProductRepository, WishlistRepository};
 use crate::domain::product::ProductId;
 use crate::usecases::ProductError;
 
-/// Deletes a product, replaces its cache entry with a tombstone (so no in-flight read can
-/// resurrect it), drops it from every wishlist and bumps the list generation (which also
-/// retires every cached wishlist page); `NotFound` when there was none.
+/// Deletes a product, tells the cache (a tombstone, so no in-flight read can resurrect it,
+/// and every list-like entry retired) and drops it from every wishlist; `NotFound` when
+/// there was none.
 #[async_trait]
 pub trait DeleteProductUseCase: Interface {
     async fn execute(&self, id: &ProductId) -> Result<(), ProductError>;
@@ -23,47 +22,37 @@ pub struct DeleteProduct {
     #[shaku(inject)]
     repository: Arc<dyn ProductRepository>,
     #[shaku(inject)]
-    cache: Arc<dyn RedisService>,
-    #[shaku(inject)]
     wishlists: Arc<dyn WishlistRepository>,
-    state: Arc<CacheState>,
+    #[shaku(inject)]
+    cache_events: Arc<dyn CacheEvents>,
 }
 
 impl DeleteProduct {
     pub fn new(
         repository: Arc<dyn ProductRepository>,
-        cache: Arc<dyn RedisService>,
         wishlists: Arc<dyn WishlistRepository>,
-        state: Arc<CacheState>,
+        cache_events: Arc<dyn CacheEvents>,
     ) -> Self {
         Self {
             repository,
-            cache,
             wishlists,
-            state,
+            cache_events,
         }
     }
 }
 
 #[async_trait]
 impl DeleteProductUseCase for DeleteProduct {
+    #[tracing::instrument(name = "usecase.delete_product", skip_all, fields(product = %id))]
     async fn execute(&self, id: &ProductId) -> Result<(), ProductError> {
         let deleted = self.repository.delete(id).await?;
+        // The cache first: it is what readers see, and it must not wait on a slow cleanup.
+        self.cache_events.product_deleted(&deleted).await;
         // Memberships of a deleted product are never listed (the product is gone); removing
         // them keeps the collection clean. A failure here is logged, not fatal.
         if let Err(error) = self.wishlists.remove_product(id).await {
             tracing::warn!(product = %id, error = %error, "could not remove a deleted product from wishlists");
         }
-        ProductCache::new(
-            self.repository.clone(),
-            self.cache.clone(),
-            self.state.clone(),
-        )
-        .tombstone(&deleted)
-        .await;
-        self.state
-            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
-            .await;
         Ok(())
     }
 }
@@ -72,8 +61,9 @@ impl DeleteProductUseCase for DeleteProduct {
 mod tests {
     use super::*;
     use crate::domain::error::RepositoryError;
-    use crate::domain::ports::{MockProductRepository, MockRedisService, MockWishlistRepository};
-    use crate::usecases::test_support::{product, ID};
+    use crate::domain::ports::{MockProductRepository, MockWishlistRepository};
+    use crate::usecases::cache::MockCacheEvents;
+    use crate::usecases::test_support::{product, unavailable, ID};
 
     #[tokio::test]
     async fn missing_product_is_not_found() {
@@ -83,9 +73,8 @@ mod tests {
             .returning(|_| Err(RepositoryError::NotFound));
         let result = DeleteProduct::new(
             Arc::new(repo),
-            Arc::new(MockRedisService::new()),
             Arc::new(MockWishlistRepository::new()),
-            Arc::default(),
+            Arc::new(MockCacheEvents::new()),
         )
         .execute(&ProductId::parse(ID).unwrap())
         .await;
@@ -93,32 +82,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn leaves_a_tombstone_above_the_deleted_version() {
+    async fn tells_the_cache_of_the_deleted_version_even_when_wishlist_cleanup_fails() {
         let mut repo = MockProductRepository::new();
         repo.expect_delete()
             .times(1)
             .returning(|_| Ok(product(ID, 4)));
-        let mut cache = MockRedisService::new();
-        cache
-            .expect_set_if_newer()
-            .withf(|_, version, value, _| *version == 5 && value.contains("\"product\":null"))
+        let mut events = MockCacheEvents::new();
+        events
+            .expect_product_deleted()
+            .withf(|p| p.version.get() == 4)
             .times(1)
-            .returning(|_, _, _, _| Ok(true));
-        cache.expect_get_or_init_counter().returning(|_, _| Ok(1));
-        cache.expect_incr().times(1).returning(|_| Ok(2));
+            .returning(|_| ());
         let mut wishlists = MockWishlistRepository::new();
         wishlists
             .expect_remove_product()
             .times(1)
-            .returning(|_| Ok(3));
-        DeleteProduct::new(
-            Arc::new(repo),
-            Arc::new(cache),
-            Arc::new(wishlists),
-            Arc::default(),
-        )
-        .execute(&ProductId::parse(ID).unwrap())
-        .await
-        .unwrap();
+            .returning(|_| Err(unavailable()));
+        DeleteProduct::new(Arc::new(repo), Arc::new(wishlists), Arc::new(events))
+            .execute(&ProductId::parse(ID).unwrap())
+            .await
+            .unwrap();
     }
 }

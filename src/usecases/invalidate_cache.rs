@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheState;
+use super::cache::CacheEvents;
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::RedisService;
@@ -44,7 +44,8 @@ pub trait InvalidateCacheUseCase: Interface {
 pub struct InvalidateCache {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    #[shaku(inject)]
+    cache_events: Arc<dyn CacheEvents>,
 }
 
 #[async_trait]
@@ -66,9 +67,7 @@ impl InvalidateCacheUseCase for InvalidateCache {
             scope,
             InvalidationScope::Lists | InvalidationScope::Http | InvalidationScope::All
         ) {
-            self.state
-                .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
-                .await;
+            self.cache_events.lists_invalidated().await;
         }
         Ok(deleted)
     }

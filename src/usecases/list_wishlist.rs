@@ -3,9 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, Fetched};
-use super::wishlist_cache::WishlistCache;
-use crate::domain::ports::{RedisService, WishlistRepository};
+use super::cache::{Fetched, WishlistCache};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest};
 use crate::domain::user::UserId;
@@ -25,25 +23,17 @@ pub trait ListWishlistUseCase: Interface {
 #[shaku(interface = ListWishlistUseCase)]
 pub struct ListWishlist {
     #[shaku(inject)]
-    wishlists: Arc<dyn WishlistRepository>,
-    #[shaku(inject)]
-    cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    wishlists: Arc<dyn WishlistCache>,
 }
 
 #[async_trait]
 impl ListWishlistUseCase for ListWishlist {
+    #[tracing::instrument(name = "usecase.list_wishlist", skip_all)]
     async fn execute(
         &self,
         user: &UserId,
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, ProductError> {
-        WishlistCache::new(
-            self.wishlists.clone(),
-            self.cache.clone(),
-            self.state.clone(),
-        )
-        .page(user, page)
-        .await
+        self.wishlists.page(user, page).await
     }
 }

@@ -11,14 +11,13 @@ mod create_product;
 mod delete_product;
 mod error;
 mod get_product;
-mod http_cache;
 mod invalidate_cache;
 mod list_products;
 mod list_wishlist;
 mod set_wishlist_status;
 mod update_product;
-mod wishlist_cache;
 
+pub use cache::{CachedResponse, HttpResponseStore};
 pub use cache_stats::{CacheStats, CacheStatsParameters, CacheStatsReport, CacheStatsUseCase};
 pub use check_health::{CheckHealth, CheckHealthUseCase, DependencyHealth, HealthReport};
 pub use check_rate_limit::{
@@ -29,7 +28,6 @@ pub use create_product::{CreateProduct, CreateProductParameters, CreateProductUs
 pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUseCase};
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
-pub use http_cache::{CachedResponse, HttpCache, HttpCacheParameters, HttpCacheUseCase};
 pub use invalidate_cache::{
     InvalidateCache, InvalidateCacheParameters, InvalidateCacheUseCase, InvalidationScope,
 };
@@ -39,9 +37,6 @@ pub use set_wishlist_status::{
     SetWishlistStatus, SetWishlistStatusParameters, SetWishlistStatusUseCase,
 };
 pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
-
-#[cfg(any(test, feature = "mock"))]
-pub use http_cache::MockHttpCacheUseCase;
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -3,17 +3,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ProductCache};
-use super::wishlist_cache::WishlistCache;
-use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
+use super::cache::CacheEvents;
+use crate::domain::ports::WishlistRepository;
 use crate::domain::product::{Product, ProductId};
 use crate::domain::user::UserId;
 use crate::usecases::ProductError;
 
 /// Sets whether a product is on the caller's wishlist (idempotent). When membership
-/// changed, the product's new state is written through and only the caller's wishlist
-/// pages are invalidated; product lists keep their entries (their `wishlistCount` may lag
-/// by at most the list TTL, as the contract allows).
+/// changed, the cache hears of it: the product's new state is written through and only the
+/// caller's wishlist pages are retired; product lists keep their entries (their
+/// `wishlistCount` may lag by at most the list TTL, as the contract allows).
 #[async_trait]
 pub trait SetWishlistStatusUseCase: Interface {
     async fn execute(
@@ -30,30 +29,21 @@ pub struct SetWishlistStatus {
     #[shaku(inject)]
     wishlists: Arc<dyn WishlistRepository>,
     #[shaku(inject)]
-    repository: Arc<dyn ProductRepository>,
-    #[shaku(inject)]
-    cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    cache_events: Arc<dyn CacheEvents>,
 }
 
 impl SetWishlistStatus {
-    pub fn new(
-        wishlists: Arc<dyn WishlistRepository>,
-        repository: Arc<dyn ProductRepository>,
-        cache: Arc<dyn RedisService>,
-        state: Arc<CacheState>,
-    ) -> Self {
+    pub fn new(wishlists: Arc<dyn WishlistRepository>, cache_events: Arc<dyn CacheEvents>) -> Self {
         Self {
             wishlists,
-            repository,
-            cache,
-            state,
+            cache_events,
         }
     }
 }
 
 #[async_trait]
 impl SetWishlistStatusUseCase for SetWishlistStatus {
+    #[tracing::instrument(name = "usecase.set_wishlist_status", skip_all, fields(product = %product, member))]
     async fn execute(
         &self,
         user: &UserId,
@@ -62,20 +52,7 @@ impl SetWishlistStatusUseCase for SetWishlistStatus {
     ) -> Result<Product, ProductError> {
         let (stored, changed) = self.wishlists.set(user, product, member).await?;
         if changed {
-            ProductCache::new(
-                self.repository.clone(),
-                self.cache.clone(),
-                self.state.clone(),
-            )
-            .write_through(&stored)
-            .await;
-            WishlistCache::new(
-                self.wishlists.clone(),
-                self.cache.clone(),
-                self.state.clone(),
-            )
-            .invalidate(user)
-            .await;
+            self.cache_events.wishlist_changed(user, &stored).await;
         }
         Ok(stored)
     }
@@ -84,7 +61,8 @@ impl SetWishlistStatusUseCase for SetWishlistStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ports::{MockProductRepository, MockRedisService, MockWishlistRepository};
+    use crate::domain::ports::MockWishlistRepository;
+    use crate::usecases::cache::MockCacheEvents;
     use crate::usecases::test_support::{product, ID};
 
     fn user() -> UserId {
@@ -92,34 +70,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_change_writes_the_product_through_and_bumps_only_the_callers_wishlist() {
+    async fn a_change_is_told_to_the_cache_for_the_caller() {
         let mut wishlists = MockWishlistRepository::new();
         wishlists
             .expect_set()
             .times(1)
             .returning(|_, _, _| Ok((product(ID, 6), true)));
-        let mut cache = MockRedisService::new();
-        cache
-            .expect_set_if_newer()
-            .withf(|_, v, _, _| *v == 6)
+        let mut events = MockCacheEvents::new();
+        events
+            .expect_wishlist_changed()
+            .withf(|u, p| *u == user() && p.version.get() == 6)
             .times(1)
-            .returning(|_, _, _, _| Ok(true));
-        cache
-            .expect_get_or_init_counter()
-            .withf(|k, _| k == "wishlist:generation:aaaaaaaaaaaaaaaaaaaaaaaa")
-            .returning(|_, _| Ok(1));
-        cache
-            .expect_incr()
-            .withf(|k| k == "wishlist:generation:aaaaaaaaaaaaaaaaaaaaaaaa")
-            .times(1)
-            .returning(|_| Ok(2));
-        let use_case = SetWishlistStatus::new(
-            Arc::new(wishlists),
-            Arc::new(MockProductRepository::new()),
-            Arc::new(cache),
-            Arc::default(),
-        );
-        let stored = use_case
+            .returning(|_, _| ());
+        let stored = SetWishlistStatus::new(Arc::new(wishlists), Arc::new(events))
             .execute(&user(), &ProductId::parse(ID).unwrap(), true)
             .await
             .unwrap();
@@ -127,17 +90,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn no_change_touches_no_cache() {
+    async fn no_change_tells_the_cache_nothing() {
         let mut wishlists = MockWishlistRepository::new();
         wishlists
             .expect_set()
             .returning(|_, _, _| Ok((product(ID, 6), false)));
-        let use_case = SetWishlistStatus::new(
-            Arc::new(wishlists),
-            Arc::new(MockProductRepository::new()),
-            Arc::new(MockRedisService::new()),
-            Arc::default(),
-        );
+        let use_case =
+            SetWishlistStatus::new(Arc::new(wishlists), Arc::new(MockCacheEvents::new()));
         assert!(use_case
             .execute(&user(), &ProductId::parse(ID).unwrap(), true)
             .await

@@ -43,26 +43,3 @@ pub const ID: &str = "665f1c0e9b1e8a3d4c2b1a09";
 pub fn unavailable() -> crate::domain::error::RepositoryError {
     crate::domain::error::RepositoryError::Unavailable("connection refused".into())
 }
-
-/// A cache entry holding `product`, far from expiry.
-pub fn cached(product: &Product) -> crate::domain::ports::VersionedValue {
-    let entry = crate::usecases::cache::record_for_tests::product_entry(Some(product));
-    crate::domain::ports::VersionedValue {
-        version: product.version.get(),
-        value: entry,
-    }
-}
-
-/// A tombstone entry at `version`.
-pub fn tombstone(version: u64) -> crate::domain::ports::VersionedValue {
-    let entry = crate::usecases::cache::record_for_tests::product_entry(None);
-    crate::domain::ports::VersionedValue {
-        version,
-        value: entry,
-    }
-}
-
-/// A cached list page.
-pub fn cached_page(items: Vec<Product>, total: u64) -> String {
-    crate::usecases::cache::record_for_tests::page_entry(items, total)
-}

@@ -3,14 +3,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheState, ProductCache};
-use crate::domain::cache::CacheKeys;
-use crate::domain::ports::{ProductRepository, RedisService};
+use super::cache::CacheEvents;
+use crate::domain::ports::ProductRepository;
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
 use crate::usecases::ProductError;
 
 /// Applies a partial update atomically (only if `expected` is current, when given), then
-/// writes the new version through and bumps the list generation before returning.
+/// tells the cache of the new version before returning.
 #[async_trait]
 pub trait UpdateProductUseCase: Interface {
     async fn execute(
@@ -27,26 +26,21 @@ pub struct UpdateProduct {
     #[shaku(inject)]
     repository: Arc<dyn ProductRepository>,
     #[shaku(inject)]
-    cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    cache_events: Arc<dyn CacheEvents>,
 }
 
 impl UpdateProduct {
-    pub fn new(
-        repository: Arc<dyn ProductRepository>,
-        cache: Arc<dyn RedisService>,
-        state: Arc<CacheState>,
-    ) -> Self {
+    pub fn new(repository: Arc<dyn ProductRepository>, cache_events: Arc<dyn CacheEvents>) -> Self {
         Self {
             repository,
-            cache,
-            state,
+            cache_events,
         }
     }
 }
 
 #[async_trait]
 impl UpdateProductUseCase for UpdateProduct {
+    #[tracing::instrument(name = "usecase.update_product", skip_all, fields(product = %id))]
     async fn execute(
         &self,
         id: &ProductId,
@@ -57,16 +51,7 @@ impl UpdateProductUseCase for UpdateProduct {
             return Err(ProductError::NothingToUpdate);
         }
         let updated = self.repository.update(id, changes, expected).await?;
-        ProductCache::new(
-            self.repository.clone(),
-            self.cache.clone(),
-            self.state.clone(),
-        )
-        .write_through(&updated)
-        .await;
-        self.state
-            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
-            .await;
+        self.cache_events.product_written(&updated).await;
         Ok(updated)
     }
 }
@@ -75,8 +60,9 @@ impl UpdateProductUseCase for UpdateProduct {
 mod tests {
     use super::*;
     use crate::domain::error::RepositoryError;
-    use crate::domain::ports::{MockProductRepository, MockRedisService};
+    use crate::domain::ports::MockProductRepository;
     use crate::domain::product::Stock;
+    use crate::usecases::cache::MockCacheEvents;
     use crate::usecases::test_support::{product, ID};
 
     fn stock_change() -> ProductChanges {
@@ -86,13 +72,13 @@ mod tests {
         }
     }
 
-    fn use_case(repo: MockProductRepository, cache: MockRedisService) -> UpdateProduct {
-        UpdateProduct::new(Arc::new(repo), Arc::new(cache), Arc::default())
+    fn use_case(repo: MockProductRepository, events: MockCacheEvents) -> UpdateProduct {
+        UpdateProduct::new(Arc::new(repo), Arc::new(events))
     }
 
     #[tokio::test]
     async fn empty_update_never_reaches_the_store() {
-        let result = use_case(MockProductRepository::new(), MockRedisService::new())
+        let result = use_case(MockProductRepository::new(), MockCacheEvents::new())
             .execute(
                 &ProductId::parse(ID).unwrap(),
                 ProductChanges::default(),
@@ -103,24 +89,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn writes_the_new_version_through_and_bumps_the_generation() {
+    async fn tells_the_cache_of_the_new_version() {
         let mut repo = MockProductRepository::new();
         repo.expect_update()
             .withf(|_, c, v| *c == stock_change() && *v == Some(Version::new(4)))
             .times(1)
             .returning(|_, _, _| Ok(product(ID, 5)));
-        let mut cache = MockRedisService::new();
-        cache
-            .expect_set_if_newer()
-            .withf(|_, version, _, _| *version == 5)
+        let mut events = MockCacheEvents::new();
+        events
+            .expect_product_written()
+            .withf(|p| p.version.get() == 5)
             .times(1)
-            .returning(|_, _, _, _| Ok(true));
-        cache
-            .expect_get_or_init_counter()
-            .times(1)
-            .returning(|_, _| Ok(1));
-        cache.expect_incr().times(1).returning(|_| Ok(2));
-        let updated = use_case(repo, cache)
+            .returning(|_| ());
+        let updated = use_case(repo, events)
             .execute(
                 &ProductId::parse(ID).unwrap(),
                 stock_change(),
@@ -132,11 +113,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_version_conflict_changes_no_cache_entry() {
+    async fn a_version_conflict_tells_the_cache_nothing() {
         let mut repo = MockProductRepository::new();
         repo.expect_update()
             .returning(|_, _, _| Err(RepositoryError::VersionConflict));
-        let result = use_case(repo, MockRedisService::new())
+        let result = use_case(repo, MockCacheEvents::new())
             .execute(
                 &ProductId::parse(ID).unwrap(),
                 stock_change(),

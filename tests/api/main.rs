@@ -16,3 +16,4 @@ mod rate_limits;
 mod redis_adapter;
 mod startup;
 mod wishlist;
+mod wishlist_atomicity;

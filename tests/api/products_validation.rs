@@ -227,3 +227,45 @@ async fn request_ids_are_echoed_when_sane_and_generated_otherwise() {
     assert_ne!(generated, "bad id with spaces");
     assert_eq!(generated.len(), 36, "a UUID");
 }
+
+/// Prices are read from the digits the client sent, never through a float: values a float
+/// would round into range are refused, and absurd exponents are a 400, not a panic.
+#[tokio::test]
+async fn prices_are_exact_decimal_text_never_floats() {
+    let app = spawn_app().await;
+    let json = Some("application/json");
+    let with_price = |price: &str| {
+        format!(
+            r#"{{"name":"Trail Shoe","description":"Light trail running shoe","price":{price},"stock":1,"category":"footwear"}}"#
+        )
+    };
+    for price in [
+        "19.999999999999999999",
+        "1e-400",
+        "0.001",
+        "1000000.000000000000001",
+    ] {
+        let body = error_body(post_raw(&app, json, with_price(price)).await, 422).await;
+        assert_eq!(fields(&body), ["price"], "{price}: {body}");
+    }
+    let body = error_body(post_raw(&app, json, with_price(r#""12""#)).await, 422).await;
+    assert_eq!(fields(&body), ["price"]);
+    assert_eq!(app.product_total().await, 0, "nothing was written");
+
+    let created: Value = post_raw(&app, json, with_price("19.990000000000000000"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["data"]["price"], json!(19.99), "{created}");
+
+    for query in [
+        "minPrice=1e-9223372036854775808",
+        "maxPrice=1e9223372036854775807",
+    ] {
+        let body = error_body(app.list_products(query).await, 400).await;
+        assert_eq!(fields(&body), [query.split('=').next().unwrap()]);
+    }
+    let range = "priceRange=%7B%22min%22%3A19.999999999999999999%7D";
+    error_body(app.list_products(range).await, 400).await;
+}

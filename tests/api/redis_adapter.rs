@@ -23,24 +23,65 @@ fn prefix() -> String {
     format!("adapter:{}:", uuid::Uuid::new_v4().simple())
 }
 
+/// Milliseconds left on `key` as the server sees it (-2 missing, -1 no expiry).
+async fn pttl(url: &str, key: &str) -> i64 {
+    use fred::prelude::KeysInterface;
+    let settings = RedisSettings {
+        url: url.to_owned(),
+        key_prefix: String::new(),
+        command_timeout: Duration::from_secs(1),
+        startup_timeout: Duration::from_secs(2),
+    };
+    let client = build_client(&settings).await.unwrap();
+    client.pttl(key).await.unwrap()
+}
+
 #[tokio::test]
 async fn values_expire_and_counters_count() {
-    let redis = service(&shared_servers().redis_url, &prefix()).await;
+    let url = &shared_servers().redis_url;
+    let prefix = prefix();
+    let redis = service(url, &prefix).await;
     redis
         .set("k", "v", Duration::from_millis(300))
         .await
         .unwrap();
     assert_eq!(redis.get("k").await.unwrap().as_deref(), Some("v"));
-    let ttl = redis.ttl("k").await.unwrap().unwrap();
-    assert!(ttl <= Duration::from_millis(300) && ttl > Duration::ZERO);
+    let ttl = pttl(url, &format!("{prefix}k")).await;
+    assert!(ttl <= 300 && ttl > 0, "ttl {ttl}");
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(redis.get("k").await.unwrap(), None, "expired");
-    assert_eq!(redis.ttl("k").await.unwrap(), None);
+    assert_eq!(pttl(url, &format!("{prefix}k")).await, -2);
 
-    assert_eq!(redis.incr("n").await.unwrap(), 1);
-    assert_eq!(redis.incr("n").await.unwrap(), 2);
+    assert_eq!(redis.bump_counter("n", 0, None).await.unwrap(), 1);
+    assert_eq!(redis.bump_counter("n", 0, None).await.unwrap(), 2);
+    assert_eq!(
+        pttl(url, &format!("{prefix}n")).await,
+        -1,
+        "no expiry asked"
+    );
     assert!(redis.delete("n").await.unwrap());
     assert!(!redis.delete("n").await.unwrap());
+
+    assert_eq!(
+        redis
+            .bump_counter("g", 100, Some(Duration::from_secs(60)))
+            .await
+            .unwrap(),
+        101
+    );
+    let ttl = pttl(url, &format!("{prefix}g")).await;
+    assert!(
+        ttl > 50_000 && ttl <= 60_000,
+        "seeded, incremented and expiring in one call: {ttl}"
+    );
+    assert_eq!(
+        redis
+            .get_or_init_counter("h", 7, Some(Duration::from_secs(60)))
+            .await
+            .unwrap(),
+        7
+    );
+    assert!(pttl(url, &format!("{prefix}h")).await > 50_000);
 }
 
 #[tokio::test]

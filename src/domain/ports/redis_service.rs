@@ -50,10 +50,15 @@ pub trait RedisService: Interface {
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError>;
     /// Returns whether a key was removed.
     async fn delete(&self, key: &str) -> Result<bool, CacheError>;
-    /// Atomically increments a counter (creating it at 0) and returns the new value.
-    async fn incr(&self, key: &str) -> Result<i64, CacheError>;
-    /// Remaining time to live; `None` when the key is missing or has no expiry.
-    async fn ttl(&self, key: &str) -> Result<Option<Duration>, CacheError>;
+    /// Increments the counter `key`, first creating it at `initial` if it is missing, and
+    /// returns the new value. MUST be one atomic call; with `ttl` the counter's expiry is
+    /// (re)set in the same call, so no counter is ever left without one.
+    async fn bump_counter(
+        &self,
+        key: &str,
+        initial: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64, CacheError>;
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, CacheError>;
     async fn unlock(&self, key: &str, token: &LockToken) -> Result<bool, CacheError>;
     /// Round trip to the server; used by health checks.
@@ -66,8 +71,14 @@ pub trait RedisService: Interface {
         value: &str,
         ttl: Duration,
     ) -> Result<bool, CacheError>;
-    /// Reads a counter, first creating it at `initial` (no expiry) if it does not exist.
-    async fn get_or_init_counter(&self, key: &str, initial: i64) -> Result<i64, CacheError>;
+    /// Reads a counter, first creating it at `initial` if it does not exist (with `ttl` as
+    /// its expiry when given, in the same atomic call).
+    async fn get_or_init_counter(
+        &self,
+        key: &str,
+        initial: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64, CacheError>;
     /// Reads the counter `counter` (creating it at `initial` if missing) and the value under
     /// `key.join(counter value)`. MUST be one atomic round trip on a single server; a
     /// clustered adapter may take two, since the second key is only known after the first.

@@ -10,9 +10,12 @@ use crate::domain::user::UserId;
 ///
 /// Contract: `set` is an idempotent set (not a flip). It changes the product's
 /// `wishlistCount` (and bumps its `version`) exactly when membership changes, by exactly
-/// one, atomically per change, so the count always equals the number of members; it
-/// returns the product as stored afterwards and whether membership changed. `NotFound`
-/// when the product does not exist. `remove_product` drops a product from every wishlist.
+/// one, in the same atomic step as the membership (a caller cancelled mid-way leaves both
+/// or neither), so the count always equals the number of members and is never negative;
+/// it returns the product as stored afterwards and whether membership changed. `NotFound`
+/// when the product does not exist. `reconcile_counts` MUST set every product's count to
+/// its number of memberships (repairing drift left by older versions) and return how many
+/// it corrected. `remove_product` drops a product from every wishlist.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait WishlistRepository: Interface {
@@ -28,5 +31,6 @@ pub trait WishlistRepository: Interface {
         user: &UserId,
         page: PageRequest,
     ) -> Result<Page<Product>, RepositoryError>;
+    async fn reconcile_counts(&self) -> Result<u64, RepositoryError>;
     async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError>;
 }

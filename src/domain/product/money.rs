@@ -79,7 +79,7 @@ impl Decimal {
         if int_part.is_empty() || !all_digits(int_part) || !all_digits(frac_part) {
             return None;
         }
-        if exponent.abs() > 1_000 {
+        if exponent.unsigned_abs() > 1_000 {
             return None;
         }
         let digits = format!("{int_part}{frac_part}");
@@ -138,6 +138,15 @@ mod tests {
         assert_eq!(Money::parse("abc"), Err(MoneyError::NotANumber));
         assert_eq!(Money::parse(".5"), Err(MoneyError::NotANumber));
         assert_eq!(Money::parse(""), Err(MoneyError::NotANumber));
+        assert_eq!(
+            Money::parse("1e-9223372036854775808"),
+            Err(MoneyError::NotANumber)
+        );
+        assert_eq!(
+            Money::parse("19.999999999999999999"),
+            Err(MoneyError::TooPrecise)
+        );
+        assert_eq!(Money::parse("1e-400"), Err(MoneyError::TooPrecise));
     }
 
     proptest! {

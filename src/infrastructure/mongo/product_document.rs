@@ -36,6 +36,16 @@ fn from_bson_time(at: mongodb::bson::DateTime) -> Result<DateTime<Utc>, Reposito
     DateTime::from_timestamp_millis(at.timestamp_millis()).ok_or_else(|| corrupt("timestamp"))
 }
 
+/// A negative count (drift left by an older version) is read as 0 and logged, never a
+/// failed read: the product, its list pages and wishlists stay readable, and
+/// `reconcile_counts` repairs the stored value.
+fn clamped_count(id: &ObjectId, count: i64) -> u64 {
+    u64::try_from(count).unwrap_or_else(|_| {
+        tracing::warn!(product = %id, count, "negative wishlistCount read as 0");
+        0
+    })
+}
+
 fn corrupt(field: &str) -> RepositoryError {
     RepositoryError::Unexpected(format!("stored product has an invalid {field}").into())
 }
@@ -80,8 +90,7 @@ impl ProductDocument {
             category: Category::parse(&self.category).map_err(|_| corrupt("category"))?,
             images: Images::parse(&self.images).map_err(|_| corrupt("images"))?,
             is_active: self.is_active,
-            wishlist_count: u64::try_from(self.wishlist_count)
-                .map_err(|_| corrupt("wishlistCount"))?,
+            wishlist_count: clamped_count(&self.id, self.wishlist_count),
             version: Version::new(u64::try_from(self.version).map_err(|_| corrupt("version"))?),
             created_at: from_bson_time(self.created_at)?,
             updated_at: from_bson_time(self.updated_at)?,

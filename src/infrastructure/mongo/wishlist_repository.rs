@@ -6,6 +6,7 @@ use chrono::Utc;
 use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Document};
+use mongodb::error::{TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT};
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ struct Membership {
 
 /// `WishlistRepository` on MongoDB. Membership is one document per (user, product) under a
 /// unique index, so concurrent identical requests cannot both count; each membership change
-/// is followed by one atomic `$inc` of the product's `wishlistCount` (and `version`).
+/// and the `$inc` of the product's `wishlistCount` (and `version`) commit in one transaction.
 #[derive(Component)]
 #[shaku(interface = WishlistRepository)]
 pub struct MongoWishlistRepository {
@@ -78,94 +79,192 @@ impl MongoWishlistRepository {
     fn products(&self) -> Collection<ProductDocument> {
         self.database.collection(PRODUCTS)
     }
+}
 
-    async fn current(&self, product: ObjectId) -> Result<Product, RepositoryError> {
-        bounded(
-            self.timeout,
-            self.products().find_one(doc! { "_id": product }),
-        )
-        .await?
-        .ok_or(RepositoryError::NotFound)?
-        .into_product()
-    }
+/// One idempotent membership change, applied as one MongoDB transaction: the membership
+/// document and the product's `wishlistCount` move together or not at all, so the count
+/// always equals the memberships, whatever is cancelled, times out or runs concurrently.
+struct MembershipChange {
+    user: ObjectId,
+    product: ObjectId,
+    member: bool,
+}
 
-    /// Moves the count by `delta` and bumps the version in one atomic update.
-    async fn count(
+/// Longest pause between two tries of a transaction that hit a conflict.
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+impl MembershipChange {
+    /// Tries until it commits, fails for a reason a retry cannot fix, or `timeout` has
+    /// passed in total. Conflicting writers (every toggle of one product writes its
+    /// document) back off with jittered exponential pauses.
+    async fn apply(
         &self,
-        product: ObjectId,
-        delta: i64,
-    ) -> Result<Option<ProductDocument>, RepositoryError> {
-        let update = doc! {
-            "$inc": { "wishlistCount": delta, "version": 1_i64 },
-            "$set": { "updatedAt": to_bson_time(Utc::now()) },
-        };
-        bounded(
-            self.timeout,
-            self.products()
-                .find_one_and_update(doc! { "_id": product }, update)
-                .return_document(ReturnDocument::After),
-        )
-        .await
+        database: &Database,
+        timeout: Duration,
+    ) -> Result<(Product, bool), RepositoryError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let result = tokio::time::timeout_at(deadline, self.attempt(database)).await;
+            match result {
+                Ok(Ok(outcome)) => return outcome,
+                Ok(Err(error))
+                    if worth_retrying(&error) && tokio::time::Instant::now() + pause < deadline =>
+                {
+                    let jitter = rand::random_range(0.5..1.5);
+                    tokio::time::sleep(pause.mul_f64(jitter)).await;
+                    pause = (pause * 2).min(MAX_RETRY_PAUSE);
+                }
+                Ok(Err(error)) => return Err(translate(error)),
+                Err(_) => {
+                    return Err(RepositoryError::Unavailable(
+                        format!("MongoDB did not answer within {timeout:?}").into(),
+                    ))
+                }
+            }
+        }
     }
+
+    /// One try. The outer `Result` is the driver's (for retry decisions); the inner one
+    /// is the domain answer. Returning early without commit aborts the transaction when the
+    /// session is dropped.
+    async fn attempt(
+        &self,
+        database: &Database,
+    ) -> Result<Result<(Product, bool), RepositoryError>, mongodb::error::Error> {
+        let memberships = database.collection::<Membership>(COLLECTION);
+        let products = database.collection::<ProductDocument>(PRODUCTS);
+        let key = doc! { "userId": self.user, "productId": self.product };
+        let mut session = database.client().start_session().await?;
+        session.start_transaction().await?;
+        let changed = if self.member {
+            if products
+                .find_one(doc! { "_id": self.product })
+                .session(&mut session)
+                .await?
+                .is_none()
+            {
+                return Ok(Err(RepositoryError::NotFound));
+            }
+            let present = memberships
+                .find_one(key)
+                .session(&mut session)
+                .await?
+                .is_some();
+            if !present {
+                // A concurrent insert of the same pair makes this fail (duplicate key or a
+                // write conflict); the whole attempt is then retried and finds it present.
+                let membership = Membership {
+                    id: ObjectId::new(),
+                    user_id: self.user,
+                    product_id: self.product,
+                    created_at: to_bson_time(Utc::now()),
+                };
+                memberships
+                    .insert_one(&membership)
+                    .session(&mut session)
+                    .await?;
+            }
+            !present
+        } else {
+            memberships
+                .delete_one(key)
+                .session(&mut session)
+                .await?
+                .deleted_count
+                > 0
+        };
+        let stored = if changed {
+            let (delta, filter) = if self.member {
+                (1_i64, doc! { "_id": self.product })
+            } else {
+                // Never below zero, even over a count an older version let drift.
+                (
+                    -1_i64,
+                    doc! { "_id": self.product, "wishlistCount": { "$gt": 0_i64 } },
+                )
+            };
+            let update = doc! {
+                "$inc": { "wishlistCount": delta, "version": 1_i64 },
+                "$set": { "updatedAt": to_bson_time(Utc::now()) },
+            };
+            let updated = products
+                .find_one_and_update(filter, update)
+                .return_document(ReturnDocument::After)
+                .session(&mut session)
+                .await?;
+            match updated {
+                Some(document) => Some(document),
+                None => {
+                    products
+                        .find_one(doc! { "_id": self.product })
+                        .session(&mut session)
+                        .await?
+                }
+            }
+        } else {
+            products
+                .find_one(doc! { "_id": self.product })
+                .session(&mut session)
+                .await?
+        };
+        commit(&mut session).await?;
+        Ok(match stored {
+            Some(document) => document.into_product().map(|p| (p, changed)),
+            None => Err(RepositoryError::NotFound),
+        })
+    }
+}
+
+/// A stored integer, whichever BSON number type the server chose for it.
+fn number(value: Option<&mongodb::bson::Bson>) -> Option<i64> {
+    use mongodb::bson::Bson;
+    match value? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        Bson::Double(n) if n.fract() == 0.0 => Some(*n as i64),
+        _ => None,
+    }
+}
+
+/// Commits, retrying the commit alone while its outcome is unknown (commit is idempotent).
+async fn commit(session: &mut mongodb::ClientSession) -> Result<(), mongodb::error::Error> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match session.commit_transaction().await {
+            Err(error) if tries < 3 && error.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) => {}
+            result => return result,
+        }
+    }
+}
+
+/// Conflicts with a concurrent change of the same pair: another attempt will see it.
+fn worth_retrying(error: &mongodb::error::Error) -> bool {
+    error.contains_label(TRANSIENT_TRANSACTION_ERROR)
+        || matches!(translate(error.clone()), RepositoryError::Duplicate)
 }
 
 #[async_trait]
 impl WishlistRepository for MongoWishlistRepository {
+    #[tracing::instrument(name = "mongo.wishlist.set", skip_all, fields(member))]
     async fn set(
         &self,
         user: &UserId,
         product: &ProductId,
         member: bool,
     ) -> Result<(Product, bool), RepositoryError> {
-        let (user_oid, product_oid) = (oid(user.as_str())?, oid(product.as_str())?);
-        let key = doc! { "userId": user_oid, "productId": product_oid };
-        if member {
-            self.current(product_oid).await?;
-            let membership = Membership {
-                id: ObjectId::new(),
-                user_id: user_oid,
-                product_id: product_oid,
-                created_at: to_bson_time(Utc::now()),
-            };
-            match bounded(self.timeout, self.memberships().insert_one(&membership)).await {
-                Ok(_) => {}
-                Err(RepositoryError::Duplicate) => {
-                    return Ok((self.current(product_oid).await?, false))
-                }
-                Err(error) => return Err(error),
-            }
-            match self.count(product_oid, 1).await {
-                Ok(Some(updated)) => Ok((updated.into_product()?, true)),
-                Ok(None) => {
-                    // Deleted meanwhile: take the membership back so nothing dangles.
-                    let _ = bounded(self.timeout, self.memberships().delete_one(key)).await;
-                    Err(RepositoryError::NotFound)
-                }
-                Err(error) => {
-                    let _ = bounded(self.timeout, self.memberships().delete_one(key)).await;
-                    Err(error)
-                }
-            }
-        } else {
-            let removed = bounded(self.timeout, self.memberships().delete_one(key.clone())).await?;
-            if removed.deleted_count == 0 {
-                return Ok((self.current(product_oid).await?, false));
-            }
-            match self.count(product_oid, -1).await {
-                Ok(Some(updated)) => Ok((updated.into_product()?, true)),
-                Ok(None) => Err(RepositoryError::NotFound),
-                Err(error) => {
-                    let restore = Membership {
-                        id: ObjectId::new(),
-                        user_id: user_oid,
-                        product_id: product_oid,
-                        created_at: to_bson_time(Utc::now()),
-                    };
-                    let _ = bounded(self.timeout, self.memberships().insert_one(&restore)).await;
-                    Err(error)
-                }
-            }
-        }
+        let change = MembershipChange {
+            user: oid(user.as_str())?,
+            product: oid(product.as_str())?,
+            member,
+        };
+        // Its own task: a request dropped mid-way (client reset, shutdown) cannot stop the
+        // transaction between its steps; it commits or aborts as a whole.
+        let (database, timeout) = (self.database.clone(), self.timeout);
+        tokio::spawn(async move { change.apply(&database, timeout).await })
+            .await
+            .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
     }
 
     async fn contains(&self, user: &UserId, product: &ProductId) -> Result<bool, RepositoryError> {
@@ -207,6 +306,56 @@ impl WishlistRepository for MongoWishlistRepository {
             total,
             request: page,
         })
+    }
+
+    #[tracing::instrument(name = "mongo.wishlist.reconcile", skip_all)]
+    async fn reconcile_counts(&self) -> Result<u64, RepositoryError> {
+        let pipeline = vec![doc! { "$group": { "_id": "$productId", "n": { "$sum": 1_i64 } } }];
+        let memberships = self.database.collection::<Document>(COLLECTION);
+        let groups: Vec<Document> = bounded(self.timeout * 10, async {
+            memberships.aggregate(pipeline).await?.try_collect().await
+        })
+        .await?;
+        let mut counts: HashMap<ObjectId, i64> = HashMap::new();
+        for group in groups {
+            if let (Ok(id), Some(n)) = (group.get_object_id("_id"), number(group.get("n"))) {
+                counts.insert(id, n);
+            }
+        }
+        let products = self.database.collection::<Document>(PRODUCTS);
+        let stored: Vec<Document> = bounded(self.timeout * 10, async {
+            products
+                .find(doc! {})
+                .projection(doc! { "_id": 1, "wishlistCount": 1 })
+                .await?
+                .try_collect()
+                .await
+        })
+        .await?;
+        let mut corrected = 0;
+        for product in stored {
+            let Ok(id) = product.get_object_id("_id") else {
+                continue;
+            };
+            let held = number(product.get("wishlistCount")).unwrap_or(-1);
+            let real = counts.get(&id).copied().unwrap_or(0);
+            if held == real {
+                continue;
+            }
+            // The version moves so cached copies are replaced (the consistency checker and
+            // the next read see a newer version than the cache holds).
+            let update = doc! {
+                "$set": { "wishlistCount": real, "updatedAt": to_bson_time(Utc::now()) },
+                "$inc": { "version": 1_i64 },
+            };
+            let filter = doc! { "_id": id, "wishlistCount": product.get("wishlistCount").cloned() };
+            let result = bounded(self.timeout, products.update_one(filter, update)).await?;
+            if result.modified_count > 0 {
+                tracing::warn!(product = %id, held, real, "wishlistCount corrected");
+                corrected += 1;
+            }
+        }
+        Ok(corrected)
     }
 
     async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError> {

@@ -8,7 +8,7 @@ use crate::domain::error::CacheError;
 
 /// Runs one Redis command within `timeout`. When the client is not connected it fails at
 /// once instead of queueing behind a reconnect, so an outage costs requests nothing;
-/// connection-level failures are `Unavailable`, server replies of the wrong kind `Command`.
+/// connection-level failures are `Unavailable`, the rest by cause (see `translate`).
 pub(super) async fn bounded_call<T>(
     client: &Client,
     timeout: Duration,
@@ -19,14 +19,26 @@ pub(super) async fn bounded_call<T>(
     }
     match tokio::time::timeout(timeout, command).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => match error.kind() {
-            ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Backpressure => {
-                Err(CacheError::Unavailable(Box::new(error)))
-            }
-            _ => Err(CacheError::Command(Box::new(error))),
-        },
-        Err(_) => Err(CacheError::Unavailable(
-            format!("Redis did not answer within {timeout:?}").into(),
-        )),
+        Ok(Err(error)) => Err(translate(error, timeout)),
+        Err(_) => Err(CacheError::timed_out(timeout)),
     }
+}
+
+/// Sorts a fred error by cause, so failures can be counted and logged by kind.
+fn translate(error: fred::error::Error, timeout: Duration) -> CacheError {
+    match error.kind() {
+        ErrorKind::Timeout => CacheError::timed_out(timeout),
+        ErrorKind::IO | ErrorKind::Canceled | ErrorKind::Backpressure => {
+            CacheError::Unavailable(Box::new(error))
+        }
+        _ if error.details().starts_with("WRONGTYPE") => CacheError::WrongType(Box::new(error)),
+        _ if is_script_error(error.details()) => CacheError::Script(Box::new(error)),
+        _ => CacheError::Command(Box::new(error)),
+    }
+}
+
+/// Error replies raised by or around a Lua script (`ERR Error running script`, `NOSCRIPT`,
+/// `BUSY`, `@user_script:` positions).
+fn is_script_error(details: &str) -> bool {
+    details.contains("script") || details.starts_with("NOSCRIPT") || details.starts_with("BUSY")
 }

@@ -9,7 +9,9 @@ use rand::RngCore;
 use shaku::Component;
 
 use super::call::bounded_call;
-use super::scripts::{GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, RELEASE_LOCK, SET_IF_NEWER};
+use super::scripts::{
+    BUMP_COUNTER, GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, RELEASE_LOCK, SET_IF_NEWER,
+};
 use crate::domain::cache::GenerationalKey;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
@@ -107,19 +109,21 @@ impl RedisService for FredRedisService {
         Ok(removed > 0)
     }
 
-    async fn incr(&self, key: &str) -> Result<i64, CacheError> {
-        self.call(self.client.incr(self.key(key))).await
-    }
-
-    async fn ttl(&self, key: &str) -> Result<Option<Duration>, CacheError> {
-        let remaining: i64 = self.call(self.client.pttl(self.key(key))).await?;
-        Ok(u64::try_from(remaining).ok().map(Duration::from_millis))
+    async fn bump_counter(
+        &self,
+        key: &str,
+        initial: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64, CacheError> {
+        let args = vec![initial, ttl.map_or(0, millis)];
+        self.call(BUMP_COUNTER.evalsha_with_reload(&self.client, self.key(key), args))
+            .await
     }
 
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, CacheError> {
         let mut bytes = [0_u8; 16];
         rand::rng().fill_bytes(&mut bytes);
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = crate::domain::digest::hex(&bytes);
         let expire = Some(Expiration::PX(millis(ttl)));
         let set: Option<String> = self
             .call(self.client.set(
@@ -175,8 +179,14 @@ impl RedisService for FredRedisService {
         Ok(stored == 1)
     }
 
-    async fn get_or_init_counter(&self, key: &str, initial: i64) -> Result<i64, CacheError> {
-        self.call(GET_OR_INIT_COUNTER.evalsha_with_reload(&self.client, self.key(key), initial))
+    async fn get_or_init_counter(
+        &self,
+        key: &str,
+        initial: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64, CacheError> {
+        let args = vec![initial, ttl.map_or(0, millis)];
+        self.call(GET_OR_INIT_COUNTER.evalsha_with_reload(&self.client, self.key(key), args))
             .await
     }
 
@@ -187,7 +197,7 @@ impl RedisService for FredRedisService {
         key: &GenerationalKey,
     ) -> Result<(i64, Option<String>), CacheError> {
         if self.client.is_clustered() {
-            let generation = self.get_or_init_counter(counter, initial).await?;
+            let generation = self.get_or_init_counter(counter, initial, None).await?;
             return Ok((generation, self.get(&key.join(generation)).await?));
         }
         let args = vec![

@@ -31,11 +31,25 @@ return 1
     )
 });
 
-/// Returns the counter in KEYS[1], creating it at ARGV[1] first if it is missing.
+/// Returns the counter in KEYS[1], creating it at ARGV[1] first if it is missing (with a PX
+/// of ARGV[2] when that is above 0).
 pub(super) static GET_OR_INIT_COUNTER: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
         "local v = redis.call('GET', KEYS[1]) if v then return tonumber(v) end \
-         redis.call('SET', KEYS[1], ARGV[1]) return tonumber(ARGV[1])",
+         if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) \
+         else redis.call('SET', KEYS[1], ARGV[1]) end return tonumber(ARGV[1])",
+    )
+});
+
+/// Increments the counter in KEYS[1], creating it at ARGV[1] first if it is missing, and
+/// (when ARGV[2] is above 0) sets its PX to ARGV[2]. Returns the new value. One call, so a
+/// timeout can never leave a seeded counter without its increment or its expiry.
+pub(super) static BUMP_COUNTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end \
+         local n = redis.call('INCR', KEYS[1]) \
+         if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end \
+         return n",
     )
 });
 
@@ -93,5 +107,46 @@ pub(super) static GET_UNDER_GENERATION: LazyLock<Script> = LazyLock::new(|| {
         "local g = redis.call('GET', KEYS[1]) \
          if not g then g = ARGV[1] redis.call('SET', KEYS[1], g) end \
          return {tonumber(g), redis.call('GET', ARGV[2] .. g .. ARGV[3])}",
+    )
+});
+
+/// Creates a session in one step: HSET of the fields (ARGV[3..] as name/value pairs) in
+/// KEYS[1] with a PX of ARGV[1], and ARGV[2] (its hash) added to the user's index KEYS[2],
+/// whose expiry is raised to ARGV[1] if it is shorter. A timeout can no longer leave a
+/// session without expiry or outside its index.
+pub(super) static CREATE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        r#"
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
+return 1
+"#,
+    )
+});
+
+/// Ends one session: deletes KEYS[1] and removes ARGV[2] (its hash) from the index
+/// ARGV[1] .. userId. Single-server only (the index key is built in the script).
+pub(super) static REVOKE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local user = redis.call('HGET', KEYS[1], 'userId') \
+         redis.call('DEL', KEYS[1]) \
+         if user then redis.call('SREM', ARGV[1] .. user, ARGV[2]) end \
+         return 1",
+    )
+});
+
+/// Ends every session in the index KEYS[1] (session keys are ARGV[1] .. hash) and the index
+/// itself, atomically: a login that lands during logout-all is either ended with the rest or
+/// indexed afterwards, never left alive and unindexed. Returns how many sessions ended.
+/// Single-server only (the session keys are built in the script).
+pub(super) static REVOKE_ALL_SESSIONS: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local ended = 0 \
+         for _, h in ipairs(redis.call('SMEMBERS', KEYS[1])) do \
+           ended = ended + redis.call('DEL', ARGV[1] .. h) end \
+         redis.call('DEL', KEYS[1]) \
+         return ended",
     )
 });

@@ -6,13 +6,12 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use fred::prelude::{Client, HashesInterface, KeysInterface, SetsInterface};
+use fred::prelude::{Client, KeysInterface};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use shaku::Component;
 
 use super::call::bounded_call;
-use super::scripts::TOUCH_SESSION;
+use super::scripts::{CREATE_SESSION, REVOKE_ALL_SESSIONS, REVOKE_SESSION, TOUCH_SESSION};
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::SessionStore;
@@ -30,10 +29,7 @@ pub struct RedisSessionStore {
 }
 
 fn token_hash(token: &SessionToken) -> String {
-    Sha256::digest(token.expose().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::digest::sha256_hex(token.expose().as_bytes(), 32)
 }
 
 fn millis(at: DateTime<Utc>) -> String {
@@ -114,15 +110,17 @@ impl SessionStore for RedisSessionStore {
         ];
         let key = self.key(&CacheKeys::session(&hash));
         let index = self.key(&CacheKeys::user_sessions(user_id));
-        let ttl_ms = ttl.as_millis() as i64;
-        self.call(self.client.hset::<(), _, _>(&key, fields))
-            .await?;
-        self.call(self.client.pexpire::<(), _>(&key, ttl_ms, None))
-            .await?;
-        self.call(self.client.sadd::<(), _, _>(&index, hash))
-            .await?;
-        self.call(self.client.pexpire::<(), _>(&index, ttl_ms, None))
-            .await?;
+        let mut args = vec![ttl.as_millis().to_string(), hash];
+        for (name, value) in fields {
+            args.push(name.to_owned());
+            args.push(value);
+        }
+        self.call(CREATE_SESSION.evalsha_with_reload::<i64, _, _>(
+            &self.client,
+            vec![key, index],
+            args,
+        ))
+        .await?;
         Ok((token, session))
     }
 
@@ -154,29 +152,18 @@ impl SessionStore for RedisSessionStore {
     async fn revoke(&self, token: &SessionToken) -> Result<(), CacheError> {
         let hash = token_hash(token);
         let key = self.key(&CacheKeys::session(&hash));
-        let user: Option<String> = self.call(self.client.hget(&key, "userId")).await?;
-        self.call(self.client.del::<(), _>(&key)).await?;
-        if let Some(user) = user.and_then(|u| UserId::parse(&u).ok()) {
-            self.call(
-                self.client
-                    .srem::<(), _, _>(self.key(&CacheKeys::user_sessions(&user)), hash),
-            )
+        let args = vec![self.key(CacheKeys::USER_SESSIONS_PREFIX), hash];
+        self.call(REVOKE_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, key, args))
             .await?;
-        }
         Ok(())
     }
 
     async fn revoke_all(&self, user_id: &UserId) -> Result<u64, CacheError> {
         let index = self.key(&CacheKeys::user_sessions(user_id));
-        let hashes: Vec<String> = self.call(self.client.smembers(&index)).await?;
-        let mut ended = 0;
-        for hash in &hashes {
-            let removed: i64 = self
-                .call(self.client.del(self.key(&CacheKeys::session(hash))))
-                .await?;
-            ended += removed as u64;
-        }
-        self.call(self.client.del::<(), _>(&index)).await?;
-        Ok(ended)
+        let sessions = self.key(CacheKeys::SESSION_PREFIX);
+        let ended: i64 = self
+            .call(REVOKE_ALL_SESSIONS.evalsha_with_reload(&self.client, index, sessions))
+            .await?;
+        Ok(u64::try_from(ended).unwrap_or(0))
     }
 }

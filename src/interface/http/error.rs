@@ -2,7 +2,6 @@
 //! through here, so the envelope and status codes are decided in one place, and causes of
 //! 500/503 are logged exactly once, with their chain, and never sent to the client.
 
-use std::error::Error as StdError;
 use std::fmt;
 
 use actix_web::http::StatusCode;
@@ -106,18 +105,6 @@ impl ApiError {
     }
 }
 
-/// Renders `error` and its sources as `a: b: c` for one log line.
-fn cause_chain(error: &dyn StdError) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -140,9 +127,11 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Unavailable(_) => {
-                tracing::warn!(error = %cause_chain(self), "dependency unavailable")
+                tracing::warn!(error = %crate::domain::error::error_chain(self), "dependency unavailable")
             }
-            Self::Internal(_) => tracing::error!(error = %cause_chain(self), "internal error"),
+            Self::Internal(_) => {
+                tracing::error!(error = %crate::domain::error::error_chain(self), "internal error")
+            }
             _ => {}
         }
         let body = ErrorBody {

@@ -6,7 +6,7 @@ use actix_web::Resource;
 use super::handlers::{self, ApiModule};
 use super::middleware::{auth_class, by_method, HttpCacheTtls, RateLimit, ResponseCache};
 use super::openapi;
-use crate::usecases::{HttpCacheUseCase, RateLimitUseCase};
+use crate::usecases::{HttpResponseStore, RateLimitUseCase};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -30,7 +30,7 @@ pub fn configure<M: ApiModule>(
     settings: HttpSettings,
 ) -> impl FnOnce(&mut ServiceConfig) {
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
-    let http_cache: Arc<dyn HttpCacheUseCase> = module.resolve();
+    let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
     move |cfg: &mut ServiceConfig| {
         cfg.service(resource("/health").route(web::get().to(handlers::liveness)))
             .service(resource("/api/health").route(web::get().to(handlers::health::<M>)))

@@ -18,11 +18,7 @@ pub struct SessionFallback {
 
 impl SessionFallback {
     fn key(token: &SessionToken) -> String {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(token.expose().as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::domain::digest::sha256_hex(token.expose().as_bytes(), 32)
     }
 
     pub(super) fn remember(&self, token: &SessionToken, session: &Session) {
@@ -33,11 +29,21 @@ impl SessionFallback {
         seen.insert(Self::key(token), (session.clone(), Instant::now()));
     }
 
-    fn forget(&self, token: &SessionToken) {
+    /// Drops one token: called on every logout, before Redis is asked, so a logged-out
+    /// token is never accepted from memory, whatever Redis does next.
+    pub(super) fn forget(&self, token: &SessionToken) {
         self.seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&Self::key(token));
+    }
+
+    /// Drops every remembered session of `user` (logout-all).
+    pub(super) fn forget_user(&self, user: &crate::domain::user::UserId) {
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (session, _)| session.user_id != *user);
     }
 
     fn recall(&self, token: &SessionToken, policy: &SessionPolicy) -> Option<Session> {

@@ -3,11 +3,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::AuthError;
+use super::{AuthError, SessionFallback};
 use crate::domain::ports::SessionStore;
 use crate::domain::user::{SessionToken, UserId};
 
-/// Ends one session, or every session of a user.
+/// Ends one session, or every session of a user. The in-process fallback forgets them
+/// first, so a token logged out here is never accepted again from memory while Redis fails.
 #[async_trait]
 pub trait LogoutUseCase: Interface {
     async fn this_session(&self, token: &SessionToken) -> Result<(), AuthError>;
@@ -20,15 +21,104 @@ pub trait LogoutUseCase: Interface {
 pub struct Logout {
     #[shaku(inject)]
     sessions: Arc<dyn SessionStore>,
+    fallback: Arc<SessionFallback>,
 }
 
 #[async_trait]
 impl LogoutUseCase for Logout {
+    #[tracing::instrument(name = "usecase.logout", skip_all)]
     async fn this_session(&self, token: &SessionToken) -> Result<(), AuthError> {
+        self.fallback.forget(token);
         Ok(self.sessions.revoke(token).await?)
     }
 
+    #[tracing::instrument(name = "usecase.logout_all", skip_all)]
     async fn all_sessions(&self, user: &UserId) -> Result<u64, AuthError> {
+        self.fallback.forget_user(user);
         Ok(self.sessions.revoke_all(user).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::MockSessionStore;
+    use crate::domain::user::{Role, Session};
+    use crate::usecases::auth::{Authenticate, AuthenticateUseCase, SessionPolicy};
+    use chrono::Utc;
+
+    fn session(user: &str) -> Session {
+        let now = Utc::now();
+        Session {
+            user_id: UserId::parse(user).unwrap(),
+            roles: vec![Role::Admin],
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + chrono::Duration::hours(1),
+        }
+    }
+
+    const USER: &str = "665f1c0e9b1e8a3d4c2b1a09";
+
+    /// Authenticates once with Redis answering (so the fallback remembers the session), then
+    /// with every Redis call failing.
+    fn store_that_fails_after_one_touch() -> MockSessionStore {
+        let mut store = MockSessionStore::new();
+        let mut seq = mockall::Sequence::new();
+        store
+            .expect_touch()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(Some(session(USER))));
+        store
+            .expect_touch()
+            .returning(|_, _| Err(CacheError::Unavailable("down".into())));
+        store
+            .expect_revoke()
+            .returning(|_| Err(CacheError::Unavailable("down".into())));
+        store
+            .expect_revoke_all()
+            .returning(|_| Err(CacheError::Unavailable("down".into())));
+        store
+    }
+
+    #[tokio::test]
+    async fn a_logged_out_token_is_not_accepted_from_memory_while_redis_fails() {
+        let store = Arc::new(store_that_fails_after_one_touch());
+        let fallback = Arc::new(SessionFallback::default());
+        let auth = Authenticate::new(store.clone(), SessionPolicy::default(), fallback.clone());
+        let logout = Logout {
+            sessions: store,
+            fallback,
+        };
+        let token = SessionToken::new("admin-token".into());
+        assert!(auth.execute(&token).await.is_ok());
+        assert!(logout.this_session(&token).await.is_err(), "Redis is down");
+        assert!(matches!(
+            auth.execute(&token).await,
+            Err(AuthError::Unavailable(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn logout_all_forgets_every_remembered_session_of_the_user() {
+        let store = Arc::new(store_that_fails_after_one_touch());
+        let fallback = Arc::new(SessionFallback::default());
+        let auth = Authenticate::new(store.clone(), SessionPolicy::default(), fallback.clone());
+        let logout = Logout {
+            sessions: store,
+            fallback,
+        };
+        let token = SessionToken::new("admin-token".into());
+        assert!(auth.execute(&token).await.is_ok());
+        assert!(logout
+            .all_sessions(&UserId::parse(USER).unwrap())
+            .await
+            .is_err());
+        assert!(matches!(
+            auth.execute(&token).await,
+            Err(AuthError::Unavailable(_))
+        ));
     }
 }

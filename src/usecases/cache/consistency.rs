@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CacheState, ProductCache};
+use super::product_entries::{self, Durability, ProductEntryView};
+use super::CacheContext;
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::product::ProductId;
 
 /// What one run found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,21 +23,33 @@ pub struct ConsistencyReport {
 /// Mismatches are repaired by writing MongoDB's state through the version-checked path, or
 /// by deleting the entry when MongoDB's state cannot replace it (cache ahead of MongoDB).
 pub async fn check_once(
-    repository: &Arc<dyn ProductRepository>,
-    cache: &Arc<dyn RedisService>,
-    state: &Arc<CacheState>,
+    repository: &dyn ProductRepository,
+    cache: &dyn RedisService,
+    context: &CacheContext,
     sample: usize,
 ) -> ConsistencyReport {
     let mut report = ConsistencyReport::default();
-    let Ok(keys) = cache.scan_keys(CacheKeys::PRODUCT_PATTERN, sample).await else {
-        return report;
+    let keys = match cache.scan_keys(CacheKeys::PRODUCT_PATTERN, sample).await {
+        Ok(keys) => keys,
+        Err(error) => {
+            context.failed("consistency.scan", &error);
+            return report;
+        }
     };
-    let products = ProductCache::new(repository.clone(), cache.clone(), state.clone());
+    let cached_version = |id: ProductId| async move {
+        product_entries::read(cache, &id).await.map(|entry| {
+            entry.map(
+                |ProductEntryView {
+                     product, version, ..
+                 }| (version, product),
+            )
+        })
+    };
     for key in keys {
         let Some(id) = CacheKeys::product_id_of(&key) else {
             continue;
         };
-        let Ok(Some((version, cached))) = products.cached_version(&id).await else {
+        let Ok(Some((version, cached))) = cached_version(id.clone()).await else {
             continue;
         };
         let Ok(stored) = repository.find_by_id(&id).await else {
@@ -53,14 +67,24 @@ pub async fn check_once(
             continue;
         }
         // An entry that changed while we read MongoDB is a write in flight, not a mismatch.
-        match products.cached_version(&id).await {
+        match cached_version(id.clone()).await {
             Ok(Some((again, _))) if again == version => {}
             _ => continue,
         }
         report.mismatches += 1;
         let repaired = match &stored {
             Some(stored) if stored.version.get() >= version => {
-                products.write_through(stored).await;
+                let ttl = context.jittered(context.policy.product_ttl);
+                product_entries::put(
+                    cache,
+                    context,
+                    &id,
+                    stored.version.get(),
+                    Some(stored),
+                    ttl,
+                    Durability::MustLand,
+                )
+                .await;
                 true
             }
             _ => cache.delete(&key).await.is_ok(),
@@ -77,7 +101,7 @@ pub async fn check_once(
 pub async fn run_consistency_checker(
     repository: Arc<dyn ProductRepository>,
     cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    context: Arc<CacheContext>,
     interval: Duration,
     sample: usize,
 ) {
@@ -86,8 +110,8 @@ pub async fn run_consistency_checker(
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        let report = check_once(&repository, &cache, &state, sample).await;
-        state.metrics.consistency_run(
+        let report = check_once(repository.as_ref(), cache.as_ref(), &context, sample).await;
+        context.metrics.consistency_run(
             report.checked,
             report.mismatches,
             report.repaired,

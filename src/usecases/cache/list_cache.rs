@@ -1,26 +1,53 @@
-//! Cache-aside for lists and counts, keyed by the list generation and a hash of the
-//! normalised query. A product write increments the generation: one INCR makes every cached
+//! Cache-aside for product lists and counts, keyed by the list generation and a hash of the
+//! normalised query. A product write increments the generation: one call makes every cached
 //! page and count unreachable, however many there are.
 
-use std::future::Future;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
+use async_trait::async_trait;
+use shaku::{Component, Interface};
 
-use super::record::PageEntry;
-use super::state::SharedLoad;
-use super::{generation_seed, CacheState, DataSource, Fetched, Layer, SingleFlight};
+use super::codec::{decode_count, decode_page, encode_count, encode_page};
+use super::generations::generation_seed;
+use super::read_through::{Codec, ReadThrough, SharedLoad};
+use super::{CacheContext, CacheLayer, Fetched, SingleFlight};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
+use crate::domain::error::CacheError;
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort, SortField};
 use crate::usecases::ProductError;
 
-#[derive(Clone)]
-pub struct ListCache {
+/// Reads product list pages and counts through the cache.
+///
+/// Contract: equivalent queries (same filter, sort and page after defaults) MUST share one
+/// entry; a hit MUST NOT touch MongoDB; every entry MUST become unreachable when the list
+/// generation moves (any product write); Redis failures MUST fall back to MongoDB.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ListCache: Interface {
+    async fn page(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        page: PageRequest,
+    ) -> Result<Fetched<Page<Product>>, ProductError>;
+    async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError>;
+}
+
+/// `ListCache` over the repository and the cache port. Built once per process.
+#[derive(Component)]
+#[shaku(interface = ListCache)]
+pub struct ListReadThrough {
+    #[shaku(inject)]
     repository: Arc<dyn ProductRepository>,
+    #[shaku(inject)]
     cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    context: Arc<CacheContext>,
+    #[shaku(force_default)]
+    page_flights: SingleFlight<SharedLoad<Page<Product>>>,
+    #[shaku(force_default)]
+    count_flights: SingleFlight<SharedLoad<u64>>,
 }
 
 /// Canonical text of a filter: every field in a fixed order, absent ones as null, search
@@ -39,8 +66,7 @@ fn canonical_filter(filter: &ProductFilter) -> serde_json::Value {
 }
 
 fn digest(value: &serde_json::Value) -> String {
-    let hash = Sha256::digest(value.to_string().as_bytes());
-    hash.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::domain::digest::sha256_hex(value.to_string().as_bytes(), 16)
 }
 
 /// Hash of the normalised list query: defaults are already filled in by the domain types,
@@ -64,33 +90,54 @@ pub fn count_hash(filter: &ProductFilter) -> String {
     digest(&canonical_filter(filter))
 }
 
-impl ListCache {
+impl ListReadThrough {
     pub fn new(
         repository: Arc<dyn ProductRepository>,
         cache: Arc<dyn RedisService>,
-        state: Arc<CacheState>,
+        context: Arc<CacheContext>,
     ) -> Self {
         Self {
             repository,
             cache,
-            state,
+            context,
+            page_flights: SingleFlight::default(),
+            count_flights: SingleFlight::default(),
         }
     }
 
-    /// Makes every cached page and count unreachable. Retried in the background on failure.
-    pub async fn invalidate(&self) {
-        self.state
-            .bump_generation(self.cache.as_ref(), CacheKeys::LIST_GENERATION)
-            .await;
+    /// The list generation and the entry under it, in one round trip.
+    async fn lookup(&self, key: GenerationalKey) -> Result<(String, Option<String>), CacheError> {
+        let (generation, raw) = self
+            .cache
+            .get_under_generation(CacheKeys::LIST_GENERATION, generation_seed(), &key)
+            .await?;
+        Ok((key.join(generation), raw))
     }
+}
 
-    pub async fn page(
+#[async_trait]
+impl ListCache for ListReadThrough {
+    #[tracing::instrument(name = "cache.list.page", skip_all)]
+    async fn page(
         &self,
         filter: &ProductFilter,
         sort: ProductSort,
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, ProductError> {
-        let load = || async {
+        let flow = ReadThrough {
+            cache: self.cache.as_ref(),
+            context: &self.context,
+            layer: CacheLayer::List,
+            operation: "list.page",
+            flights: &self.page_flights,
+            codec: Codec {
+                encode: encode_page,
+                decode: decode_page,
+            },
+            ttl: self.context.policy.list_ttl,
+        };
+        let key = CacheKeys::list_around(&list_hash(filter, sort, page));
+        flow.read(self.lookup(key), || async {
             let (items, total) = futures_util::future::try_join(
                 self.repository.list(filter, sort, page),
                 self.repository.count(filter),
@@ -101,97 +148,169 @@ impl ListCache {
                 total,
                 request: page,
             })
-        };
-        let key = CacheKeys::list_around(&list_hash(filter, sort, page));
-        self.cached(
-            key,
-            &self.state.page_flights,
-            load,
-            |p| PageEntry::from(p),
-            PageEntry::into_page,
-        )
+        })
         .await
     }
 
-    pub async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
-        let load = || self.repository.count(filter);
-        let key = CacheKeys::count_around(&count_hash(filter));
-        self.cached(key, &self.state.count_flights, load, |n| *n, Some)
-            .await
-    }
-
-    /// The shared cache-aside flow: generation → key → hit, or one load per key (single
-    /// flight) that fills the entry with a jittered TTL.
-    async fn cached<T, E, L, Fut>(
-        &self,
-        key: GenerationalKey,
-        flights: &SingleFlight<SharedLoad<T>>,
-        load: L,
-        encode: impl FnOnce(&T) -> E,
-        decode: impl FnOnce(E) -> Option<T>,
-    ) -> Result<Fetched<T>, ProductError>
-    where
-        T: Clone,
-        E: serde::Serialize + serde::de::DeserializeOwned,
-        L: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, crate::domain::error::RepositoryError>>,
-    {
-        let metrics = &self.state.metrics;
-        if !self.state.usable() {
-            metrics.database_read(Layer::List);
-            return Ok(Fetched::new(load().await?, DataSource::Database));
-        }
-        let initial = generation_seed();
-        let lookup = self
-            .cache
-            .get_under_generation(CacheKeys::LIST_GENERATION, initial, &key)
-            .await;
-        let key = match &lookup {
-            Ok((generation, _)) => key.join(*generation),
-            Err(_) => String::new(),
+    #[tracing::instrument(name = "cache.list.count", skip_all)]
+    async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
+        let flow = ReadThrough {
+            cache: self.cache.as_ref(),
+            context: &self.context,
+            layer: CacheLayer::List,
+            operation: "list.count",
+            flights: &self.count_flights,
+            codec: Codec {
+                encode: encode_count,
+                decode: decode_count,
+            },
+            ttl: self.context.policy.list_ttl,
         };
-        match lookup.map(|(_, value)| value) {
-            Ok(Some(raw)) => {
-                if let Some(value) = serde_json::from_str(&raw).ok().and_then(decode) {
-                    metrics.hit(Layer::List);
-                    return Ok(Fetched::new(value, DataSource::Cache));
-                }
-                metrics.miss(Layer::List);
-            }
-            Ok(None) => metrics.miss(Layer::List),
-            Err(_) => {
-                metrics.error();
-                metrics.database_read(Layer::List);
-                return Ok(Fetched::new(load().await?, DataSource::Database));
-            }
-        }
-        let (loaded, joined) = flights
-            .run(&key, || async {
-                metrics.database_read(Layer::List);
-                let value = load().await.map_err(Arc::new)?;
-                if let Ok(raw) = serde_json::to_string(&encode(&value)) {
-                    let ttl = self
-                        .state
-                        .policy
-                        .jittered(self.state.policy.list_ttl, rand::random_range(-1.0..=1.0));
-                    if self.cache.set(&key, &raw, ttl).await.is_err() {
-                        metrics.error();
-                    }
-                }
-                Ok(value)
-            })
-            .await;
-        if joined {
-            metrics.single_flight_join();
-        }
-        Ok(Fetched::new(loaded?, DataSource::Database))
+        let key = CacheKeys::count_around(&count_hash(filter));
+        flow.read(self.lookup(key), || self.repository.count(filter))
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::{MockProductRepository, MockRedisService};
+    use crate::domain::product::Category;
     use crate::domain::query::SearchText;
+    use crate::usecases::cache::fixtures::cached_page;
+    use crate::usecases::cache::DataSource;
+    use crate::usecases::test_support::{product, unavailable, ID};
+
+    fn use_case(repo: MockProductRepository, cache: MockRedisService) -> ListReadThrough {
+        ListReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::default())
+    }
+
+    async fn run(use_case: ListReadThrough) -> Result<Fetched<Page<Product>>, ProductError> {
+        use_case
+            .page(
+                &ProductFilter::default(),
+                ProductSort::default(),
+                PageRequest::default(),
+            )
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_hit_never_touches_the_repository() {
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_under_generation()
+            .withf(|counter, _, key| {
+                counter == "products:generation" && key.join(7).starts_with("products:list:7:")
+            })
+            .times(1)
+            .returning(|_, _, _| Ok((7, Some(cached_page(vec![product(ID, 1)], 1)))));
+        let fetched = run(use_case(MockProductRepository::new(), cache))
+            .await
+            .unwrap();
+        assert_eq!((fetched.value.items.len(), fetched.value.total), (1, 1));
+        assert_eq!(fetched.source, DataSource::Cache);
+    }
+
+    #[tokio::test]
+    async fn a_miss_reads_once_and_fills_under_the_current_generation() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list()
+            .times(1)
+            .returning(|_, _, _| Ok(vec![product(ID, 1)]));
+        repo.expect_count().times(1).returning(|_| Ok(1));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_under_generation()
+            .times(1)
+            .returning(|_, _, _| Ok((7, None)));
+        cache
+            .expect_set()
+            .withf(|key, _, _| key.starts_with("products:list:7:"))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let fetched = run(use_case(repo, cache)).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_redis_error_still_returns_the_repository_answer() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list().times(1).returning(|_, _, _| Ok(vec![]));
+        repo.expect_count().times(1).returning(|_| Ok(0));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_under_generation()
+            .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
+        let fetched = run(use_case(repo, cache)).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_fails_the_list() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list().returning(|_, _, _| Ok(vec![]));
+        repo.expect_count().returning(|_| Err(unavailable()));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_under_generation()
+            .returning(|_, _, _| Ok((1, None)));
+        assert!(matches!(
+            run(use_case(repo, cache)).await,
+            Err(ProductError::Unavailable(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_miss_counts_once_and_the_next_call_hits() {
+        let filter = ProductFilter {
+            category: Some(Category::parse("footwear").unwrap()),
+            ..ProductFilter::default()
+        };
+        let expected = filter.clone();
+        let mut repo = MockProductRepository::new();
+        repo.expect_count()
+            .withf(move |f| *f == expected)
+            .times(1)
+            .returning(|_| Ok(4));
+        let stored = Arc::new(std::sync::Mutex::new(None::<String>));
+        let mut cache = MockRedisService::new();
+        let read = stored.clone();
+        cache
+            .expect_get_under_generation()
+            .returning(move |_, _, _| Ok((3, read.lock().unwrap().clone())));
+        let write = stored.clone();
+        cache.expect_set().times(1).returning(move |key, value, _| {
+            assert!(key.starts_with("products:count:3:"));
+            *write.lock().unwrap() = Some(value.to_owned());
+            Ok(())
+        });
+        let use_case = ListReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::default());
+        let first = use_case.count(&filter).await.unwrap();
+        assert_eq!((first.value, first.source), (4, DataSource::Database));
+        let second = use_case.count(&filter).await.unwrap();
+        assert_eq!((second.value, second.source), (4, DataSource::Cache));
+    }
+
+    #[tokio::test]
+    async fn with_caching_disabled_redis_is_never_called() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_count().times(1).returning(|_| Ok(2));
+        let context = CacheContext::new(crate::domain::cache::CachePolicy {
+            enabled: false,
+            ..Default::default()
+        });
+        let lists = ListReadThrough::new(
+            Arc::new(repo),
+            Arc::new(MockRedisService::new()),
+            Arc::new(context),
+        );
+        let counted = lists.count(&ProductFilter::default()).await.unwrap();
+        assert_eq!((counted.value, counted.source), (2, DataSource::Database));
+        assert_eq!(lists.context.metrics.snapshot().errors, 0);
+    }
 
     #[test]
     fn equivalent_queries_share_a_key_and_different_ones_do_not() {

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 /// Which cache a hit or miss belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layer {
+pub enum CacheLayer {
     Http,
     Product,
     List,
@@ -86,24 +86,24 @@ impl CacheMetricsSnapshot {
 }
 
 impl CacheMetrics {
-    fn layer(&self, layer: Layer) -> &LayerCounters {
+    fn layer(&self, layer: CacheLayer) -> &LayerCounters {
         match layer {
-            Layer::Http => &self.http,
-            Layer::Product => &self.product,
-            Layer::List => &self.list,
-            Layer::Wishlist => &self.wishlist,
+            CacheLayer::Http => &self.http,
+            CacheLayer::Product => &self.product,
+            CacheLayer::List => &self.list,
+            CacheLayer::Wishlist => &self.wishlist,
         }
     }
 
-    pub fn hit(&self, layer: Layer) {
+    pub fn hit(&self, layer: CacheLayer) {
         self.layer(layer).hits.fetch_add(1, Relaxed);
     }
 
-    pub fn miss(&self, layer: Layer) {
+    pub fn miss(&self, layer: CacheLayer) {
         self.layer(layer).misses.fetch_add(1, Relaxed);
     }
 
-    pub fn database_read(&self, layer: Layer) {
+    pub fn database_read(&self, layer: CacheLayer) {
         self.layer(layer).database_reads.fetch_add(1, Relaxed);
     }
 

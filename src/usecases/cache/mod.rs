@@ -1,103 +1,73 @@
-//! The caching machinery the product use cases share: entry encoding, metrics, single
-//! flight, the repair queue for failed invalidations, and the cache-aside / write-through
-//! logic itself. Everything talks to Redis only through the `RedisService` port.
+//! The caching machinery of the product use cases. Everything talks to Redis only through
+//! the `RedisService` port. One idea per file:
+//!
+//! | file | what it holds |
+//! | --- | --- |
+//! | `context` | what every cache component shares: policy, metrics, failure log, repair queue, post-commit runner |
+//! | `product_cache` | cache-aside reads of one product (single flight, fill lock, refresh-ahead) |
+//! | `list_cache` | list pages and counts under the list generation |
+//! | `wishlist_cache` | wishlist pages under the list and the user's generation |
+//! | `http_store` | stored HTTP responses under the list generation (for the response-cache middleware) |
+//! | `read_through` | the one read-through flow behind lists, counts and wishlists |
+//! | `write_effects` | the one entry point from a committed write to the cache (`CacheEvents`) |
+//! | `product_entries` | versioned product entries: decode, read, compare-and-set write |
+//! | `generations` | generation counters (O(1) invalidation) |
+//! | `codec` | how products, pages and counts are stored as text |
+//! | `single_flight` | one load per key among concurrent callers |
+//! | `post_commit` | post-commit work that survives a cancelled request |
+//! | `repair` | failed cache writes, redone in the background |
+//! | `consistency` | the background checker comparing cached products with MongoDB |
+//! | `metrics`, `failure_log` | counters, and rate-limited logging of failures |
+//!
+//! Dependencies between these files only point down this list's "uses" order: nothing
+//! below `context` imports a component, and `repair` imports only `generations`.
 
+mod codec;
 mod consistency;
+mod context;
+mod failure_log;
+mod fetched;
+mod generations;
+mod http_store;
 mod list_cache;
 mod metrics;
+mod post_commit;
 mod product_cache;
-mod record;
+mod product_entries;
+mod read_through;
 mod repair;
 mod single_flight;
-mod state;
+mod wishlist_cache;
+mod write_effects;
 
 pub use consistency::{check_once, run_consistency_checker, ConsistencyReport};
-pub use list_cache::{count_hash, list_hash, ListCache};
-pub use metrics::{CacheMetrics, CacheMetricsSnapshot, Layer, LayerSnapshot};
-pub use product_cache::ProductCache;
+pub use context::CacheContext;
+pub use failure_log::CacheFailureLog;
+pub use fetched::{DataSource, Fetched};
+pub use http_store::{
+    CachedResponse, GenerationalHttpStore, GenerationalHttpStoreParameters, HttpResponseStore,
+};
+pub use list_cache::{
+    count_hash, list_hash, ListCache, ListReadThrough, ListReadThroughParameters,
+};
+pub use metrics::{CacheLayer, CacheMetrics, CacheMetricsSnapshot, LayerSnapshot};
+pub use post_commit::PostCommitTasks;
+pub use product_cache::{ProductCache, ProductReadThrough, ProductReadThroughParameters};
 pub use repair::{run_repair_worker, CacheRepair};
 pub use single_flight::SingleFlight;
-pub(crate) use state::generation_seed;
-pub use state::CacheState;
+pub use wishlist_cache::{WishlistCache, WishlistReadThrough, WishlistReadThroughParameters};
+pub use write_effects::{CacheEvents, CacheWriteEffects, CacheWriteEffectsParameters};
 
-/// Where a response's data came from, reported to clients as `X-Data-Source`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataSource {
-    Cache,
-    Database,
-}
-
-impl DataSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Cache => "cache",
-            Self::Database => "database",
-        }
-    }
-}
-
-/// A value with where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fetched<T> {
-    pub value: T,
-    pub source: DataSource,
-}
-
-impl<T> Fetched<T> {
-    pub fn new(value: T, source: DataSource) -> Self {
-        Self { value, source }
-    }
-}
-
-/// List pages as cache text, for the wishlist cache.
-pub(crate) struct PageEntryCodec;
-
-impl PageEntryCodec {
-    pub(crate) fn encode(
-        page: &crate::domain::query::Page<crate::domain::product::Product>,
-    ) -> Option<String> {
-        serde_json::to_string(&record::PageEntry::from(page)).ok()
-    }
-
-    pub(crate) fn decode(
-        raw: &str,
-    ) -> Option<crate::domain::query::Page<crate::domain::product::Product>> {
-        serde_json::from_str::<record::PageEntry>(raw)
-            .ok()?
-            .into_page()
-    }
-}
+#[cfg(any(test, feature = "mock"))]
+pub use http_store::MockHttpResponseStore;
+#[cfg(any(test, feature = "mock"))]
+pub use list_cache::MockListCache;
+#[cfg(any(test, feature = "mock"))]
+pub use product_cache::MockProductCache;
+#[cfg(any(test, feature = "mock"))]
+pub use wishlist_cache::MockWishlistCache;
+#[cfg(any(test, feature = "mock"))]
+pub use write_effects::MockCacheEvents;
 
 #[cfg(test)]
-pub(crate) struct RepairJobForTests;
-
-#[cfg(test)]
-impl RepairJobForTests {
-    pub(crate) fn bump() -> repair::RepairJob {
-        repair::RepairJob::Bump(crate::domain::cache::CacheKeys::LIST_GENERATION.to_owned())
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod record_for_tests {
-    use super::record::{PageEntry, ProductEntry, ProductRecord};
-    use crate::domain::product::Product;
-    use crate::domain::query::{Page, PageRequest};
-
-    pub fn product_entry(product: Option<&Product>) -> String {
-        let entry = ProductEntry {
-            expires_at_ms: i64::MAX / 2,
-            product: product.map(ProductRecord::from),
-        };
-        serde_json::to_string(&entry).unwrap()
-    }
-
-    pub fn page_entry(items: Vec<Product>, total: u64) -> String {
-        let page = Page {
-            items,
-            total,
-            request: PageRequest::default(),
-        };
-        serde_json::to_string(&PageEntry::from(&page)).unwrap()
-    }
-}
+pub(crate) use codec::fixtures;

@@ -1,257 +1,172 @@
-//! Cache-aside reads and write-through writes of single products.
+//! Cache-aside reads of single products.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use async_trait::async_trait;
+use shaku::{Component, Interface};
 
-use super::record::{ProductEntry, ProductRecord};
-use super::repair::RepairJob;
-use super::state::SharedLoad;
-use super::{CacheState, DataSource, Fetched, Layer};
+use super::product_entries::{self, now_ms, Durability, ProductEntryView};
+use super::read_through::SharedLoad;
+use super::{CacheContext, CacheLayer, DataSource, Fetched, SingleFlight};
 use crate::domain::cache::CacheKeys;
-use crate::domain::ports::{ProductRepository, RedisService, VersionedValue};
+use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::{Product, ProductId};
 use crate::usecases::ProductError;
 
 /// How often a reader that lost the fill lock looks for the winner's entry.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 
-/// The single-product cache, over the ports and the shared state. Cheap to clone.
-#[derive(Clone)]
-pub struct ProductCache {
-    repository: Arc<dyn ProductRepository>,
-    cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+/// Reads one product through the cache.
+///
+/// Contract: a hit MUST NOT touch MongoDB; concurrent misses of one key MUST cause one
+/// MongoDB read per process (single flight) and, while the fill lock holds, one across
+/// instances; a fill MUST NOT replace a newer cached version; any Redis failure or pending
+/// repair MUST send the read to MongoDB. `Ok(None)` is a missing product (remembered as a
+/// tombstone for the missing-TTL).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ProductCache: Interface {
+    async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError>;
 }
 
 type Loaded = SharedLoad<(Option<Product>, DataSource)>;
 
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
+/// `ProductCache` over the repository and the cache port. Built once per process.
+#[derive(Component, Clone)]
+#[shaku(interface = ProductCache)]
+pub struct ProductReadThrough {
+    #[shaku(inject)]
+    repository: Arc<dyn ProductRepository>,
+    #[shaku(inject)]
+    cache: Arc<dyn RedisService>,
+    context: Arc<CacheContext>,
+    #[shaku(force_default)]
+    flights: Arc<SingleFlight<Loaded>>,
 }
 
-impl ProductCache {
-    pub fn new(
-        repository: Arc<dyn ProductRepository>,
-        cache: Arc<dyn RedisService>,
-        state: Arc<CacheState>,
-    ) -> Self {
-        Self {
-            repository,
-            cache,
-            state,
-        }
-    }
-
-    fn jittered(&self, base: Duration) -> Duration {
-        self.state
-            .policy
-            .jittered(base, rand::random_range(-1.0..=1.0))
-    }
-
-    /// The product (or `None` for a tombstone) and the entry's expiry; `None` when the entry
-    /// is unreadable or its content disagrees with its version tag.
-    fn decode(raw: VersionedValue) -> Option<(Option<Product>, i64)> {
-        let entry: ProductEntry = serde_json::from_str(&raw.value).ok()?;
-        let product = match entry.product {
-            Some(record) => Some(
-                record
-                    .into_product()
-                    .filter(|p| p.version.get() == raw.version)?,
-            ),
-            None => None,
-        };
-        Some((product, entry.expires_at_ms))
-    }
-
-    /// Cache-aside read. A hit never touches MongoDB; misses collapse into one load per key
-    /// in this process (single flight) and one per key across instances (Redis lock); Redis
-    /// errors, or pending repairs, send the read to MongoDB.
-    pub async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError> {
-        let metrics = &self.state.metrics;
-        if !self.state.usable() {
+#[async_trait]
+impl ProductCache for ProductReadThrough {
+    #[tracing::instrument(name = "cache.product.get", skip_all)]
+    async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError> {
+        let metrics = &self.context.metrics;
+        if !self.context.usable() {
             return self.read_database(id).await;
         }
-        let key = CacheKeys::product(id);
-        match self.cache.get_versioned(&key).await {
-            Ok(Some(raw)) => {
-                if let Some((product, expires_at_ms)) = Self::decode(raw) {
-                    metrics.hit(Layer::Product);
-                    if product.is_some() {
-                        self.maybe_refresh_ahead(id, expires_at_ms);
-                    }
-                    return Ok(Fetched::new(product, DataSource::Cache));
+        match product_entries::read(self.cache.as_ref(), id).await {
+            Ok(Some(entry)) => {
+                metrics.hit(CacheLayer::Product);
+                if entry.product.is_some() {
+                    self.maybe_refresh_ahead(id, entry.expires_at_ms);
                 }
-                metrics.miss(Layer::Product);
+                return Ok(Fetched::from_cache(entry.product));
             }
-            Ok(None) => metrics.miss(Layer::Product),
-            Err(_) => {
-                metrics.error();
+            Ok(None) => metrics.miss(CacheLayer::Product),
+            Err(error) => {
+                self.context.failed("product.get", &error);
                 return self.read_database(id).await;
             }
         }
-        let (loaded, joined) = self
-            .state
-            .product_flights
-            .run(&key, || self.load_locked(id))
-            .await;
+        let key = CacheKeys::product(id);
+        let (loaded, joined) = self.flights.run(&key, || self.load_locked(id)).await;
         if joined {
             metrics.single_flight_join();
         }
         let (product, source) = loaded?;
         Ok(Fetched::new(product, source))
     }
+}
+
+impl ProductReadThrough {
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache: Arc<dyn RedisService>,
+        context: Arc<CacheContext>,
+    ) -> Self {
+        Self {
+            repository,
+            cache,
+            context,
+            flights: Arc::default(),
+        }
+    }
 
     async fn read_database(
         &self,
         id: &ProductId,
     ) -> Result<Fetched<Option<Product>>, ProductError> {
-        self.state.metrics.database_read(Layer::Product);
-        Ok(Fetched::new(
+        self.context.metrics.database_read(CacheLayer::Product);
+        Ok(Fetched::from_database(
             self.repository.find_by_id(id).await?,
-            DataSource::Database,
         ))
     }
 
-    /// Loads under the cross-instance lock. A reader that loses the race waits (bounded)
-    /// for the winner's fill, then reads MongoDB itself rather than wait longer.
+    /// Loads under the cross-instance lock. The lock holder looks at the cache once more
+    /// first: a caller whose miss was answered just before another flight filled the entry
+    /// (it may wait a while for a busy worker) then serves that fill instead of reading
+    /// MongoDB again. A reader that loses the race waits (bounded) for the winner's fill,
+    /// then reads MongoDB itself rather than wait longer.
     async fn load_locked(&self, id: &ProductId) -> Loaded {
         let lock = CacheKeys::product_lock(id);
-        let policy = self.state.policy;
+        let policy = self.context.policy;
         match self.cache.try_lock(&lock, policy.lock_ttl).await {
             Ok(Some(token)) => {
-                let loaded = self.load_and_fill(id).await;
-                let _ = self.cache.unlock(&lock, &token).await;
+                let loaded = match product_entries::read(self.cache.as_ref(), id).await {
+                    Ok(Some(entry)) => Ok((entry.product, DataSource::Cache)),
+                    _ => self.load_and_fill(id).await,
+                };
+                if let Err(error) = self.cache.unlock(&lock, &token).await {
+                    self.context.failed("product.unlock", &error);
+                }
                 loaded
             }
             Ok(None) => {
-                self.state.metrics.lock_wait();
+                self.context.metrics.lock_wait();
                 let deadline = tokio::time::Instant::now() + policy.lock_wait;
                 while tokio::time::Instant::now() < deadline {
                     tokio::time::sleep(LOCK_POLL).await;
-                    if let Ok(Some(raw)) = self.cache.get_versioned(&CacheKeys::product(id)).await {
-                        if let Some((product, _)) = Self::decode(raw) {
-                            return Ok((product, DataSource::Cache));
-                        }
+                    if let Ok(Some(ProductEntryView { product, .. })) =
+                        product_entries::read(self.cache.as_ref(), id).await
+                    {
+                        return Ok((product, DataSource::Cache));
                     }
                 }
                 self.load_and_fill(id).await
             }
-            Err(_) => {
-                self.state.metrics.error();
+            Err(error) => {
+                self.context.failed("product.lock", &error);
                 self.load_and_fill(id).await
             }
         }
     }
 
     async fn load_and_fill(&self, id: &ProductId) -> Loaded {
-        self.state.metrics.database_read(Layer::Product);
+        self.context.metrics.database_read(CacheLayer::Product);
         let product = self.repository.find_by_id(id).await.map_err(Arc::new)?;
-        match &product {
-            Some(product) => self.fill(product).await,
-            None => {
-                self.put(id, 0, None, self.state.policy.missing_ttl, false)
-                    .await
-            }
-        }
-        Ok((product, DataSource::Database))
-    }
-
-    /// Stores a freshly read product unless the cache already holds a newer version.
-    async fn fill(&self, product: &Product) {
-        let ttl = self.jittered(self.state.policy.product_ttl);
-        self.put(
-            &product.id,
-            product.version.get(),
-            Some(product),
-            ttl,
-            false,
-        )
-        .await;
-    }
-
-    /// Write-through after a create or update: the new version replaces any older entry.
-    /// If Redis fails, the write is queued for repair and reads bypass the cache meanwhile.
-    pub async fn write_through(&self, product: &Product) {
-        let ttl = self.jittered(self.state.policy.product_ttl);
-        self.put(&product.id, product.version.get(), Some(product), ttl, true)
-            .await;
-    }
-
-    /// After a delete: a tombstone one version above the deleted product, so no in-flight
-    /// read of the old version can bring it back.
-    pub async fn tombstone(&self, deleted: &Product) {
-        let version = deleted.version.get() + 1;
-        self.put(
-            &deleted.id,
+        let (version, ttl) = match &product {
+            Some(product) => (
+                product.version.get(),
+                self.context.jittered(self.context.policy.product_ttl),
+            ),
+            None => (0, self.context.policy.missing_ttl),
+        };
+        product_entries::put(
+            self.cache.as_ref(),
+            &self.context,
+            id,
             version,
-            None,
-            self.state.policy.missing_ttl,
-            true,
+            product.as_ref(),
+            ttl,
+            Durability::BestEffort,
         )
         .await;
-    }
-
-    /// Exposed for the consistency checker, which repairs entries the same way.
-    pub(crate) async fn cached_version(
-        &self,
-        id: &ProductId,
-    ) -> Result<Option<(u64, Option<Product>)>, ()> {
-        match self.cache.get_versioned(&CacheKeys::product(id)).await {
-            Ok(Some(raw)) => {
-                let version = raw.version;
-                Ok(Self::decode(raw).map(|(product, _)| (version, product)))
-            }
-            Ok(None) => Ok(None),
-            Err(_) => Err(()),
-        }
-    }
-
-    async fn put(
-        &self,
-        id: &ProductId,
-        version: u64,
-        product: Option<&Product>,
-        ttl: Duration,
-        must_land: bool,
-    ) {
-        if !self.state.policy.enabled {
-            return;
-        }
-        let entry = ProductEntry {
-            expires_at_ms: now_ms() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2),
-            product: product.map(ProductRecord::from),
-        };
-        let Ok(value) = serde_json::to_string(&entry) else {
-            return;
-        };
-        let key = CacheKeys::product(id);
-        let metrics = &self.state.metrics;
-        match self.cache.set_if_newer(&key, version, &value, ttl).await {
-            Ok(true) => {}
-            Ok(false) => metrics.stale_fill_rejected(),
-            Err(_) => {
-                metrics.error();
-                if must_land {
-                    self.state.repair.enqueue(
-                        RepairJob::Put {
-                            key,
-                            version,
-                            value,
-                            ttl,
-                        },
-                        metrics,
-                    );
-                }
-            }
-        }
+        Ok((product, DataSource::Database))
     }
 
     /// One background reload when a hit is close to expiry, so hot keys never miss. Only the
     /// instance that gets the lock reloads; the others keep serving the current entry.
     fn maybe_refresh_ahead(&self, id: &ProductId, expires_at_ms: i64) {
-        let policy = self.state.policy;
+        let policy = self.context.policy;
         let threshold = policy.product_ttl.mul_f64(policy.refresh_ahead).as_millis() as i64;
         if expires_at_ms - now_ms() > threshold {
             return;
@@ -261,12 +176,11 @@ impl ProductCache {
         tokio::spawn(async move {
             let key = format!("refresh:{}", CacheKeys::product(&id));
             let _ = this
-                .state
-                .product_flights
+                .flights
                 .run(&key, || async {
                     let lock = CacheKeys::product_lock(&id);
                     if let Ok(Some(token)) = this.cache.try_lock(&lock, policy.lock_ttl).await {
-                        this.state.metrics.refresh_ahead();
+                        this.context.metrics.refresh_ahead();
                         let loaded = this.load_and_fill(&id).await;
                         let _ = this.cache.unlock(&lock, &token).await;
                         return loaded;
@@ -275,5 +189,250 @@ impl ProductCache {
                 })
                 .await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cache::CachePolicy;
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::{LockToken, MockProductRepository, MockRedisService};
+    use crate::usecases::cache::fixtures::{cached, product_entry_expiring, tombstone};
+    use crate::usecases::test_support::{product, ID};
+
+    fn use_case(repo: MockProductRepository, cache: MockRedisService) -> ProductReadThrough {
+        ProductReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::default())
+    }
+
+    fn id() -> ProductId {
+        ProductId::parse(ID).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_hit_never_touches_the_repository() {
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_versioned()
+            .times(1)
+            .returning(|_| Ok(Some(cached(&product(ID, 3)))));
+        let fetched = use_case(MockProductRepository::new(), cache)
+            .get(&id())
+            .await
+            .unwrap();
+        assert_eq!(fetched.value.unwrap().version.get(), 3);
+        assert_eq!(fetched.source, DataSource::Cache);
+    }
+
+    #[tokio::test]
+    async fn a_cached_tombstone_is_not_found_without_a_database_read() {
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_versioned()
+            .returning(|_| Ok(Some(tombstone(4))));
+        let fetched = use_case(MockProductRepository::new(), cache)
+            .get(&id())
+            .await
+            .unwrap();
+        assert_eq!(fetched, Fetched::from_cache(None));
+    }
+
+    #[tokio::test]
+    async fn a_miss_reads_once_under_the_lock_and_fills_with_the_version() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Ok(Some(product(ID, 3))));
+        let mut cache = MockRedisService::new();
+        // The miss, then the look the lock holder takes before reading MongoDB.
+        cache
+            .expect_get_versioned()
+            .times(2)
+            .returning(|_| Ok(None));
+        cache
+            .expect_try_lock()
+            .times(1)
+            .returning(|_, _| Ok(Some(LockToken::new("t".into()))));
+        cache
+            .expect_set_if_newer()
+            .withf(|key, version, _, _| key == format!("product:{ID}") && *version == 3)
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        cache
+            .expect_unlock()
+            .withf(|_, t| t.as_str() == "t")
+            .times(1)
+            .returning(|_, _| Ok(true));
+        let fetched = use_case(repo, cache).get(&id()).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_redis_error_still_returns_the_repository_answer() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Ok(Some(product(ID, 2))));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_versioned()
+            .returning(|_| Err(CacheError::Unavailable("down".into())));
+        let fetched = use_case(repo, cache).get(&id()).await.unwrap();
+        assert_eq!(fetched.value.unwrap().version.get(), 2);
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn with_caching_disabled_reads_go_to_the_repository_and_redis_is_untouched() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Ok(Some(product(ID, 2))));
+        let policy = crate::domain::cache::CachePolicy {
+            enabled: false,
+            ..Default::default()
+        };
+        let use_case = ProductReadThrough::new(
+            Arc::new(repo),
+            Arc::new(MockRedisService::new()),
+            Arc::new(CacheContext::new(policy)),
+        );
+        assert_eq!(
+            use_case.get(&id()).await.unwrap().source,
+            DataSource::Database
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_product_is_remembered_as_missing() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id().times(1).returning(|_| Ok(None));
+        let mut cache = MockRedisService::new();
+        cache.expect_get_versioned().returning(|_| Ok(None));
+        cache
+            .expect_try_lock()
+            .returning(|_, _| Ok(Some(LockToken::new("t".into()))));
+        cache
+            .expect_set_if_newer()
+            .withf(|_, version, _, _| *version == 0)
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        cache.expect_unlock().returning(|_, _| Ok(true));
+        assert_eq!(
+            use_case(repo, cache).get(&id()).await.unwrap(),
+            Fetched::from_database(None)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lock_holder_serves_a_fill_that_landed_after_its_miss() {
+        let mut cache = MockRedisService::new();
+        let mut reads = 0;
+        cache.expect_get_versioned().times(2).returning(move |_| {
+            reads += 1;
+            Ok((reads > 1).then(|| cached(&product(ID, 4))))
+        });
+        cache
+            .expect_try_lock()
+            .times(1)
+            .returning(|_, _| Ok(Some(LockToken::new("t".into()))));
+        cache.expect_unlock().times(1).returning(|_, _| Ok(true));
+        let fetched = use_case(MockProductRepository::new(), cache)
+            .get(&id())
+            .await
+            .unwrap();
+        assert_eq!(fetched.source, DataSource::Cache);
+        assert_eq!(fetched.value.unwrap().version.get(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_loses_the_lock_serves_the_winners_fill() {
+        let mut cache = MockRedisService::new();
+        let mut reads = 0;
+        cache.expect_get_versioned().times(2).returning(move |_| {
+            reads += 1;
+            Ok((reads > 1).then(|| cached(&product(ID, 8))))
+        });
+        cache.expect_try_lock().times(1).returning(|_, _| Ok(None));
+        let products = use_case(MockProductRepository::new(), cache);
+        let fetched = products.get(&id()).await.unwrap();
+        assert_eq!(fetched.value.unwrap().version.get(), 8);
+        assert_eq!(fetched.source, DataSource::Cache);
+        assert_eq!(products.context.metrics.snapshot().lock_waits, 1);
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_loses_the_lock_reads_mongodb_after_the_bounded_wait() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Ok(Some(product(ID, 2))));
+        let mut cache = MockRedisService::new();
+        cache.expect_get_versioned().returning(|_| Ok(None));
+        cache.expect_try_lock().times(1).returning(|_, _| Ok(None));
+        cache
+            .expect_set_if_newer()
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        let context = CacheContext::new(CachePolicy {
+            lock_wait: Duration::from_millis(60),
+            ..CachePolicy::default()
+        });
+        let products = ProductReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::new(context));
+        let fetched = products.get(&id()).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_hit_near_expiry_refreshes_once_in_the_background() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Ok(Some(product(ID, 9))));
+        let mut cache = MockRedisService::new();
+        // 10 s left of a 300 s TTL: inside the last 20 %.
+        let expiring = product_entry_expiring(Some(&product(ID, 9)), 9, now_ms() + 10_000);
+        cache
+            .expect_get_versioned()
+            .returning(move |_| Ok(Some(expiring.clone())));
+        cache
+            .expect_try_lock()
+            .times(1)
+            .returning(|_, _| Ok(Some(LockToken::new("t".into()))));
+        let (filled, seen) = tokio::sync::oneshot::channel::<u64>();
+        let filled = std::sync::Mutex::new(Some(filled));
+        cache
+            .expect_set_if_newer()
+            .times(1)
+            .returning(move |_, version, _, _| {
+                if let Some(tx) = filled.lock().unwrap().take() {
+                    let _ = tx.send(version);
+                }
+                Ok(true)
+            });
+        cache.expect_unlock().times(1).returning(|_, _| Ok(true));
+        let products = use_case(repo, cache);
+        let fetched = products.get(&id()).await.unwrap();
+        assert_eq!(fetched.source, DataSource::Cache);
+        let version = tokio::time::timeout(Duration::from_secs(5), seen)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(version, 9);
+        assert_eq!(products.context.metrics.snapshot().refresh_aheads, 1);
+    }
+
+    #[tokio::test]
+    async fn a_hit_far_from_expiry_does_not_refresh() {
+        let mut cache = MockRedisService::new();
+        let fresh = product_entry_expiring(Some(&product(ID, 9)), 9, now_ms() + 200_000);
+        cache
+            .expect_get_versioned()
+            .times(1)
+            .returning(move |_| Ok(Some(fresh.clone())));
+        let products = use_case(MockProductRepository::new(), cache);
+        products.get(&id()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(products.context.metrics.snapshot().refresh_aheads, 0);
     }
 }

@@ -3,12 +3,13 @@
 //! go to MongoDB, so an entry a failed invalidation left behind is never served.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::state::bump;
+use super::generations::{bump, Generation};
 use super::CacheMetrics;
 use crate::domain::ports::RedisService;
 
@@ -23,28 +24,31 @@ pub(crate) enum RepairJob {
         ttl: Duration,
     },
     /// One more increment of a generation counter; pending bumps of one key collapse.
-    Bump(String),
+    Bump(Generation),
 }
 
 impl RepairJob {
-    fn key(&self) -> &str {
+    fn key(&self) -> String {
         match self {
-            Self::Put { key, .. } => key,
-            Self::Bump(key) => key,
+            Self::Put { key, .. } => key.clone(),
+            Self::Bump(generation) => generation.key(),
         }
     }
 }
 
+/// The queue of cache writes to redo. `is_clean` is read on every cached read, so it is one
+/// atomic load; the map behind it is only locked by writers and the worker.
 #[derive(Default)]
 pub struct CacheRepair {
     pending: Mutex<HashMap<String, RepairJob>>,
+    pending_count: AtomicUsize,
     wake: Notify,
 }
 
 impl CacheRepair {
     pub(crate) fn enqueue(&self, job: RepairJob, metrics: &CacheMetrics) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let key = job.key().to_owned();
+        let key = job.key();
         let newer = match (pending.get(&key), &job) {
             (Some(RepairJob::Put { version: held, .. }), RepairJob::Put { version, .. }) => {
                 version >= held
@@ -54,6 +58,7 @@ impl CacheRepair {
         if newer {
             pending.insert(key, job);
         }
+        self.pending_count.store(pending.len(), Ordering::SeqCst);
         metrics.repairs_pending(pending.len() as u64);
         drop(pending);
         self.wake.notify_one();
@@ -61,10 +66,7 @@ impl CacheRepair {
 
     /// True when no cache write is waiting to be redone, i.e. the cache can be trusted.
     pub fn is_clean(&self) -> bool {
-        self.pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty()
+        self.pending_count.load(Ordering::SeqCst) == 0
     }
 
     fn snapshot(&self) -> Vec<RepairJob> {
@@ -78,9 +80,11 @@ impl CacheRepair {
 
     fn done(&self, job: &RepairJob) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if pending.get(job.key()) == Some(job) {
-            pending.remove(job.key());
+        let key = job.key();
+        if pending.get(&key) == Some(job) {
+            pending.remove(&key);
         }
+        self.pending_count.store(pending.len(), Ordering::SeqCst);
     }
 
     /// Redoes pending jobs; returns whether all succeeded.
@@ -97,7 +101,7 @@ impl CacheRepair {
                     .set_if_newer(key, *version, value, *ttl)
                     .await
                     .map(|_| ()),
-                RepairJob::Bump(key) => bump(cache, key).await,
+                RepairJob::Bump(generation) => bump(cache, generation).await,
             };
             match result {
                 Ok(()) => {
@@ -140,7 +144,6 @@ pub async fn run_repair_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::cache::CacheKeys;
     use crate::domain::error::CacheError;
     use crate::domain::ports::MockRedisService;
 
@@ -159,8 +162,8 @@ mod tests {
         let repair = CacheRepair::default();
         repair.enqueue(put(3), &metrics);
         repair.enqueue(put(2), &metrics);
-        repair.enqueue(RepairJob::Bump(CacheKeys::LIST_GENERATION.into()), &metrics);
-        repair.enqueue(RepairJob::Bump(CacheKeys::LIST_GENERATION.into()), &metrics);
+        repair.enqueue(RepairJob::Bump(Generation::Lists), &metrics);
+        repair.enqueue(RepairJob::Bump(Generation::Lists), &metrics);
         assert!(!repair.is_clean());
         assert_eq!(repair.snapshot().len(), 2);
 
@@ -169,8 +172,8 @@ mod tests {
             .expect_set_if_newer()
             .returning(|_, _, _, _| Err(CacheError::Unavailable("down".into())));
         failing
-            .expect_get_or_init_counter()
-            .returning(|_, _| Err(CacheError::Unavailable("down".into())));
+            .expect_bump_counter()
+            .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
         assert!(!repair.drain(&failing, &metrics).await);
         assert!(!repair.is_clean());
 
@@ -181,10 +184,10 @@ mod tests {
             .times(1)
             .returning(|_, _, _, _| Ok(true));
         working
-            .expect_get_or_init_counter()
+            .expect_bump_counter()
+            .withf(|key, _, _| key == "products:generation")
             .times(1)
-            .returning(|_, _| Ok(4));
-        working.expect_incr().times(1).returning(|_| Ok(5));
+            .returning(|_, _, _| Ok(5));
         assert!(repair.drain(&working, &metrics).await);
         assert!(repair.is_clean());
     }

@@ -8,7 +8,8 @@ use tokio::sync::OnceCell;
 
 /// Concurrent callers of `run` with the same key share one execution of the loader: the
 /// first runs it, the others wait for its result. If the running caller is cancelled, a
-/// waiting one takes over, so a dropped request never strands the others.
+/// waiting one takes over, so a dropped request never strands the others; when the last
+/// caller of a key goes (finished or cancelled) its entry goes too, so nothing leaks.
 pub struct SingleFlight<T> {
     calls: Mutex<HashMap<String, Arc<OnceCell<T>>>>,
 }
@@ -39,15 +40,45 @@ impl<T: Clone> SingleFlight<T> {
                 }
             }
         };
-        let value = cell.get_or_init(load).await.clone();
-        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        if calls
-            .get(key)
-            .is_some_and(|current| Arc::ptr_eq(current, &cell))
-        {
-            calls.remove(key);
-        }
+        let leave = Leave {
+            calls: &self.calls,
+            key,
+            cell,
+        };
+        let value = leave.cell.get_or_init(load).await.clone();
         (value, joined)
+    }
+
+    /// Keys with a flight under way.
+    pub fn len(&self) -> usize {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Runs when a caller leaves `run`, by returning or by being dropped mid-await. A finished
+/// flight is removed at once (later callers must load afresh); an unfinished one only when
+/// no other caller still waits on it, since one of them will take the load over.
+struct Leave<'a, T> {
+    calls: &'a Mutex<HashMap<String, Arc<OnceCell<T>>>>,
+    key: &'a str,
+    cell: Arc<OnceCell<T>>,
+}
+
+impl<T> Drop for Leave<'_, T> {
+    fn drop(&mut self) {
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        let ours = calls
+            .get(self.key)
+            .is_some_and(|current| Arc::ptr_eq(current, &self.cell));
+        // Two references: the map's and ours; more means other callers are waiting.
+        let last_caller = Arc::strong_count(&self.cell) <= 2;
+        if ours && (self.cell.initialized() || last_caller) {
+            calls.remove(self.key);
+        }
     }
 }
 
@@ -84,5 +115,48 @@ mod tests {
         assert_eq!(joined, 49);
         let (again, _) = flights.run("k", || async { 99 }).await;
         assert_eq!(again, 99, "a finished flight is not reused");
+        assert!(flights.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_flight_whose_every_caller_is_cancelled_leaves_nothing_behind() {
+        let flights = Arc::new(SingleFlight::<u32>::default());
+        let callers: Vec<_> = (0..3)
+            .map(|_| {
+                let flights = flights.clone();
+                tokio::spawn(async move {
+                    flights
+                        .run("never-finishes", std::future::pending::<u32>)
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(flights.len(), 1);
+        for caller in &callers {
+            caller.abort();
+        }
+        for caller in callers {
+            assert!(caller.await.unwrap_err().is_cancelled());
+        }
+        assert!(flights.is_empty(), "the abandoned flight was removed");
+    }
+
+    #[tokio::test]
+    async fn a_waiter_takes_over_when_the_loading_caller_is_cancelled() {
+        let flights = Arc::new(SingleFlight::<u32>::default());
+        let first = {
+            let flights = flights.clone();
+            tokio::spawn(async move { flights.run("k", std::future::pending::<u32>).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let second = {
+            let flights = flights.clone();
+            tokio::spawn(async move { flights.run("k", || async { 5 }).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        first.abort();
+        assert_eq!(second.await.unwrap(), (5, true));
+        assert!(flights.is_empty());
     }
 }

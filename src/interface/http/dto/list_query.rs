@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 
 use crate::domain::product::{Category, Money};
 use crate::domain::query::{PageRequest, PageRequestError, ProductFilter, ProductSort, SearchText};
+use crate::interface::http::dto::number_text::NumberText;
 use crate::interface::http::error::{ApiError, FieldError};
 
 /// Query of list and count, parsed into domain values. Every bad parameter is reported in
@@ -49,8 +50,8 @@ pub struct ListQueryParams {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PriceRange {
-    min: Option<serde_json::Number>,
-    max: Option<serde_json::Number>,
+    min: Option<NumberText>,
+    max: Option<NumberText>,
 }
 
 struct Parser {
@@ -93,8 +94,8 @@ fn boolean(raw: &str) -> Result<bool, &'static str> {
 fn price_range(raw: &str) -> Result<(Option<Money>, Option<Money>), String> {
     let range: PriceRange = serde_json::from_str(raw)
         .map_err(|_| r#"must be JSON like {"min":10,"max":50}"#.to_owned())?;
-    let money = |n: Option<serde_json::Number>| {
-        n.map(|n| Money::parse(&n.to_string()))
+    let money = |n: Option<NumberText>| {
+        n.map(|n| Money::parse(n.as_str()))
             .transpose()
             .map_err(|e| e.to_string())
     };

@@ -5,6 +5,7 @@ mod cache_stats;
 mod envelope;
 mod health;
 mod list_query;
+mod number_text;
 mod product;
 mod wishlist;
 

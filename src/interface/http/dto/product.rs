@@ -7,6 +7,7 @@ use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, Product, ProductChanges, ProductName, Stock,
 };
 use crate::domain::query::Page;
+use crate::interface::http::dto::number_text::NumberText;
 use crate::interface::http::error::{ApiError, FieldError};
 
 /// Body of create (`POST`) and partial update (`PUT`). On create `name`, `description`,
@@ -24,7 +25,7 @@ pub struct ProductPayload {
     description: Option<String>,
     /// 0 to 1,000,000 with at most two decimal places.
     #[schema(value_type = Option<f64>, example = 89.9)]
-    price: Option<serde_json::Number>,
+    price: Option<NumberText>,
     /// Integer 0 to 1,000,000; an update sets it.
     #[schema(value_type = Option<i64>, example = 12)]
     stock: Option<serde_json::Number>,
@@ -102,7 +103,7 @@ impl ProductPayload {
                 e,
                 "price",
                 required,
-                self.price.map(|n| Money::parse(&n.to_string())),
+                self.price.map(|n| Money::parse(n.as_str())),
             ),
             stock: field(e, "stock", required, self.stock.as_ref().map(stock)),
             category: field(

@@ -26,7 +26,7 @@ use crate::usecases::auth::{
 };
 use crate::usecases::{
     CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
-    DeleteProductUseCase, GetProductUseCase, HttpCacheUseCase, InvalidateCacheUseCase,
+    DeleteProductUseCase, GetProductUseCase, HttpResponseStore, InvalidateCacheUseCase,
     ListProductsUseCase, ListWishlistUseCase, RateLimitUseCase, SetWishlistStatusUseCase,
     UpdateProductUseCase,
 };
@@ -42,7 +42,7 @@ pub trait ApiModule:
     + HasComponent<dyn DeleteProductUseCase>
     + HasComponent<dyn CheckHealthUseCase>
     + HasComponent<dyn CacheStatsUseCase>
-    + HasComponent<dyn HttpCacheUseCase>
+    + HasComponent<dyn HttpResponseStore>
     + HasComponent<dyn RateLimitUseCase>
     + HasComponent<dyn InvalidateCacheUseCase>
     + HasComponent<dyn ListWishlistUseCase>
@@ -64,7 +64,7 @@ impl<M> ApiModule for M where
         + HasComponent<dyn DeleteProductUseCase>
         + HasComponent<dyn CheckHealthUseCase>
         + HasComponent<dyn CacheStatsUseCase>
-        + HasComponent<dyn HttpCacheUseCase>
+        + HasComponent<dyn HttpResponseStore>
         + HasComponent<dyn RateLimitUseCase>
         + HasComponent<dyn InvalidateCacheUseCase>
         + HasComponent<dyn ListWishlistUseCase>

@@ -20,13 +20,12 @@ use actix_web::http::header::{
 use actix_web::http::{Method, StatusCode};
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use sha2::{Digest, Sha256};
 
 use crate::domain::product::ProductId;
 use crate::interface::http::dto::ListQuery;
 use crate::interface::http::handlers::not_modified;
 use crate::usecases::cache::{count_hash, list_hash};
-use crate::usecases::{CachedResponse, HttpCacheUseCase};
+use crate::usecases::cache::{CachedResponse, HttpResponseStore};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
@@ -84,11 +83,7 @@ fn bypass_requested(req: &ServiceRequest) -> bool {
 }
 
 fn body_etag(body: &[u8]) -> String {
-    let hash: String = Sha256::digest(body)
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::domain::digest::sha256_hex(body, 12);
     format!("\"{hash}\"")
 }
 
@@ -102,12 +97,12 @@ fn mark(mut response: ServiceResponse<BoxBody>, value: &'static str) -> ServiceR
 /// The middleware factory; wrap it around the product scope.
 #[derive(Clone)]
 pub struct ResponseCache {
-    cache: Arc<dyn HttpCacheUseCase>,
+    cache: Arc<dyn HttpResponseStore>,
     ttls: HttpCacheTtls,
 }
 
 impl ResponseCache {
-    pub fn new(cache: Arc<dyn HttpCacheUseCase>, ttls: HttpCacheTtls) -> Self {
+    pub fn new(cache: Arc<dyn HttpResponseStore>, ttls: HttpCacheTtls) -> Self {
         Self { cache, ttls }
     }
 }
@@ -235,7 +230,7 @@ mod tests {
     use actix_web::test::{call_service, init_service, TestRequest};
     use actix_web::{web, App};
 
-    use crate::usecases::MockHttpCacheUseCase;
+    use crate::usecases::cache::MockHttpResponseStore;
 
     fn ttls() -> HttpCacheTtls {
         HttpCacheTtls {
@@ -282,7 +277,7 @@ mod tests {
 
     #[actix_web::test]
     async fn miss_stores_then_hit_replays_without_the_handler() {
-        let mut cache = MockHttpCacheUseCase::new();
+        let mut cache = MockHttpResponseStore::new();
         let mut seq = mockall::Sequence::new();
         cache
             .expect_lookup()
@@ -323,7 +318,7 @@ mod tests {
 
     #[actix_web::test]
     async fn authorization_and_redis_trouble_bypass() {
-        let mut cache = MockHttpCacheUseCase::new();
+        let mut cache = MockHttpResponseStore::new();
         cache.expect_lookup().returning(|_| None);
         let app = init_service(
             App::new().service(

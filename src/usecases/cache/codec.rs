@@ -1,4 +1,4 @@
-//! How products and pages are stored in the cache. Reading back re-parses every field, so a
+//! How products, pages and counts are stored in the cache (the codec). Reading back re-parses every field, so a
 //! corrupt or foreign entry is a miss, never a bad response.
 
 use chrono::{DateTime, Utc};
@@ -96,6 +96,25 @@ impl From<&Page<Product>> for PageEntry {
     }
 }
 
+/// A page as cache text.
+pub(crate) fn encode_page(page: &Page<Product>) -> Option<String> {
+    serde_json::to_string(&PageEntry::from(page)).ok()
+}
+
+/// A page from cache text; `None` for anything unreadable (treated as a miss).
+pub(crate) fn decode_page(raw: &str) -> Option<Page<Product>> {
+    serde_json::from_str::<PageEntry>(raw).ok()?.into_page()
+}
+
+/// A count as cache text.
+pub(crate) fn encode_count(count: &u64) -> Option<String> {
+    Some(count.to_string())
+}
+
+pub(crate) fn decode_count(raw: &str) -> Option<u64> {
+    raw.parse().ok()
+}
+
 impl PageEntry {
     pub fn into_page(self) -> Option<Page<Product>> {
         let items = self
@@ -108,6 +127,51 @@ impl PageEntry {
             total: self.total,
             request: PageRequest::new(self.page, self.limit).ok()?,
         })
+    }
+}
+
+/// Entries as the cache holds them, for unit tests of the components that read them.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{encode_page, ProductEntry, ProductRecord};
+    use crate::domain::ports::VersionedValue;
+    use crate::domain::product::Product;
+    use crate::domain::query::{Page, PageRequest};
+
+    /// A product entry (or a tombstone for `None`) expiring at `expires_at_ms`.
+    pub fn product_entry_expiring(
+        product: Option<&Product>,
+        version: u64,
+        expires_at_ms: i64,
+    ) -> VersionedValue {
+        let entry = ProductEntry {
+            expires_at_ms,
+            product: product.map(ProductRecord::from),
+        };
+        VersionedValue {
+            version,
+            value: serde_json::to_string(&entry).unwrap(),
+        }
+    }
+
+    /// A cache entry holding `product`, far from expiry.
+    pub fn cached(product: &Product) -> VersionedValue {
+        product_entry_expiring(Some(product), product.version.get(), i64::MAX / 2)
+    }
+
+    /// A tombstone entry at `version`.
+    pub fn tombstone(version: u64) -> VersionedValue {
+        product_entry_expiring(None, version, i64::MAX / 2)
+    }
+
+    /// A cached list page.
+    pub fn cached_page(items: Vec<Product>, total: u64) -> String {
+        let page = Page {
+            items,
+            total,
+            request: PageRequest::default(),
+        };
+        encode_page(&page).unwrap()
     }
 }
 

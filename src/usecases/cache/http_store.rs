@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shaku::{Component, Interface};
 
-use super::cache::{generation_seed, CacheState, Layer};
+use super::generations::generation_seed;
+use super::{CacheContext, CacheLayer};
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::RedisService;
 
@@ -17,11 +18,16 @@ pub struct CachedResponse {
     pub body: String,
 }
 
-/// The HTTP response cache's storage, keyed by the list generation so every product write
-/// makes all stored responses unreachable at once.
+/// Where the HTTP response cache keeps responses, keyed by the list generation so every
+/// product write makes all stored responses unreachable at once.
+///
+/// Contract: `lookup` MUST read the generation and the entry together (one round trip on a
+/// single server) and MUST answer `None` whenever the cache cannot be trusted; `put` MUST
+/// store under the generation the lookup returned, never a newer one, so a response built
+/// from pre-write data can never be filed under a post-write generation.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
-pub trait HttpCacheUseCase: Interface {
+pub trait HttpResponseStore: Interface {
     /// The current generation and the response stored for `route_key` under it, in one
     /// round trip; `None` when the cache must be bypassed (Redis failing, caching off, or
     /// an invalidation still waiting to be redone).
@@ -29,24 +35,26 @@ pub trait HttpCacheUseCase: Interface {
     async fn put(&self, generation: i64, route_key: &str, response: &CachedResponse, ttl: Duration);
 }
 
+/// `HttpResponseStore` on the cache port. Built once per process.
 #[derive(Component)]
-#[shaku(interface = HttpCacheUseCase)]
-pub struct HttpCache {
+#[shaku(interface = HttpResponseStore)]
+pub struct GenerationalHttpStore {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
-    state: Arc<CacheState>,
+    context: Arc<CacheContext>,
 }
 
-impl HttpCache {
-    pub fn new(cache: Arc<dyn RedisService>, state: Arc<CacheState>) -> Self {
-        Self { cache, state }
+impl GenerationalHttpStore {
+    pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
+        Self { cache, context }
     }
 }
 
 #[async_trait]
-impl HttpCacheUseCase for HttpCache {
+impl HttpResponseStore for GenerationalHttpStore {
+    #[tracing::instrument(name = "cache.http.lookup", skip_all)]
     async fn lookup(&self, route_key: &str) -> Option<(i64, Option<CachedResponse>)> {
-        if !self.state.usable() {
+        if !self.context.usable() {
             return None;
         }
         let initial = generation_seed();
@@ -59,18 +67,19 @@ impl HttpCacheUseCase for HttpCache {
             Ok((generation, raw)) => {
                 let response = raw.and_then(|raw| serde_json::from_str(&raw).ok());
                 match response {
-                    Some(_) => self.state.metrics.hit(Layer::Http),
-                    None => self.state.metrics.miss(Layer::Http),
+                    Some(_) => self.context.metrics.hit(CacheLayer::Http),
+                    None => self.context.metrics.miss(CacheLayer::Http),
                 }
                 Some((generation, response))
             }
-            Err(_) => {
-                self.state.metrics.error();
+            Err(error) => {
+                self.context.failed("http.lookup", &error);
                 None
             }
         }
     }
 
+    #[tracing::instrument(name = "cache.http.put", skip_all)]
     async fn put(
         &self,
         generation: i64,
@@ -81,17 +90,10 @@ impl HttpCacheUseCase for HttpCache {
         let Ok(raw) = serde_json::to_string(response) else {
             return;
         };
-        let ttl = self
-            .state
-            .policy
-            .jittered(ttl, rand::random_range(-1.0..=1.0));
-        if self
-            .cache
-            .set(&CacheKeys::http(generation, route_key), &raw, ttl)
-            .await
-            .is_err()
-        {
-            self.state.metrics.error();
+        let ttl = self.context.jittered(ttl);
+        let key = CacheKeys::http(generation, route_key);
+        if let Err(error) = self.cache.set(&key, &raw, ttl).await {
+            self.context.failed("http.put", &error);
         }
     }
 }
@@ -103,12 +105,12 @@ mod tests {
 
     #[tokio::test]
     async fn bypasses_while_repairs_are_pending() {
-        let state = Arc::new(CacheState::default());
-        state.repair.enqueue(
-            super::super::cache::RepairJobForTests::bump(),
-            &state.metrics,
+        let context = Arc::new(CacheContext::default());
+        context.repair.enqueue(
+            super::super::repair::RepairJob::Bump(super::super::generations::Generation::Lists),
+            &context.metrics,
         );
-        let use_case = HttpCache::new(Arc::new(MockRedisService::new()), state);
+        let use_case = GenerationalHttpStore::new(Arc::new(MockRedisService::new()), context);
         assert_eq!(use_case.lookup("product:x").await, None);
     }
 
@@ -128,7 +130,7 @@ mod tests {
             })
             .times(1)
             .returning(move |_, _, _| Ok((9, Some(stored.to_owned()))));
-        let use_case = HttpCache::new(Arc::new(cache), Arc::default());
+        let use_case = GenerationalHttpStore::new(Arc::new(cache), Arc::default());
         let response = CachedResponse {
             content_type: "application/json".into(),
             etag: "\"1\"".into(),

@@ -1,0 +1,44 @@
+//! What every cache component of one process shares: the policy from configuration, the
+//! counters, the failure log, the repair queue and the post-commit task runner. Built once
+//! by the composition root and handed to each component.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{CacheFailureLog, CacheMetrics, CacheRepair, PostCommitTasks};
+use crate::domain::cache::CachePolicy;
+use crate::domain::error::CacheError;
+
+#[derive(Default)]
+pub struct CacheContext {
+    pub policy: CachePolicy,
+    pub metrics: Arc<CacheMetrics>,
+    pub repair: Arc<CacheRepair>,
+    pub failures: CacheFailureLog,
+    pub post_commit: PostCommitTasks,
+}
+
+impl CacheContext {
+    pub fn new(policy: CachePolicy) -> Self {
+        Self {
+            policy,
+            ..Self::default()
+        }
+    }
+
+    /// Whether reads may use the cache: caching is on and no failed write awaits repair.
+    pub fn usable(&self) -> bool {
+        self.policy.enabled && self.repair.is_clean()
+    }
+
+    /// `base` spread by the policy's jitter, so entries filled together expire apart.
+    pub fn jittered(&self, base: Duration) -> Duration {
+        self.policy.jittered(base, rand::random_range(-1.0..=1.0))
+    }
+
+    /// Counts and (rate-limited) logs one failed cache call on a request path.
+    pub fn failed(&self, operation: &'static str, error: &CacheError) {
+        self.metrics.error();
+        self.failures.record(operation, error);
+    }
+}

@@ -1,0 +1,153 @@
+//! The one entry point from a committed write to the cache. Each event does the
+//! write-through or tombstone AND every invalidation it implies, so no use case knows the key
+//! scheme or has to remember "write through, then bump the generation".
+//!
+//! Each event's work runs through `PostCommitTasks`: the caller waits for it (so a write that
+//! returns is visible on every read path of this instance), but a caller dropped mid-way does
+//! not stop it. A failed Redis call is queued for repair, and reads bypass the cache until
+//! the repair lands.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use shaku::{Component, Interface};
+
+use super::generations::{self, Generation};
+use super::product_entries::{self, Durability};
+use super::repair::RepairJob;
+use super::wishlist_cache::wishlist_generation_ttl;
+use super::CacheContext;
+use crate::domain::ports::RedisService;
+use crate::domain::product::Product;
+use crate::domain::user::UserId;
+
+/// What happened in the system of record, as the cache needs to hear it.
+///
+/// Contract: each call is made after the change committed in MongoDB. When it returns, every
+/// read path of this process MUST show the change or bypass the cache; the work MUST finish
+/// (or be queued for repair) even if the caller is dropped.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait CacheEvents: Interface {
+    /// A product was created or its content updated: its entry takes the new version and
+    /// every list page, count, stored HTTP response and wishlist page is retired.
+    async fn product_written(&self, product: &Product);
+    /// A product was deleted: its entry becomes a tombstone above the deleted version (so
+    /// no in-flight read can bring it back) and every list-like entry is retired.
+    async fn product_deleted(&self, deleted: &Product);
+    /// `user`'s wishlist membership of `product` changed: the product's entry takes its new
+    /// state and only that user's wishlist pages are retired.
+    async fn wishlist_changed(&self, user: &UserId, product: &Product);
+    /// An operator asked to drop every list page, count, stored response and wishlist page.
+    async fn lists_invalidated(&self);
+}
+
+/// `CacheEvents` over the cache port. Built once per process.
+#[derive(Component)]
+#[shaku(interface = CacheEvents)]
+pub struct CacheWriteEffects {
+    #[shaku(inject)]
+    cache: Arc<dyn RedisService>,
+    context: Arc<CacheContext>,
+}
+
+impl CacheWriteEffects {
+    pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
+        Self { cache, context }
+    }
+
+    /// Runs `effect` over owned handles as post-commit work, unless caching is off.
+    async fn apply<F, Fut>(&self, effect: F)
+    where
+        F: FnOnce(Arc<dyn RedisService>, Arc<CacheContext>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        if !self.context.policy.enabled {
+            return;
+        }
+        let work = effect(self.cache.clone(), self.context.clone());
+        self.context.post_commit.run(work).await;
+    }
+}
+
+/// Writes `product` at its version; a failure is queued for repair.
+async fn write_through(cache: &dyn RedisService, context: &CacheContext, product: &Product) {
+    let ttl = context.jittered(context.policy.product_ttl);
+    let version = product.version.get();
+    product_entries::put(
+        cache,
+        context,
+        &product.id,
+        version,
+        Some(product),
+        ttl,
+        Durability::MustLand,
+    )
+    .await;
+}
+
+/// Moves a generation on; a failure is queued for repair.
+async fn retire(cache: &dyn RedisService, context: &CacheContext, generation: Generation) {
+    match generations::bump(cache, &generation).await {
+        Ok(()) => context.metrics.invalidation(),
+        Err(error) => {
+            context.failed("generation.bump", &error);
+            context
+                .repair
+                .enqueue(RepairJob::Bump(generation), &context.metrics);
+        }
+    }
+}
+
+#[async_trait]
+impl CacheEvents for CacheWriteEffects {
+    #[tracing::instrument(name = "cache.product_written", skip_all, fields(product = %product.id))]
+    async fn product_written(&self, product: &Product) {
+        let product = product.clone();
+        self.apply(|cache, context| async move {
+            write_through(cache.as_ref(), &context, &product).await;
+            retire(cache.as_ref(), &context, Generation::Lists).await;
+        })
+        .await;
+    }
+
+    #[tracing::instrument(name = "cache.product_deleted", skip_all, fields(product = %deleted.id))]
+    async fn product_deleted(&self, deleted: &Product) {
+        let deleted = deleted.clone();
+        self.apply(|cache, context| async move {
+            let ttl = context.policy.missing_ttl;
+            let version = deleted.version.get() + 1;
+            product_entries::put(
+                cache.as_ref(),
+                &context,
+                &deleted.id,
+                version,
+                None,
+                ttl,
+                Durability::MustLand,
+            )
+            .await;
+            retire(cache.as_ref(), &context, Generation::Lists).await;
+        })
+        .await;
+    }
+
+    #[tracing::instrument(name = "cache.wishlist_changed", skip_all, fields(product = %product.id))]
+    async fn wishlist_changed(&self, user: &UserId, product: &Product) {
+        let (user, product) = (user.clone(), product.clone());
+        self.apply(|cache, context| async move {
+            write_through(cache.as_ref(), &context, &product).await;
+            let ttl = wishlist_generation_ttl(context.policy.list_ttl);
+            retire(cache.as_ref(), &context, Generation::Wishlist(user, ttl)).await;
+        })
+        .await;
+    }
+
+    #[tracing::instrument(name = "cache.lists_invalidated", skip_all)]
+    async fn lists_invalidated(&self) {
+        self.apply(|cache, context| async move {
+            retire(cache.as_ref(), &context, Generation::Lists).await;
+        })
+        .await;
+    }
+}
