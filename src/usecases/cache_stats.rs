@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::{CacheContext, CacheMetricsSnapshot};
+use crate::domain::error::CacheFailureKind;
 use crate::domain::ports::{CacheUsage, RedisService};
 
 /// Cache counters plus what Redis says about itself.
@@ -17,6 +18,8 @@ pub struct CacheStatsReport {
     pub usage: Option<CacheUsage>,
     /// Cache writes waiting to be redone; while non-zero, reads bypass the cache.
     pub repairs_pending: bool,
+    /// Failed cache calls since start, by cause.
+    pub errors_by_kind: Vec<(CacheFailureKind, u64)>,
 }
 
 /// Reports the cache metrics the use cases keep, and Redis' state.
@@ -57,6 +60,10 @@ impl CacheStatsUseCase for CacheStats {
             round_trip,
             usage,
             repairs_pending: !self.context.repair.is_clean(),
+            errors_by_kind: CacheFailureKind::ALL
+                .iter()
+                .map(|kind| (*kind, self.context.failures.total(*kind)))
+                .collect(),
         }
     }
 }

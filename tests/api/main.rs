@@ -7,6 +7,7 @@ mod caching;
 mod health;
 mod helpers;
 mod http_cache;
+mod metrics;
 mod openapi;
 mod outages;
 mod products_crud;

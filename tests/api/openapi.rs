@@ -24,10 +24,17 @@ fn openapi_document_matches_the_snapshot() {
             path.display()
         )
     });
-    assert!(
-        saved == current,
-        "the OpenAPI document changed; review the diff and regenerate with UPDATE_SNAPSHOTS=1"
-    );
+    if saved != current {
+        let diff = similar::TextDiff::from_lines(&saved, &current)
+            .unified_diff()
+            .context_radius(3)
+            .header("tests/snapshots/openapi.json", "served document")
+            .to_string();
+        panic!(
+            "the OpenAPI document changed; review the diff and regenerate with \
+             UPDATE_SNAPSHOTS=1 cargo test --test api openapi\n{diff}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -250,3 +250,22 @@ async fn deleting_a_product_removes_it_from_every_wishlist() {
     assert_eq!(after["data"]["total"], 0);
     assert_eq!(after["data"]["products"], json!([]));
 }
+
+/// The wishlist honours paging only; a filter or sort it would ignore is refused by name.
+#[tokio::test]
+async fn the_wishlist_accepts_exactly_the_parameters_it_honours() {
+    let app = spawn_app().await;
+    let token = app.user_token("pager@example.com").await;
+    let ok = app
+        .get_as("/api/products/wishlist?page=2&limit=5", &token)
+        .await;
+    assert_eq!(ok.status(), 200);
+    for (query, field) in [("sort=-price", "sort"), ("category=footwear", "category")] {
+        let response = app
+            .get_as(&format!("/api/products/wishlist?{query}"), &token)
+            .await;
+        assert_eq!(response.status(), 400, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["field"], field, "{body}");
+    }
+}

@@ -151,6 +151,62 @@ impl ListQuery {
     }
 }
 
+/// Query of a paged route that filters and sorts nothing (the wishlist): `page` and `limit`
+/// only. Anything else is refused with its name, rather than silently ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageQuery(pub PageRequest);
+
+impl PageQuery {
+    pub fn parse(query_string: &str) -> Result<Self, ApiError> {
+        let mut p = Parser {
+            params: url::form_urlencoded::parse(query_string.as_bytes())
+                .into_owned()
+                .collect(),
+            errors: Vec::new(),
+        };
+        let mut unsupported: Vec<String> = p
+            .params
+            .keys()
+            .filter(|name| !matches!(name.as_str(), "page" | "limit"))
+            .cloned()
+            .collect();
+        unsupported.sort();
+        for name in unsupported {
+            p.errors.push(FieldError::new(
+                name,
+                "is not supported on this route (only page and limit)",
+            ));
+        }
+        let page = p.get("page", integer).unwrap_or(1);
+        let limit = p
+            .get("limit", integer)
+            .unwrap_or(PageRequest::DEFAULT_LIMIT);
+        match PageRequest::new(page, limit) {
+            Ok(page) if p.errors.is_empty() => Ok(Self(page)),
+            Ok(_) => Err(ApiError::bad_request("invalid query parameters", p.errors)),
+            Err(error) => {
+                let name = match error {
+                    PageRequestError::Page => "page",
+                    PageRequestError::Limit => "limit",
+                };
+                if !p.errors.iter().any(|e| e.field == name) {
+                    p.errors.push(FieldError::new(name, error));
+                }
+                Err(ApiError::bad_request("invalid query parameters", p.errors))
+            }
+        }
+    }
+}
+
+impl FromRequest for PageQuery {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(req.query_string()))
+    }
+}
+
 impl FromRequest for ListQuery {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
@@ -172,6 +228,27 @@ mod tests {
                 fields
             }
             other => panic!("expected 400 for {query}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_page_query_takes_page_and_limit_and_names_anything_else() {
+        let q = PageQuery::parse("page=2&limit=5").unwrap();
+        assert_eq!((q.0.page(), q.0.limit()), (2, 5));
+        assert_eq!(PageQuery::parse("").unwrap().0, PageRequest::default());
+        for (query, expected) in [
+            ("sort=-price", vec!["sort"]),
+            ("category=x&page=1", vec!["category"]),
+            ("limit=0&search=a", vec!["limit", "search"]),
+        ] {
+            match PageQuery::parse(query) {
+                Err(ApiError::BadRequest { errors, .. }) => {
+                    let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
+                    fields.sort();
+                    assert_eq!(fields, expected, "{query}");
+                }
+                other => panic!("expected 400 for {query}: {other:?}"),
+            }
         }
     }
 

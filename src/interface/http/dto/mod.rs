@@ -19,6 +19,6 @@ pub use cache_stats::{
 };
 pub use envelope::Envelope;
 pub use health::{DependencyStatus, HealthData, Liveness};
-pub use list_query::{ListQuery, ListQueryParams};
+pub use list_query::{ListQuery, ListQueryParams, PageQuery};
 pub use product::{ProductList, ProductPayload, ProductResponse};
 pub use wishlist::{WishlistRequest, WishlistResponse};

@@ -30,7 +30,12 @@ fn per_layer(
 /// Prometheus text exposition of the cache counters.
 pub fn render_metrics(report: &CacheStatsReport) -> String {
     let m = &report.metrics;
-    let layers = [("http", m.http), ("product", m.product), ("list", m.list)];
+    let layers = [
+        ("http", m.http),
+        ("product", m.product),
+        ("list", m.list),
+        ("wishlist", m.wishlist),
+    ];
     let mut out = String::new();
     per_layer(&mut out, "cache_hits_total", "Cache hits.", &layers, |l| {
         l.hits
@@ -85,6 +90,18 @@ pub fn render_metrics(report: &CacheStatsReport) -> String {
         "Cache calls that failed and were served from MongoDB.",
         m.errors,
     );
+    let _ = writeln!(
+        out,
+        "# HELP cache_errors_by_kind_total Failed cache calls by cause.\n\
+         # TYPE cache_errors_by_kind_total counter"
+    );
+    for (kind, total) in &report.errors_by_kind {
+        let _ = writeln!(
+            out,
+            "cache_errors_by_kind_total{{kind=\"{}\"}} {total}",
+            kind.as_str()
+        );
+    }
     counter(
         &mut out,
         "cache_consistency_checked_total",

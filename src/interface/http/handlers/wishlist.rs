@@ -5,7 +5,7 @@ use super::products::product_id;
 use super::ApiModule;
 use crate::interface::http::auth::CurrentUser;
 use crate::interface::http::dto::{
-    Envelope, ListQuery, ProductList, ProductResponse, WishlistRequest, WishlistResponse,
+    Envelope, PageQuery, ProductList, ProductResponse, WishlistRequest, WishlistResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody};
 use crate::interface::http::json::ApiJson;
@@ -47,15 +47,15 @@ pub async fn set_wishlist_status<M: ApiModule>(
     ),
     responses(
         (status = 200, description = "A page of the caller's wishlist", body = Envelope<ProductList>),
-        (status = 400, description = "Invalid query parameter", body = ErrorBody),
+        (status = 400, description = "Invalid or unsupported query parameter (only page and limit are accepted)", body = ErrorBody),
         (status = 401, description = "No valid session", body = ErrorBody),
     ))]
 pub async fn list_wishlist<M: ApiModule>(
     list: Inject<M, dyn ListWishlistUseCase>,
     user: CurrentUser,
-    query: ListQuery,
+    query: PageQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let page = list.execute(&user.0.session.user_id, query.page).await?;
+    let page = list.execute(&user.0.session.user_id, query.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("X-Data-Source", page.source.as_str()))
         .json(Envelope::new(
