@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::domain::cache::CachePolicy;
 use crate::domain::ports::RateRule;
 use crate::domain::user::{Email, Password};
+use crate::infrastructure::connection_string::ConnectionString;
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::RedisSettings;
 use crate::interface::http::middleware::HttpCacheTtls;
@@ -127,7 +128,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         }
     }
 
-    fn url(&mut self, name: &str, default: &str, schemes: &[&str]) -> String {
+    fn url(&mut self, name: &str, default: &str, schemes: &[&str]) -> ConnectionString {
         let value = self.string(name, default);
         let scheme = value.split("://").next().unwrap_or("");
         if !value.contains("://") || !schemes.contains(&scheme) {
@@ -136,7 +137,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 schemes.join("://, ") + "://"
             ));
         }
-        value
+        ConnectionString::new(value)
     }
 }
 
@@ -296,17 +297,6 @@ impl Settings {
     }
 }
 
-/// Hides the user-info part of a connection URL (`scheme://user:pass@host` → `scheme://***@host`)
-/// so credentials never reach a log line.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://***{}", &url[..scheme_end], &url[at..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,17 +329,5 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.0.len(), 4, "{errors}");
         assert!(errors.to_string().contains("APP_PORT"));
-    }
-
-    #[test]
-    fn redacts_credentials() {
-        assert_eq!(
-            redact_url("mongodb://u:secret@h:27017/db"),
-            "mongodb://***@h:27017/db"
-        );
-        assert_eq!(
-            redact_url("redis://127.0.0.1:6379"),
-            "redis://127.0.0.1:6379"
-        );
     }
 }

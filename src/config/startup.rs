@@ -9,7 +9,6 @@ use fred::prelude::{Client, ClientLike};
 use shaku::HasComponent;
 use tokio::task::JoinHandle;
 
-use super::settings::redact_url;
 use super::{build_module, AppModule, Settings};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::{PasswordHasher, UserRepository};
@@ -71,8 +70,8 @@ impl Application {
     /// Redis client (non-fatal), wires the module and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         tracing::info!(
-            mongo = %redact_url(&settings.mongo.uri),
-            redis = %redact_url(&settings.redis.url),
+            mongo = %settings.mongo.uri,
+            redis = %settings.redis.url,
             "starting"
         );
         let database = mongo::connect(&settings.mongo).await?;

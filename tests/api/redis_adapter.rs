@@ -10,7 +10,7 @@ use crate::helpers::{shared_servers, RedisServer};
 
 async fn service(url: &str, prefix: &str) -> FredRedisService {
     let settings = RedisSettings {
-        url: url.to_owned(),
+        url: url.into(),
         key_prefix: prefix.to_owned(),
         command_timeout: Duration::from_millis(250),
         startup_timeout: Duration::from_secs(2),
@@ -27,7 +27,7 @@ fn prefix() -> String {
 async fn pttl(url: &str, key: &str) -> i64 {
     use fred::prelude::KeysInterface;
     let settings = RedisSettings {
-        url: url.to_owned(),
+        url: url.into(),
         key_prefix: String::new(),
         command_timeout: Duration::from_secs(1),
         startup_timeout: Duration::from_secs(2),

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use shaku::Interface;
 
 use crate::domain::error::RepositoryError;
-use crate::domain::user::{Email, NewUser, PasswordHash, User, UserId};
+use crate::domain::user::{Email, NewUser, PasswordHash, User};
 
 /// Users in the system of record.
 ///
@@ -14,7 +14,6 @@ use crate::domain::user::{Email, NewUser, PasswordHash, User, UserId};
 pub trait UserRepository: Interface {
     async fn insert(&self, user: NewUser) -> Result<User, RepositoryError>;
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError>;
-    async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, RepositoryError>;
     async fn ensure_admin(
         &self,
         email: &Email,

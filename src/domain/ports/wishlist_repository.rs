@@ -25,7 +25,6 @@ pub trait WishlistRepository: Interface {
         product: &ProductId,
         member: bool,
     ) -> Result<(Product, bool), RepositoryError>;
-    async fn contains(&self, user: &UserId, product: &ProductId) -> Result<bool, RepositoryError>;
     async fn list(
         &self,
         user: &UserId,

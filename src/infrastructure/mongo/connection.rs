@@ -7,7 +7,7 @@ use mongodb::{Client, Database};
 /// How to reach MongoDB and how long to wait for it.
 #[derive(Debug, Clone)]
 pub struct MongoSettings {
-    pub uri: String,
+    pub uri: crate::infrastructure::connection_string::ConnectionString,
     pub database: String,
     /// Bound on finding a usable server for one operation; past it the request gets 503.
     pub server_selection_timeout: Duration,
@@ -30,7 +30,7 @@ pub enum MongoStartupError {
 /// Connects and waits (bounded) until the server answers a ping, so a wrong URI is a clear
 /// start-up error rather than a stream of 503s. The driver reconnects by itself afterwards.
 pub async fn connect(settings: &MongoSettings) -> Result<Database, MongoStartupError> {
-    let mut options = ClientOptions::parse(&settings.uri)
+    let mut options = ClientOptions::parse(settings.uri.expose())
         .await
         .map_err(MongoStartupError::InvalidUri)?;
     options.app_name = Some(env!("CARGO_PKG_NAME").to_owned());

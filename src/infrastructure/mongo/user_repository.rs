@@ -112,18 +112,6 @@ impl UserRepository for MongoUserRepository {
         .transpose()
     }
 
-    async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
-        let oid = ObjectId::parse_str(id.as_str())
-            .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?;
-        bounded(
-            self.timeout,
-            self.collection().find_one(doc! { "_id": oid }),
-        )
-        .await?
-        .map(UserDocument::into_user)
-        .transpose()
-    }
-
     async fn ensure_admin(
         &self,
         email: &Email,

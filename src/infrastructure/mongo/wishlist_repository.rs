@@ -267,13 +267,6 @@ impl WishlistRepository for MongoWishlistRepository {
             .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
     }
 
-    async fn contains(&self, user: &UserId, product: &ProductId) -> Result<bool, RepositoryError> {
-        let filter = doc! { "userId": oid(user.as_str())?, "productId": oid(product.as_str())? };
-        Ok(bounded(self.timeout, self.memberships().find_one(filter))
-            .await?
-            .is_some())
-    }
-
     async fn list(
         &self,
         user: &UserId,

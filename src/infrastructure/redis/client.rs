@@ -6,7 +6,7 @@ use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
 #[derive(Debug, Clone)]
 pub struct RedisSettings {
     /// `redis://`, `rediss://` or `redis-cluster://`.
-    pub url: String,
+    pub url: crate::infrastructure::connection_string::ConnectionString,
     /// Every key this service touches starts with it.
     pub key_prefix: String,
     /// Bound on one command, so a slow or absent Redis costs a request at most this much.
@@ -25,7 +25,8 @@ pub enum RedisStartupError {
 /// connecting in the background. An unreachable Redis at start is logged, not fatal: the
 /// service runs degraded and picks Redis up when it appears.
 pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
-    let mut config = Config::from_url(&settings.url).map_err(RedisStartupError::InvalidUrl)?;
+    let mut config =
+        Config::from_url(settings.url.expose()).map_err(RedisStartupError::InvalidUrl)?;
     config.fail_fast = false;
     let command_timeout = settings.command_timeout;
     let client = Builder::from_config(config)

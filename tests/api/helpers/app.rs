@@ -219,7 +219,7 @@ impl TestApp {
     /// A Redis client on the app's server (keys must be given with the app's prefix).
     pub async fn redis(&self) -> fred::prelude::Client {
         use fred::prelude::ClientLike;
-        let config = fred::prelude::Config::from_url(&self.settings.redis.url).unwrap();
+        let config = fred::prelude::Config::from_url(self.settings.redis.url.expose()).unwrap();
         let client = fred::prelude::Builder::from_config(config).build().unwrap();
         client.init().await.expect("test connects to Redis");
         client
@@ -245,7 +245,7 @@ impl TestApp {
 
     /// The app's MongoDB database, for checking what is really stored.
     pub async fn mongo(&self) -> mongodb::Database {
-        let client = mongodb::Client::with_uri_str(&self.settings.mongo.uri)
+        let client = mongodb::Client::with_uri_str(self.settings.mongo.uri.expose())
             .await
             .unwrap();
         client.database(&self.settings.mongo.database)
