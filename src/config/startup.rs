@@ -85,7 +85,10 @@ impl Application {
             .await
             .map_err(StartupError::Indexes)?;
         let redis = redis::build_client(&settings.redis).await?;
-        let context = Arc::new(CacheContext::new(settings.cache));
+        let context = Arc::new(CacheContext::for_namespace(
+            settings.cache,
+            &settings.redis.key_prefix,
+        ));
         let module = build_module(&settings, database, redis.clone(), context.clone());
         if let Some((email, password)) = &settings.admin {
             let users: Arc<dyn UserRepository> = module.resolve();

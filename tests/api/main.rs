@@ -3,6 +3,7 @@
 
 mod auth;
 mod cache_admin;
+mod cache_failure_logs;
 mod caching;
 mod health;
 mod helpers;

@@ -26,6 +26,15 @@ impl CacheContext {
         }
     }
 
+    /// As `new`, with failure log lines labelled by the deployment's key prefix.
+    pub fn for_namespace(policy: CachePolicy, namespace: &str) -> Self {
+        Self {
+            policy,
+            failures: CacheFailureLog::for_namespace(namespace),
+            ..Self::default()
+        }
+    }
+
     /// Whether reads may use the cache: caching is on and no failed write awaits repair.
     pub fn usable(&self) -> bool {
         self.policy.enabled && self.repair.is_clean()

@@ -23,6 +23,9 @@ struct KindLog {
 /// The rate-limited log of cache failures.
 #[derive(Debug)]
 pub struct CacheFailureLog {
+    /// The deployment's key prefix, so lines from several deployments (or several apps in
+    /// one test process) can be told apart. Not secret, not personal.
+    namespace: String,
     interval_ms: i64,
     kinds: [KindLog; CacheFailureKind::ALL.len()],
 }
@@ -43,8 +46,17 @@ fn slot(kind: CacheFailureKind) -> usize {
 impl CacheFailureLog {
     pub fn with_interval(interval: Duration) -> Self {
         Self {
+            namespace: String::new(),
             interval_ms: i64::try_from(interval.as_millis()).unwrap_or(i64::MAX),
             kinds: Default::default(),
+        }
+    }
+
+    /// The default interval, with lines labelled by `namespace`.
+    pub fn for_namespace(namespace: &str) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            ..Self::default()
         }
     }
 
@@ -69,6 +81,7 @@ impl CacheFailureLog {
         let suppressed = log.suppressed.swap(0, Relaxed);
         tracing::warn!(
             kind = kind.as_str(),
+            namespace = %self.namespace,
             operation,
             suppressed,
             cause = %crate::domain::error::error_chain(error),

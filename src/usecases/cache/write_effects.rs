@@ -151,3 +151,109 @@ impl CacheEvents for CacheWriteEffects {
         .await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cache::CachePolicy;
+    use crate::domain::error::CacheError;
+    use crate::domain::ports::MockRedisService;
+    use crate::usecases::test_support::{product, ID};
+    use std::time::Duration;
+
+    fn effects(cache: MockRedisService) -> (CacheWriteEffects, Arc<CacheContext>) {
+        let context = Arc::new(CacheContext::default());
+        (
+            CacheWriteEffects::new(Arc::new(cache), context.clone()),
+            context,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_written_product_is_stored_at_its_version_and_retires_every_list() {
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_set_if_newer()
+            .withf(|key, version, value, _| {
+                key == format!("product:{ID}") && *version == 3 && value.contains("Trail Shoe")
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        cache
+            .expect_bump_counter()
+            .withf(|key, _, ttl| key == "products:generation" && ttl.is_none())
+            .times(1)
+            .returning(|_, _, _| Ok(8));
+        let (effects, context) = effects(cache);
+        effects.product_written(&product(ID, 3)).await;
+        assert!(context.repair.is_clean());
+        assert_eq!(context.metrics.snapshot().invalidations, 1);
+    }
+
+    #[tokio::test]
+    async fn a_deleted_product_leaves_a_tombstone_one_version_above() {
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_set_if_newer()
+            .withf(|_, version, value, ttl| {
+                *version == 5
+                    && value.contains("\"product\":null")
+                    && *ttl == Duration::from_secs(30)
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        cache
+            .expect_bump_counter()
+            .times(1)
+            .returning(|_, _, _| Ok(2));
+        effects(cache).0.product_deleted(&product(ID, 4)).await;
+    }
+
+    #[tokio::test]
+    async fn a_wishlist_change_retires_only_that_users_pages_with_an_expiring_counter() {
+        let user = UserId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_set_if_newer()
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        cache
+            .expect_bump_counter()
+            .withf(|key, _, ttl| {
+                key == "wishlist:generation:aaaaaaaaaaaaaaaaaaaaaaaa"
+                    && *ttl == Some(Duration::from_secs(120))
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(2));
+        effects(cache)
+            .0
+            .wishlist_changed(&user, &product(ID, 2))
+            .await;
+    }
+
+    #[tokio::test]
+    async fn failed_effects_are_queued_and_reads_bypass_the_cache_until_they_land() {
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_set_if_newer()
+            .returning(|_, _, _, _| Err(CacheError::Unavailable("down".into())));
+        cache
+            .expect_bump_counter()
+            .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
+        let (effects, context) = effects(cache);
+        effects.product_deleted(&product(ID, 4)).await;
+        assert!(!context.usable());
+        assert_eq!(context.metrics.snapshot().errors, 2);
+    }
+
+    #[tokio::test]
+    async fn with_caching_off_nothing_reaches_redis() {
+        let context = Arc::new(CacheContext::new(CachePolicy {
+            enabled: false,
+            ..CachePolicy::default()
+        }));
+        let effects = CacheWriteEffects::new(Arc::new(MockRedisService::new()), context);
+        effects.product_written(&product(ID, 1)).await;
+        effects.lists_invalidated().await;
+    }
+}

@@ -164,6 +164,8 @@ impl RedisServer {
                     "",
                     "--appendonly",
                     "no",
+                    "--enable-debug-command",
+                    "local",
                 ]);
                 c
             }),
