@@ -403,3 +403,48 @@ async fn concurrent_writers_and_readers_never_see_older_data() {
     assert_eq!(counts.server_errors.load(Ordering::SeqCst), 0);
     assert_eq!(compared, 20, "every product ends up cached");
 }
+
+/// Two instances on one Redis and one database: concurrent GETs of one uncached product on
+/// both read MongoDB once in total (the fill lock spans instances; the loser waits for the
+/// winner's fill).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_read_an_uncached_product_from_mongodb_once_in_total() {
+    let servers = crate::helpers::shared_servers();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let shared = [
+        ("REDIS_KEY_PREFIX", format!("fill:{}:", &id[..12])),
+        ("MONGODB_DB", format!("fill_{}", &id[..12])),
+        ("CACHE_LOCK_WAIT_MS", "3000".to_owned()),
+    ];
+    let extra: Vec<(&str, &str)> = shared.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let settings = || crate::helpers::test_settings(&servers.mongo_uri, &servers.redis_url, &extra);
+    let a = Arc::new(crate::helpers::spawn_app_with(settings()).await);
+    let b = Arc::new(crate::helpers::spawn_app_with(settings()).await);
+    let product = a.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let redis = a.redis().await;
+    let key = format!("{}product:{product}", a.settings.redis.key_prefix);
+    let removed: i64 = redis.del(&key).await.unwrap();
+    assert_eq!(removed, 1);
+
+    let series = "cache_database_reads_total{layer=\"product\"}";
+    let before = a.metric(series).await + b.metric(series).await;
+    let requests: Vec<_> = (0..60)
+        .map(|i| {
+            let app = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let product = product.clone();
+            tokio::spawn(async move {
+                let response = app.get_product(&product).await;
+                assert_eq!(response.status(), 200);
+            })
+        })
+        .collect();
+    for request in requests {
+        request.await.unwrap();
+    }
+    let reads = a.metric(series).await + b.metric(series).await - before;
+    println!("60 concurrent GETs over two instances: {reads} MongoDB read(s)");
+    assert_eq!(reads, 1);
+}

@@ -106,3 +106,108 @@ impl WishlistCache for WishlistReadThrough {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cache::CachePolicy;
+    use crate::domain::ports::MockRedisService;
+    use crate::domain::ports::MockWishlistRepository;
+    use crate::usecases::cache::fixtures::cached_page;
+    use crate::usecases::cache::DataSource;
+    use crate::usecases::test_support::{product, ID};
+
+    const USER: &str = "aaaaaaaaaaaaaaaaaaaaaaaa";
+
+    fn user() -> UserId {
+        UserId::parse(USER).unwrap()
+    }
+
+    fn generations(cache: &mut MockRedisService) {
+        cache
+            .expect_get_or_init_counter()
+            .withf(|key, _, ttl| key == "products:generation" && ttl.is_none())
+            .returning(|_, _, _| Ok(7));
+        cache
+            .expect_get_or_init_counter()
+            .withf(|key, _, ttl| {
+                key == format!("wishlist:generation:{USER}")
+                    && *ttl == Some(Duration::from_secs(120))
+            })
+            .returning(|_, _, _| Ok(3));
+    }
+
+    #[tokio::test]
+    async fn a_hit_under_both_generations_never_touches_mongodb() {
+        let mut cache = MockRedisService::new();
+        generations(&mut cache);
+        cache
+            .expect_get()
+            .withf(|key| key == format!("wishlist:{USER}:7:3:1:10"))
+            .times(1)
+            .returning(|_| Ok(Some(cached_page(vec![product(ID, 1)], 1))));
+        let wishlists = WishlistReadThrough::new(
+            Arc::new(MockWishlistRepository::new()),
+            Arc::new(cache),
+            Arc::default(),
+        );
+        let page = wishlists
+            .page(&user(), PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!((page.value.total, page.source), (1, DataSource::Cache));
+    }
+
+    #[tokio::test]
+    async fn a_miss_reads_mongodb_once_and_fills_the_page() {
+        let mut cache = MockRedisService::new();
+        generations(&mut cache);
+        cache.expect_get().returning(|_| Ok(None));
+        cache
+            .expect_set()
+            .withf(|key, _, _| key == format!("wishlist:{USER}:7:3:1:10"))
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let mut repo = MockWishlistRepository::new();
+        repo.expect_list().times(1).returning(|_, page| {
+            Ok(Page {
+                items: vec![product(ID, 1)],
+                total: 1,
+                request: page,
+            })
+        });
+        let wishlists = WishlistReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::default());
+        let page = wishlists
+            .page(&user(), PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn caching_off_reads_mongodb_and_counts_no_error() {
+        let mut repo = MockWishlistRepository::new();
+        repo.expect_list().times(1).returning(|_, page| {
+            Ok(Page {
+                items: vec![],
+                total: 0,
+                request: page,
+            })
+        });
+        let context = Arc::new(CacheContext::new(CachePolicy {
+            enabled: false,
+            ..CachePolicy::default()
+        }));
+        let wishlists = WishlistReadThrough::new(
+            Arc::new(repo),
+            Arc::new(MockRedisService::new()),
+            context.clone(),
+        );
+        wishlists
+            .page(&user(), PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(context.metrics.snapshot().errors, 0);
+        assert_eq!(context.metrics.snapshot().wishlist.database_reads, 1);
+    }
+}
