@@ -17,9 +17,9 @@ use crate::infrastructure::mongo::{
     self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
 };
 use crate::infrastructure::redis::{self, RedisStartupError};
-use crate::interface::http::auth::Authentication;
 use crate::interface::http::json::BodyLimit;
-use crate::interface::http::{self as api, middleware::request_span};
+use crate::interface::http::middleware::{authentication, request_span};
+use crate::interface::http::{self as api};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
 
@@ -128,11 +128,15 @@ impl Application {
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let http = settings.http;
         let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
+        // Wrap order: the last `.wrap` is the outermost. The request span comes first so
+        // every line logged below it carries the request id; authentication next, so the
+        // rate limiter and the extractors know the caller. `api::configure` documents the
+        // per-scope layers inside these.
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(module.clone())
                 .app_data(body_limit.clone())
-                .wrap(Authentication::new(authenticate.clone()))
+                .wrap(from_fn(authentication(authenticate.clone())))
                 .wrap(from_fn(request_span))
                 .configure(api::configure::<AppModule>(&module, http))
         })

@@ -22,7 +22,7 @@ pub struct CountProducts {
 
 #[async_trait]
 impl CountProductsUseCase for CountProducts {
-    #[tracing::instrument(name = "usecase.count_products", skip_all)]
+    #[tracing::instrument(name = "usecase.count_products", level = "debug", skip_all)]
     async fn execute(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
         self.lists.count(filter).await
     }

@@ -35,7 +35,7 @@ impl CreateProduct {
 
 #[async_trait]
 impl CreateProductUseCase for CreateProduct {
-    #[tracing::instrument(name = "usecase.create_product", skip_all)]
+    #[tracing::instrument(name = "usecase.create_product", level = "debug", skip_all)]
     async fn execute(&self, product: NewProduct) -> Result<Product, ProductError> {
         let created = self.repository.insert(product).await?;
         self.cache_events.product_written(&created).await;

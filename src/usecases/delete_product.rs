@@ -43,7 +43,7 @@ impl DeleteProduct {
 
 #[async_trait]
 impl DeleteProductUseCase for DeleteProduct {
-    #[tracing::instrument(name = "usecase.delete_product", skip_all, fields(product = %id))]
+    #[tracing::instrument(name = "usecase.delete_product", level = "debug", skip_all, fields(product = %id))]
     async fn execute(&self, id: &ProductId) -> Result<(), ProductError> {
         let deleted = self.repository.delete(id).await?;
         // The cache first: it is what readers see, and it must not wait on a slow cleanup.

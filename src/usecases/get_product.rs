@@ -24,7 +24,7 @@ pub struct GetProduct {
 
 #[async_trait]
 impl GetProductUseCase for GetProduct {
-    #[tracing::instrument(name = "usecase.get_product", skip_all, fields(product = %id))]
+    #[tracing::instrument(name = "usecase.get_product", level = "debug", skip_all, fields(product = %id))]
     async fn execute(&self, id: &ProductId) -> Result<Fetched<Product>, ProductError> {
         let fetched = self.products.get(id).await?;
         let product = fetched.value.ok_or(ProductError::NotFound)?;

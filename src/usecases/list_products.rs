@@ -29,7 +29,7 @@ pub struct ListProducts {
 
 #[async_trait]
 impl ListProductsUseCase for ListProducts {
-    #[tracing::instrument(name = "usecase.list_products", skip_all)]
+    #[tracing::instrument(name = "usecase.list_products", level = "debug", skip_all)]
     async fn execute(
         &self,
         filter: &ProductFilter,

@@ -28,7 +28,7 @@ pub struct ListWishlist {
 
 #[async_trait]
 impl ListWishlistUseCase for ListWishlist {
-    #[tracing::instrument(name = "usecase.list_wishlist", skip_all)]
+    #[tracing::instrument(name = "usecase.list_wishlist", level = "debug", skip_all)]
     async fn execute(
         &self,
         user: &UserId,

@@ -43,7 +43,7 @@ impl SetWishlistStatus {
 
 #[async_trait]
 impl SetWishlistStatusUseCase for SetWishlistStatus {
-    #[tracing::instrument(name = "usecase.set_wishlist_status", skip_all, fields(product = %product, member))]
+    #[tracing::instrument(name = "usecase.set_wishlist_status", level = "debug", skip_all, fields(product = %product, member))]
     async fn execute(
         &self,
         user: &UserId,

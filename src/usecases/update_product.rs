@@ -40,7 +40,7 @@ impl UpdateProduct {
 
 #[async_trait]
 impl UpdateProductUseCase for UpdateProduct {
-    #[tracing::instrument(name = "usecase.update_product", skip_all, fields(product = %id))]
+    #[tracing::instrument(name = "usecase.update_product", level = "debug", skip_all, fields(product = %id))]
     async fn execute(
         &self,
         id: &ProductId,

@@ -98,12 +98,14 @@ fn set_document(changes: &ProductChanges) -> Document {
 
 #[async_trait]
 impl ProductRepository for MongoProductRepository {
+    #[tracing::instrument(name = "mongo.product.insert", level = "debug", skip_all)]
     async fn insert(&self, product: NewProduct) -> Result<Product, RepositoryError> {
         let document = ProductDocument::new(&product, ObjectId::new(), to_bson_time(now()));
         bounded(self.timeout, self.collection().insert_one(&document)).await?;
         document.into_product()
     }
 
+    #[tracing::instrument(name = "mongo.product.find_by_id", level = "debug", skip_all)]
     async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
         bounded(self.timeout, self.collection().find_one(filter))
@@ -112,6 +114,7 @@ impl ProductRepository for MongoProductRepository {
             .transpose()
     }
 
+    #[tracing::instrument(name = "mongo.product.list", level = "debug", skip_all)]
     async fn list(
         &self,
         filter: &ProductFilter,
@@ -132,6 +135,7 @@ impl ProductRepository for MongoProductRepository {
             .collect()
     }
 
+    #[tracing::instrument(name = "mongo.product.count", level = "debug", skip_all)]
     async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError> {
         bounded(
             self.timeout,
@@ -140,6 +144,7 @@ impl ProductRepository for MongoProductRepository {
         .await
     }
 
+    #[tracing::instrument(name = "mongo.product.update", level = "debug", skip_all)]
     async fn update(
         &self,
         id: &ProductId,
@@ -170,6 +175,7 @@ impl ProductRepository for MongoProductRepository {
         }
     }
 
+    #[tracing::instrument(name = "mongo.product.delete", level = "debug", skip_all)]
     async fn delete(&self, id: &ProductId) -> Result<Product, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
         bounded(self.timeout, self.collection().find_one_and_delete(filter))
@@ -178,6 +184,7 @@ impl ProductRepository for MongoProductRepository {
             .into_product()
     }
 
+    #[tracing::instrument(name = "mongo.product.ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<Duration, RepositoryError> {
         let started = Instant::now();
         bounded(self.timeout, self.database.run_command(doc! { "ping": 1 })).await?;

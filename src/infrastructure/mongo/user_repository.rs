@@ -89,6 +89,7 @@ fn now() -> mongodb::bson::DateTime {
 
 #[async_trait]
 impl UserRepository for MongoUserRepository {
+    #[tracing::instrument(name = "mongo.user.insert", level = "debug", skip_all)]
     async fn insert(&self, user: NewUser) -> Result<User, RepositoryError> {
         let document = UserDocument {
             id: ObjectId::new(),
@@ -102,6 +103,7 @@ impl UserRepository for MongoUserRepository {
         document.into_user()
     }
 
+    #[tracing::instrument(name = "mongo.user.find_by_email", level = "debug", skip_all)]
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepositoryError> {
         bounded(
             self.timeout,
@@ -112,6 +114,7 @@ impl UserRepository for MongoUserRepository {
         .transpose()
     }
 
+    #[tracing::instrument(name = "mongo.user.ensure_admin", level = "debug", skip_all)]
     async fn ensure_admin(
         &self,
         email: &Email,

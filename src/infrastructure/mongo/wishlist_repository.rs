@@ -247,7 +247,7 @@ fn worth_retrying(error: &mongodb::error::Error) -> bool {
 
 #[async_trait]
 impl WishlistRepository for MongoWishlistRepository {
-    #[tracing::instrument(name = "mongo.wishlist.set", skip_all, fields(member))]
+    #[tracing::instrument(name = "mongo.wishlist.set", level = "debug", skip_all, fields(member))]
     async fn set(
         &self,
         user: &UserId,
@@ -267,6 +267,7 @@ impl WishlistRepository for MongoWishlistRepository {
             .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
     }
 
+    #[tracing::instrument(name = "mongo.wishlist.list", level = "debug", skip_all)]
     async fn list(
         &self,
         user: &UserId,
@@ -301,7 +302,7 @@ impl WishlistRepository for MongoWishlistRepository {
         })
     }
 
-    #[tracing::instrument(name = "mongo.wishlist.reconcile", skip_all)]
+    #[tracing::instrument(name = "mongo.wishlist.reconcile", level = "debug", skip_all)]
     async fn reconcile_counts(&self) -> Result<u64, RepositoryError> {
         let pipeline = vec![doc! { "$group": { "_id": "$productId", "n": { "$sum": 1_i64 } } }];
         let memberships = self.database.collection::<Document>(COLLECTION);
@@ -351,6 +352,7 @@ impl WishlistRepository for MongoWishlistRepository {
         Ok(corrected)
     }
 
+    #[tracing::instrument(name = "mongo.wishlist.remove_product", level = "debug", skip_all)]
     async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError> {
         let removed = bounded(
             self.timeout,

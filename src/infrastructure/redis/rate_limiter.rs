@@ -30,6 +30,7 @@ impl RedisRateLimiter {
 
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
+    #[tracing::instrument(name = "redis.rate_limit.check", level = "debug", skip_all)]
     async fn check(&self, key: &str, rule: RateRule) -> Result<RateDecision, CacheError> {
         let member = format!("{:016x}", rand::random::<u64>());
         let args = vec![

@@ -91,10 +91,12 @@ fn millis(ttl: Duration) -> i64 {
 
 #[async_trait]
 impl RedisService for FredRedisService {
+    #[tracing::instrument(name = "redis.get", level = "debug", skip_all)]
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         self.call(self.client.get(self.key(key))).await
     }
 
+    #[tracing::instrument(name = "redis.set", level = "debug", skip_all)]
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
         let expire = Some(Expiration::PX(millis(ttl)));
         self.call(
@@ -104,11 +106,13 @@ impl RedisService for FredRedisService {
         .await
     }
 
+    #[tracing::instrument(name = "redis.delete", level = "debug", skip_all)]
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {
         let removed: i64 = self.call(self.client.del(self.key(key))).await?;
         Ok(removed > 0)
     }
 
+    #[tracing::instrument(name = "redis.bump_counter", level = "debug", skip_all)]
     async fn bump_counter(
         &self,
         key: &str,
@@ -120,6 +124,7 @@ impl RedisService for FredRedisService {
             .await
     }
 
+    #[tracing::instrument(name = "redis.try_lock", level = "debug", skip_all)]
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, CacheError> {
         let mut bytes = [0_u8; 16];
         rand::rng().fill_bytes(&mut bytes);
@@ -137,6 +142,7 @@ impl RedisService for FredRedisService {
         Ok(set.map(|_| LockToken::new(token)))
     }
 
+    #[tracing::instrument(name = "redis.unlock", level = "debug", skip_all)]
     async fn unlock(&self, key: &str, token: &LockToken) -> Result<bool, CacheError> {
         let released: i64 = self
             .call(RELEASE_LOCK.evalsha_with_reload(&self.client, self.key(key), token.as_str()))
@@ -144,12 +150,14 @@ impl RedisService for FredRedisService {
         Ok(released == 1)
     }
 
+    #[tracing::instrument(name = "redis.ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<Duration, CacheError> {
         let started = Instant::now();
         self.call(self.client.ping::<String>(None)).await?;
         Ok(started.elapsed())
     }
 
+    #[tracing::instrument(name = "redis.get_versioned", level = "debug", skip_all)]
     async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError> {
         let raw: Option<String> = self.get(key).await?;
         Ok(raw.and_then(|raw| {
@@ -161,6 +169,7 @@ impl RedisService for FredRedisService {
         }))
     }
 
+    #[tracing::instrument(name = "redis.set_if_newer", level = "debug", skip_all)]
     async fn set_if_newer(
         &self,
         key: &str,
@@ -179,6 +188,7 @@ impl RedisService for FredRedisService {
         Ok(stored == 1)
     }
 
+    #[tracing::instrument(name = "redis.get_or_init_counter", level = "debug", skip_all)]
     async fn get_or_init_counter(
         &self,
         key: &str,
@@ -190,6 +200,7 @@ impl RedisService for FredRedisService {
             .await
     }
 
+    #[tracing::instrument(name = "redis.get_under_generation", level = "debug", skip_all)]
     async fn get_under_generation(
         &self,
         counter: &str,
@@ -211,6 +222,7 @@ impl RedisService for FredRedisService {
         Ok((generation, value))
     }
 
+    #[tracing::instrument(name = "redis.scan_keys", level = "debug", skip_all)]
     async fn scan_keys(&self, pattern: &str, limit: usize) -> Result<Vec<String>, CacheError> {
         let mut keys = Vec::new();
         self.scan(pattern, |key| {
@@ -221,6 +233,7 @@ impl RedisService for FredRedisService {
         Ok(keys)
     }
 
+    #[tracing::instrument(name = "redis.usage", level = "debug", skip_all)]
     async fn usage(&self) -> Result<CacheUsage, CacheError> {
         let info: String = self
             .call(self.client.info(Some(fred::types::InfoKind::Memory)))

@@ -80,6 +80,7 @@ impl RedisSessionStore {
 
 #[async_trait]
 impl SessionStore for RedisSessionStore {
+    #[tracing::instrument(name = "redis.session.create", level = "debug", skip_all)]
     async fn create(
         &self,
         user_id: &UserId,
@@ -124,6 +125,7 @@ impl SessionStore for RedisSessionStore {
         Ok((token, session))
     }
 
+    #[tracing::instrument(name = "redis.session.touch", level = "debug", skip_all)]
     async fn touch(
         &self,
         token: &SessionToken,
@@ -149,6 +151,7 @@ impl SessionStore for RedisSessionStore {
         Ok(Some(session))
     }
 
+    #[tracing::instrument(name = "redis.session.revoke", level = "debug", skip_all)]
     async fn revoke(&self, token: &SessionToken) -> Result<(), CacheError> {
         let hash = token_hash(token);
         let key = self.key(&CacheKeys::session(&hash));
@@ -158,6 +161,7 @@ impl SessionStore for RedisSessionStore {
         Ok(())
     }
 
+    #[tracing::instrument(name = "redis.session.revoke_all", level = "debug", skip_all)]
     async fn revoke_all(&self, user_id: &UserId) -> Result<u64, CacheError> {
         let index = self.key(&CacheKeys::user_sessions(user_id));
         let sessions = self.key(CacheKeys::SESSION_PREFIX);

@@ -1,8 +1,9 @@
 //! HTTP: routes, handlers, DTOs, error mapping, middleware and the OpenAPI document.
 
-pub mod auth;
+pub mod conditional;
 pub mod dto;
 pub mod error;
+pub mod extractors;
 pub mod handlers;
 pub mod json;
 pub mod middleware;

@@ -14,6 +14,7 @@ use super::dto::{
 };
 use super::error::{ErrorBody, FieldError};
 use super::handlers;
+use super::middleware::CachedRoute;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -112,7 +113,7 @@ impl Modify for MiddlewareHeaders {
                 || path == "/api/auth/login"
                 || path == "/api/auth/register"
         };
-        let cached = ["/api/products", "/api/products/count", "/api/products/{id}"];
+        let cached = CachedRoute::ALL.map(CachedRoute::path);
         for (path, item) in openapi.paths.paths.iter_mut() {
             if !limited(path) {
                 continue;

@@ -3,8 +3,12 @@ use std::sync::Arc;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::Resource;
 
+use actix_web::middleware::from_fn;
+
 use super::handlers::{self, ApiModule};
-use super::middleware::{auth_class, by_method, HttpCacheTtls, RateLimit, ResponseCache};
+use super::middleware::{
+    auth_class, by_method, rate_limit, response_cache, CachedRoute, HttpCacheTtls, RateLimit,
+};
 use super::openapi;
 use crate::usecases::{HttpResponseStore, RateLimitUseCase};
 use utoipa::OpenApi;
@@ -23,14 +27,32 @@ fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(handlers::method_not_allowed))
 }
 
-/// Registers every route of the HTTP contract, with the product scope behind the rate
-/// limiter (outer) and the response cache (inner), so cached reads still count.
+/// Registers every route of the HTTP contract.
+///
+/// Wrap order (actix runs the last `.wrap` first, so it is the outermost):
+/// 1. app-wide, in `Application::build`: request span (outermost), then authentication,
+///    so every log line has a request id and every later layer knows the caller;
+/// 2. the `/api/products` scope and the login/register resources: the rate limiter, so
+///    every request counts, cached or not;
+/// 3. each `CachedRoute` resource: the response cache (innermost), so it sees only
+///    requests the limiter admitted and stores only what the handler answered.
 pub fn configure<M: ApiModule>(
     module: &M,
     settings: HttpSettings,
 ) -> impl FnOnce(&mut ServiceConfig) {
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
+    let ttls = settings.cache_ttls;
+    let cached = move |route: CachedRoute| {
+        resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttls, route)))
+    };
+    let limited = move |classify| {
+        from_fn(rate_limit(RateLimit::new(
+            limiter.clone(),
+            classify,
+            settings.trust_proxy,
+        )))
+    };
     move |cfg: &mut ServiceConfig| {
         cfg.service(resource("/health").route(web::get().to(handlers::liveness)))
             .service(resource("/api/health").route(web::get().to(handlers::health::<M>)))
@@ -43,18 +65,16 @@ pub fn configure<M: ApiModule>(
             )
             .service(
                 web::scope("/api/products")
-                    .wrap(ResponseCache::new(http_cache, settings.cache_ttls))
-                    .wrap(RateLimit::new(
-                        limiter.clone(),
-                        by_method,
-                        settings.trust_proxy,
-                    ))
+                    .wrap(limited(by_method))
                     .service(
-                        resource("")
+                        cached(CachedRoute::List)
                             .route(web::get().to(handlers::list_products::<M>))
                             .route(web::post().to(handlers::create_product::<M>)),
                     )
-                    .service(resource("/count").route(web::get().to(handlers::count_products::<M>)))
+                    .service(
+                        cached(CachedRoute::Count)
+                            .route(web::get().to(handlers::count_products::<M>)),
+                    )
                     .service(
                         resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)),
                     )
@@ -63,7 +83,7 @@ pub fn configure<M: ApiModule>(
                             .route(web::patch().to(handlers::set_wishlist_status::<M>)),
                     )
                     .service(
-                        resource("/{id}")
+                        cached(CachedRoute::Product)
                             .route(web::get().to(handlers::get_product::<M>))
                             .route(web::put().to(handlers::update_product::<M>))
                             .route(web::delete().to(handlers::delete_product::<M>)),
@@ -74,16 +94,12 @@ pub fn configure<M: ApiModule>(
                 web::scope("/api/auth")
                     .service(
                         resource("/register")
-                            .wrap(RateLimit::new(
-                                limiter.clone(),
-                                auth_class,
-                                settings.trust_proxy,
-                            ))
+                            .wrap(limited(auth_class))
                             .route(web::post().to(handlers::register::<M>)),
                     )
                     .service(
                         resource("/login")
-                            .wrap(RateLimit::new(limiter, auth_class, settings.trust_proxy))
+                            .wrap(limited(auth_class))
                             .route(web::post().to(handlers::login::<M>)),
                     )
                     .service(resource("/session").route(web::get().to(handlers::session)))

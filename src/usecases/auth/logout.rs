@@ -26,13 +26,13 @@ pub struct Logout {
 
 #[async_trait]
 impl LogoutUseCase for Logout {
-    #[tracing::instrument(name = "usecase.logout", skip_all)]
+    #[tracing::instrument(name = "usecase.logout", level = "debug", skip_all)]
     async fn this_session(&self, token: &SessionToken) -> Result<(), AuthError> {
         self.fallback.forget(token);
         Ok(self.sessions.revoke(token).await?)
     }
 
-    #[tracing::instrument(name = "usecase.logout_all", skip_all)]
+    #[tracing::instrument(name = "usecase.logout_all", level = "debug", skip_all)]
     async fn all_sessions(&self, user: &UserId) -> Result<u64, AuthError> {
         self.fallback.forget_user(user);
         Ok(self.sessions.revoke_all(user).await?)

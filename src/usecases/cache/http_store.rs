@@ -52,7 +52,7 @@ impl GenerationalHttpStore {
 
 #[async_trait]
 impl HttpResponseStore for GenerationalHttpStore {
-    #[tracing::instrument(name = "cache.http.lookup", skip_all)]
+    #[tracing::instrument(name = "cache.http.lookup", level = "debug", skip_all)]
     async fn lookup(&self, route_key: &str) -> Option<(i64, Option<CachedResponse>)> {
         if !self.context.usable() {
             return None;
@@ -79,7 +79,7 @@ impl HttpResponseStore for GenerationalHttpStore {
         }
     }
 
-    #[tracing::instrument(name = "cache.http.put", skip_all)]
+    #[tracing::instrument(name = "cache.http.put", level = "debug", skip_all)]
     async fn put(
         &self,
         generation: i64,

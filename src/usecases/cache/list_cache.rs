@@ -117,7 +117,7 @@ impl ListReadThrough {
 
 #[async_trait]
 impl ListCache for ListReadThrough {
-    #[tracing::instrument(name = "cache.list.page", skip_all)]
+    #[tracing::instrument(name = "cache.list.page", level = "debug", skip_all)]
     async fn page(
         &self,
         filter: &ProductFilter,
@@ -152,7 +152,7 @@ impl ListCache for ListReadThrough {
         .await
     }
 
-    #[tracing::instrument(name = "cache.list.count", skip_all)]
+    #[tracing::instrument(name = "cache.list.count", level = "debug", skip_all)]
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
         let flow = ReadThrough {
             cache: self.cache.as_ref(),

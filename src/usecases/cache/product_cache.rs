@@ -47,7 +47,7 @@ pub struct ProductReadThrough {
 
 #[async_trait]
 impl ProductCache for ProductReadThrough {
-    #[tracing::instrument(name = "cache.product.get", skip_all)]
+    #[tracing::instrument(name = "cache.product.get", level = "debug", skip_all)]
     async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError> {
         let metrics = &self.context.metrics;
         if !self.context.usable() {

@@ -84,7 +84,7 @@ impl WishlistReadThrough {
 
 #[async_trait]
 impl WishlistCache for WishlistReadThrough {
-    #[tracing::instrument(name = "cache.wishlist.page", skip_all)]
+    #[tracing::instrument(name = "cache.wishlist.page", level = "debug", skip_all)]
     async fn page(
         &self,
         user: &UserId,

@@ -101,7 +101,7 @@ async fn retire(cache: &dyn RedisService, context: &CacheContext, generation: Ge
 
 #[async_trait]
 impl CacheEvents for CacheWriteEffects {
-    #[tracing::instrument(name = "cache.product_written", skip_all, fields(product = %product.id))]
+    #[tracing::instrument(name = "cache.product_written", level = "debug", skip_all, fields(product = %product.id))]
     async fn product_written(&self, product: &Product) {
         let product = product.clone();
         self.apply(|cache, context| async move {
@@ -111,7 +111,7 @@ impl CacheEvents for CacheWriteEffects {
         .await;
     }
 
-    #[tracing::instrument(name = "cache.product_deleted", skip_all, fields(product = %deleted.id))]
+    #[tracing::instrument(name = "cache.product_deleted", level = "debug", skip_all, fields(product = %deleted.id))]
     async fn product_deleted(&self, deleted: &Product) {
         let deleted = deleted.clone();
         self.apply(|cache, context| async move {
@@ -132,7 +132,7 @@ impl CacheEvents for CacheWriteEffects {
         .await;
     }
 
-    #[tracing::instrument(name = "cache.wishlist_changed", skip_all, fields(product = %product.id))]
+    #[tracing::instrument(name = "cache.wishlist_changed", level = "debug", skip_all, fields(product = %product.id))]
     async fn wishlist_changed(&self, user: &UserId, product: &Product) {
         let (user, product) = (user.clone(), product.clone());
         self.apply(|cache, context| async move {
@@ -143,7 +143,7 @@ impl CacheEvents for CacheWriteEffects {
         .await;
     }
 
-    #[tracing::instrument(name = "cache.lists_invalidated", skip_all)]
+    #[tracing::instrument(name = "cache.lists_invalidated", level = "debug", skip_all)]
     async fn lists_invalidated(&self) {
         self.apply(|cache, context| async move {
             retire(cache.as_ref(), &context, Generation::Lists).await;

@@ -3,12 +3,12 @@ use shaku_actix::Inject;
 
 use super::products::MessageOnly;
 use super::ApiModule;
-use crate::interface::http::auth::CurrentUser;
 use crate::interface::http::dto::{
     Envelope, LoginRequest, LoginResponse, LogoutAllResponse, RegisterRequest, SessionResponse,
     UserResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody};
+use crate::interface::http::extractors::CurrentUser;
 use crate::interface::http::json::ApiJson;
 use crate::usecases::auth::{LoginUseCase, LogoutUseCase, RegisterUserUseCase};
 

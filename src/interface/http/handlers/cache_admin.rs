@@ -2,11 +2,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use shaku_actix::Inject;
 
 use super::ApiModule;
-use crate::interface::http::auth::AdminUser;
 use crate::interface::http::dto::{
     CacheStatsResponse, CacheStatusResponse, Envelope, InvalidationResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
+use crate::interface::http::extractors::AdminUser;
 use crate::usecases::{CacheStatsUseCase, InvalidateCacheUseCase, InvalidationScope};
 
 /// Cache counters per layer, consistency checks and Redis' own figures.

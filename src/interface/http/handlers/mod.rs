@@ -3,7 +3,6 @@
 
 mod auth;
 mod cache_admin;
-mod conditional;
 mod fallback;
 mod health;
 mod metrics;
@@ -12,7 +11,6 @@ mod wishlist;
 
 pub use auth::*;
 pub use cache_admin::*;
-pub use conditional::not_modified;
 pub use fallback::{method_not_allowed, route_not_found};
 pub use health::*;
 pub use metrics::*;

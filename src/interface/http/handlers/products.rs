@@ -4,14 +4,14 @@ use serde::Serialize;
 use shaku_actix::Inject;
 use utoipa::ToSchema;
 
-use super::conditional::{etag, expected_version, not_modified};
 use super::ApiModule;
 use crate::domain::product::{Product, ProductId};
-use crate::interface::http::auth::AdminUser;
+use crate::interface::http::conditional::{etag, expected_version, not_modified};
 use crate::interface::http::dto::{
     Envelope, ListQuery, ListQueryParams, ProductList, ProductPayload, ProductResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
+use crate::interface::http::extractors::AdminUser;
 use crate::interface::http::json::ApiJson;
 use crate::usecases::cache::DataSource;
 use crate::usecases::{

@@ -3,11 +3,11 @@ use shaku_actix::Inject;
 
 use super::products::product_id;
 use super::ApiModule;
-use crate::interface::http::auth::CurrentUser;
 use crate::interface::http::dto::{
     Envelope, PageQuery, ProductList, ProductResponse, WishlistRequest, WishlistResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody};
+use crate::interface::http::extractors::CurrentUser;
 use crate::interface::http::json::ApiJson;
 use crate::usecases::{ListWishlistUseCase, SetWishlistStatusUseCase};
 

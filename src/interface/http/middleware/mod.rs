@@ -1,9 +1,13 @@
-//! Actix middleware.
+//! Actix middleware, each a small function for `actix_web::middleware::from_fn`. The order
+//! they wrap in is stated (and enforced) where the app is built: `config/startup.rs` for
+//! the app-wide ones, `interface/http/routes.rs` for the per-scope and per-resource ones.
 
+mod authentication;
 mod rate_limit;
 mod request_id;
 mod response_cache;
 
-pub use rate_limit::{auth_class, by_method, RateClient, RateLimit};
+pub use authentication::{authentication, AuthFailure, Caller};
+pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit};
 pub use request_id::request_span;
-pub use response_cache::{HttpCacheTtls, ResponseCache};
+pub use response_cache::{response_cache, CachedRoute, HttpCacheTtls};

@@ -2,14 +2,13 @@
 //! in-process one while Redis is down), `X-RateLimit-*` on every limited response, and 429
 //! with `Retry-After` in the error envelope when a client is over its limit.
 
-use std::future::{ready, Ready};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
@@ -65,7 +64,8 @@ fn client(req: &ServiceRequest, trust_proxy: bool) -> String {
     format!("ip:{}", ip.unwrap_or_else(|| "unknown".to_owned()))
 }
 
-/// The middleware factory, configured per scope with a classifier.
+/// How one scope is limited: the limiter, which class each request belongs to, and whether
+/// `X-Forwarded-For` is believed.
 #[derive(Clone)]
 pub struct RateLimit {
     limiter: Arc<dyn RateLimitUseCase>,
@@ -87,72 +87,47 @@ impl RateLimit {
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for RateLimit
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Transform = RateLimitMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RateLimitMiddleware {
-            service: Rc::new(service),
-            config: self.clone(),
-        }))
-    }
-}
-
-pub struct RateLimitMiddleware<S> {
-    service: Rc<S>,
+/// The middleware function over `config`, for `.wrap(from_fn(rate_limit(..)))`.
+pub fn rate_limit<B>(
     config: RateLimit,
-}
-
-impl<S, B> Service<ServiceRequest> for RateLimitMiddleware<S>
+) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+    move |req, next| Box::pin(limit(config.clone(), req, next))
+}
 
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = self.service.clone();
-        let config = self.config.clone();
-        Box::pin(async move {
-            let Some(class) = (config.classify)(&req) else {
-                return Ok(service.call(req).await?.map_into_boxed_body());
-            };
-            let who = client(&req, config.trust_proxy);
-            let decision = config.limiter.check(class, &who).await;
-            if !decision.allowed {
-                let retry_after = (decision.retry_after_ms + 999) / 1000;
-                let mut response = ApiError::TooManyRequests {
-                    retry_after_secs: retry_after,
-                }
-                .error_response();
-                headers(response.headers_mut(), &decision);
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(retry_after));
-                return Ok(req.into_response(response));
-            }
-            let mut response = service.call(req).await?.map_into_boxed_body();
-            headers(response.headers_mut(), &decision);
-            Ok(response)
-        })
+async fn limit<B: MessageBody + 'static>(
+    config: RateLimit,
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(class) = (config.classify)(&req) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let who = client(&req, config.trust_proxy);
+    let decision = config.limiter.check(class, &who).await;
+    if !decision.allowed {
+        let retry_after = (decision.retry_after_ms + 999) / 1000;
+        let mut response = ApiError::TooManyRequests {
+            retry_after_secs: retry_after,
+        }
+        .error_response();
+        headers(response.headers_mut(), &decision);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        return Ok(req.into_response(response));
     }
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    headers(response.headers_mut(), &decision);
+    Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::middleware::from_fn;
     use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
     use actix_web::{web, App, HttpResponse};
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -188,7 +163,9 @@ mod tests {
         });
         let app = init_service(
             App::new()
-                .wrap(RateLimit::new(limiter, by_method, false))
+                .wrap(from_fn(rate_limit(RateLimit::new(
+                    limiter, by_method, false,
+                ))))
                 .route("/x", web::get().to(HttpResponse::Ok)),
         )
         .await;

@@ -1,29 +1,30 @@
-//! HTTP response cache for anonymous GETs on product routes.
+//! HTTP response cache for anonymous GETs of the cached product routes.
 //!
-//! Key: list generation + route + normalised query (parsed into domain values first, so
-//! parameter order and spelled-out defaults map to one entry). Only 200 bodies are stored,
-//! with their content type and ETag. `X-Cache` says HIT, MISS or BYPASS (a request with
-//! `Authorization` or `Cache-Control: no-cache`, or the cache unavailable). A stored entry
-//! answers `If-None-Match` with 304. Every product write bumps the generation, which makes
-//! every stored response unreachable at once.
+//! It wraps each cached resource (`CachedRoute`), so the route it serves is known from where
+//! it is registered, never re-derived from the path. Key: list generation + route +
+//! normalised query (parsed into domain values first, so parameter order and spelled-out
+//! defaults map to one entry). Only 200 bodies are stored, with their content type and
+//! ETag. `X-Cache` says HIT, MISS or BYPASS (a request with `Authorization` or
+//! `Cache-Control: no-cache`, or the cache unavailable). A stored entry answers
+//! `If-None-Match` with 304. Every product write bumps the generation, which makes every
+//! stored response unreachable at once.
 
-use std::future::{ready, Ready};
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
-use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
     HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG,
 };
 use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::domain::product::ProductId;
+use crate::interface::http::conditional::not_modified;
 use crate::interface::http::dto::ListQuery;
-use crate::interface::http::handlers::not_modified;
 use crate::usecases::cache::{count_hash, list_hash};
 use crate::usecases::cache::{CachedResponse, HttpResponseStore};
 
@@ -36,34 +37,61 @@ pub struct HttpCacheTtls {
     pub list: Duration,
 }
 
-/// Which cacheable route a request is, with its normalised key.
-#[derive(Debug, PartialEq, Eq)]
-enum Route {
-    Product(String),
-    List(String),
+/// A route whose successful anonymous GETs are stored. The one list of them: the routes
+/// wrap exactly these resources and the OpenAPI document marks exactly these paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachedRoute {
+    List,
+    Count,
+    Product,
 }
 
-/// Normalises a product-route GET; `None` for anything not cached (including requests
-/// the handler will refuse, so errors are never stored).
-fn route(path: &str, query: &str) -> Option<Route> {
-    let rest = path.strip_prefix("/api/products")?;
-    match rest {
-        "" => {
-            let q = ListQuery::parse(query).ok()?;
-            Some(Route::List(format!(
-                "list:{}",
-                list_hash(&q.filter, q.sort, q.page)
-            )))
-        }
-        "/count" => {
-            let q = ListQuery::parse(query).ok()?;
-            Some(Route::List(format!("count:{}", count_hash(&q.filter))))
-        }
-        _ => {
-            let id = ProductId::parse(rest.strip_prefix('/')?).ok()?;
-            Some(Route::Product(format!("product:{id}")))
+impl CachedRoute {
+    pub const ALL: [Self; 3] = [Self::List, Self::Count, Self::Product];
+
+    /// The path as documented.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::List => "/api/products",
+            Self::Count => "/api/products/count",
+            Self::Product => "/api/products/{id}",
         }
     }
+
+    /// The path inside the `/api/products` scope, as registered.
+    pub fn scope_path(self) -> &'static str {
+        &self.path()["/api/products".len()..]
+    }
+
+    fn ttl(self, ttls: HttpCacheTtls) -> Duration {
+        match self {
+            Self::Product => ttls.product,
+            Self::List | Self::Count => ttls.list,
+        }
+    }
+
+    /// The normalised key of a request to this route; `None` for a request the handler
+    /// will refuse, so errors are never stored.
+    fn key(self, req: &ServiceRequest) -> Option<String> {
+        match self {
+            Self::List => list_key(req.query_string()),
+            Self::Count => count_key(req.query_string()),
+            Self::Product => {
+                let id = ProductId::parse(req.match_info().get("id")?).ok()?;
+                Some(format!("product:{id}"))
+            }
+        }
+    }
+}
+
+fn list_key(query: &str) -> Option<String> {
+    let q = ListQuery::parse(query).ok()?;
+    Some(format!("list:{}", list_hash(&q.filter, q.sort, q.page)))
+}
+
+fn count_key(query: &str) -> Option<String> {
+    let q = ListQuery::parse(query).ok()?;
+    Some(format!("count:{}", count_hash(&q.filter)))
 }
 
 fn bypass_requested(req: &ServiceRequest) -> bool {
@@ -94,134 +122,86 @@ fn mark(mut response: ServiceResponse<BoxBody>, value: &'static str) -> ServiceR
     response
 }
 
-/// The middleware factory; wrap it around the product scope.
-#[derive(Clone)]
-pub struct ResponseCache {
-    cache: Arc<dyn HttpResponseStore>,
+/// The middleware function for one cached route, for
+/// `resource(..).wrap(from_fn(response_cache(store, ttls, route)))`.
+pub fn response_cache<B>(
+    store: Arc<dyn HttpResponseStore>,
     ttls: HttpCacheTtls,
-}
-
-impl ResponseCache {
-    pub fn new(cache: Arc<dyn HttpResponseStore>, ttls: HttpCacheTtls) -> Self {
-        Self { cache, ttls }
-    }
-}
-
-impl<S, B> Transform<S, ServiceRequest> for ResponseCache
+    route: CachedRoute,
+) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Transform = ResponseCacheMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ResponseCacheMiddleware {
-            service: Rc::new(service),
-            config: self.clone(),
-        }))
-    }
+    move |req, next| Box::pin(serve(store.clone(), route.ttl(ttls), route, req, next))
 }
 
-pub struct ResponseCacheMiddleware<S> {
-    service: Rc<S>,
-    config: ResponseCache,
-}
-
-impl<S, B> Service<ServiceRequest> for ResponseCacheMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = self.service.clone();
-        let config = self.config.clone();
-        Box::pin(async move {
-            let cacheable = if req.method() == Method::GET {
-                route(req.path(), req.query_string())
-            } else {
-                None
-            };
-            let Some(route) = cacheable else {
-                return Ok(service.call(req).await?.map_into_boxed_body());
-            };
-            if bypass_requested(&req) {
-                return Ok(mark(
-                    service.call(req).await?.map_into_boxed_body(),
-                    "BYPASS",
-                ));
-            }
-            let (key, ttl) = match &route {
-                Route::Product(key) => (key.as_str(), config.ttls.product),
-                Route::List(key) => (key.as_str(), config.ttls.list),
-            };
-            let Some((generation, stored)) = config.cache.lookup(key).await else {
-                return Ok(mark(
-                    service.call(req).await?.map_into_boxed_body(),
-                    "BYPASS",
-                ));
-            };
-            match stored {
-                Some(stored) => {
-                    let response = if not_modified(req.headers(), &stored.etag) {
-                        HttpResponse::NotModified()
-                            .insert_header((ETAG, stored.etag))
-                            .finish()
-                    } else {
-                        HttpResponse::Ok()
-                            .content_type(stored.content_type)
-                            .insert_header((ETAG, stored.etag))
-                            .insert_header(("X-Data-Source", "cache"))
-                            .body(stored.body)
-                    };
-                    Ok(mark(req.into_response(response), "HIT"))
-                }
-                None => {
-                    let response = service.call(req).await?;
-                    if response.status() != StatusCode::OK {
-                        return Ok(mark(response.map_into_boxed_body(), "MISS"));
-                    }
-                    let (request, response) = response.into_parts();
-                    let (mut head, body) = response.into_parts();
-                    let bytes = to_bytes(body)
-                        .await
-                        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
-                    let etag = match head.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
-                        Some(tag) => tag.to_owned(),
-                        None => body_etag(&bytes),
-                    };
-                    let content_type = head
-                        .headers()
-                        .get(CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("application/json")
-                        .to_owned();
-                    if let Ok(body) = std::str::from_utf8(&bytes) {
-                        let stored = CachedResponse {
-                            content_type,
-                            etag: etag.clone(),
-                            body: body.to_owned(),
-                        };
-                        config.cache.put(generation, key, &stored, ttl).await;
-                    }
-                    if let Ok(value) = HeaderValue::from_str(&etag) {
-                        head.headers_mut().insert(ETAG, value);
-                    }
-                    let response = head.set_body(bytes).map_into_boxed_body();
-                    Ok(mark(ServiceResponse::new(request, response), "MISS"))
-                }
-            }
-        })
+async fn serve<B: MessageBody + 'static>(
+    store: Arc<dyn HttpResponseStore>,
+    ttl: Duration,
+    route: CachedRoute,
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = if req.method() == Method::GET {
+        route.key(&req)
+    } else {
+        None
+    };
+    let Some(key) = key else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if bypass_requested(&req) {
+        return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     }
+    let Some((generation, stored)) = store.lookup(&key).await else {
+        return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
+    };
+    if let Some(stored) = stored {
+        let response = if not_modified(req.headers(), &stored.etag) {
+            HttpResponse::NotModified()
+                .insert_header((ETAG, stored.etag))
+                .finish()
+        } else {
+            HttpResponse::Ok()
+                .content_type(stored.content_type)
+                .insert_header((ETAG, stored.etag))
+                .insert_header(("X-Data-Source", "cache"))
+                .body(stored.body)
+        };
+        return Ok(mark(req.into_response(response), "HIT"));
+    }
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(mark(response.map_into_boxed_body(), "MISS"));
+    }
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    let etag = match head.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
+        Some(tag) => tag.to_owned(),
+        None => body_etag(&bytes),
+    };
+    let content_type = head
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_owned();
+    if let Ok(body) = std::str::from_utf8(&bytes) {
+        let stored = CachedResponse {
+            content_type,
+            etag: etag.clone(),
+            body: body.to_owned(),
+        };
+        store.put(generation, &key, &stored, ttl).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        head.headers_mut().insert(ETAG, value);
+    }
+    let response = head.set_body(bytes).map_into_boxed_body();
+    Ok(mark(ServiceResponse::new(request, response), "MISS"))
 }
 
 #[cfg(test)]
@@ -231,6 +211,7 @@ mod tests {
     use actix_web::{web, App};
 
     use crate::usecases::cache::MockHttpResponseStore;
+    use actix_web::middleware::from_fn;
 
     fn ttls() -> HttpCacheTtls {
         HttpCacheTtls {
@@ -240,33 +221,64 @@ mod tests {
     }
 
     #[test]
-    fn normalises_routes() {
-        let a = route("/api/products", "limit=10&page=1&sort=-createdAt");
+    fn normalises_list_and_count_queries() {
+        let a = list_key("limit=10&page=1&sort=-createdAt");
+        assert_eq!(a, list_key(""), "defaults spelled out share the entry");
         assert_eq!(
-            a,
-            route("/api/products", ""),
-            "defaults spelled out share the entry"
+            list_key("category=a&limit=5"),
+            list_key("limit=5&category=a")
         );
+        assert_ne!(list_key("limit=5"), a);
+        assert_eq!(list_key("limit=0"), None, "refused queries are not cached");
+        assert!(count_key("isActive=true").unwrap().starts_with("count:"));
+        assert_eq!(count_key("isActive=maybe"), None);
+    }
+
+    #[test]
+    fn every_cached_route_is_registered_under_the_product_scope() {
+        let paths: Vec<_> = CachedRoute::ALL.iter().map(|r| r.scope_path()).collect();
+        assert_eq!(paths, ["", "/count", "/{id}"]);
+    }
+
+    #[actix_web::test]
+    async fn a_product_key_comes_from_the_matched_id_and_bad_ids_are_not_cached() {
+        let mut cache = MockHttpResponseStore::new();
+        cache
+            .expect_lookup()
+            .withf(|key| key == "product:665f1c0e9b1e8a3d4c2b1a09")
+            .times(1)
+            .returning(|_| Some((1, None)));
+        cache.expect_put().times(1).return_const(());
+        let app = init_service(
+            App::new().service(
+                web::scope("/api/products").service(
+                    web::resource("/{id}")
+                        .wrap(from_fn(response_cache(
+                            Arc::new(cache),
+                            ttls(),
+                            CachedRoute::Product,
+                        )))
+                        .route(web::get().to(handler)),
+                ),
+            ),
+        )
+        .await;
+        let ok = TestRequest::get()
+            .uri("/api/products/665F1C0E9B1E8A3D4C2B1A09")
+            .to_request();
         assert_eq!(
-            route("/api/products", "category=a&limit=5"),
-            route("/api/products", "limit=5&category=a")
+            call_service(&app, ok)
+                .await
+                .headers()
+                .get("x-cache")
+                .unwrap(),
+            "MISS"
         );
-        assert_ne!(route("/api/products", "limit=5"), a);
-        assert_eq!(
-            route("/api/products", "limit=0"),
-            None,
-            "refused queries are not cached"
-        );
-        assert_eq!(route("/api/products/xyz", ""), None);
-        assert!(matches!(
-            route("/api/products/665F1C0E9B1E8A3D4C2B1A09", ""),
-            Some(Route::Product(_))
-        ));
-        assert!(matches!(
-            route("/api/products/count", "isActive=true"),
-            Some(Route::List(_))
-        ));
-        assert_eq!(route("/api/products/wishlist", ""), None);
+        let bad = TestRequest::get().uri("/api/products/xyz").to_request();
+        assert!(!call_service(&app, bad)
+            .await
+            .headers()
+            .contains_key("x-cache"));
     }
 
     async fn handler() -> HttpResponse {
@@ -302,9 +314,15 @@ mod tests {
             .returning(move |_| Some((3, Some(stored.clone()))));
         let app = init_service(
             App::new().service(
-                web::scope("/api/products")
-                    .wrap(ResponseCache::new(Arc::new(cache), ttls()))
-                    .route("", web::get().to(handler)),
+                web::scope("/api/products").service(
+                    web::resource("")
+                        .wrap(from_fn(response_cache(
+                            Arc::new(cache),
+                            ttls(),
+                            CachedRoute::List,
+                        )))
+                        .route(web::get().to(handler)),
+                ),
             ),
         )
         .await;
@@ -322,9 +340,15 @@ mod tests {
         cache.expect_lookup().returning(|_| None);
         let app = init_service(
             App::new().service(
-                web::scope("/api/products")
-                    .wrap(ResponseCache::new(Arc::new(cache), ttls()))
-                    .route("", web::get().to(handler)),
+                web::scope("/api/products").service(
+                    web::resource("")
+                        .wrap(from_fn(response_cache(
+                            Arc::new(cache),
+                            ttls(),
+                            CachedRoute::List,
+                        )))
+                        .route(web::get().to(handler)),
+                ),
             ),
         )
         .await;

@@ -1,0 +1,70 @@
+//! Resolves `Authorization: Bearer <token>` to a session once per request and records the
+//! outcome in the request extensions, for the extractors (`CurrentUser`, `AdminUser`) and
+//! for the rate limiter's client key. It never answers a request itself: whether a route
+//! needs a session is the route's extractors' business.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use futures_util::future::LocalBoxFuture;
+
+use super::rate_limit::RateClient;
+use crate::domain::user::{Session, SessionToken};
+use crate::usecases::auth::{AuthError, AuthenticateUseCase};
+
+/// The authenticated caller of this request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session: Session,
+    pub token: SessionToken,
+}
+
+/// Why a request that carried a token has no caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    Invalid,
+    StoreUnavailable,
+}
+
+fn bearer(req: &ServiceRequest) -> Option<SessionToken> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 256)
+        .then(|| SessionToken::new(token.to_owned()))
+}
+
+/// The middleware function over `authenticate`, for `.wrap(from_fn(authentication(..)))`.
+pub fn authentication<B>(
+    authenticate: Arc<dyn AuthenticateUseCase>,
+) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>
+where
+    B: MessageBody + 'static,
+{
+    move |req, next| {
+        let authenticate = authenticate.clone();
+        Box::pin(async move {
+            if let Some(token) = bearer(&req) {
+                let outcome = authenticate.execute(&token).await;
+                let mut extensions = req.extensions_mut();
+                match outcome {
+                    Ok(session) => {
+                        extensions.insert(RateClient(session.user_id.to_string()));
+                        extensions.insert(Caller { session, token });
+                    }
+                    Err(AuthError::Unavailable(_) | AuthError::Unexpected(_)) => {
+                        extensions.insert(AuthFailure::StoreUnavailable);
+                    }
+                    Err(_) => {
+                        extensions.insert(AuthFailure::Invalid);
+                    }
+                }
+            }
+            next.call(req).await
+        })
+    }
+}
