@@ -33,6 +33,7 @@ pub fn product(id: &str, version: u64) -> Product {
         is_active: p.is_active,
         wishlist_count: 0,
         version: Version::new(version),
+        revision: version,
         created_at: at,
         updated_at: at,
     }

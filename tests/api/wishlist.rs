@@ -269,3 +269,73 @@ async fn the_wishlist_accepts_exactly_the_parameters_it_honours() {
         assert_eq!(body["errors"][0]["field"], field, "{body}");
     }
 }
+
+/// A shopper's toggle moves `wishlistCount` but not the content version: an admin's
+/// `If-Match` update based on the version they read still applies, and every read path
+/// shows the new count.
+#[tokio::test]
+async fn a_wishlist_toggle_never_fails_an_admins_conditional_update() {
+    let app = spawn_app().await;
+    let created = app.create_product(json!({})).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let read = app.get_product(&id).await;
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let token = app.user_token("shopper7@example.com").await;
+    let toggled: Value = patch(&app, &token, &id, true).await.json().await.unwrap();
+    assert_eq!(toggled["data"]["product"]["wishlistCount"], 1);
+    assert_eq!(toggled["data"]["product"]["version"], created["version"]);
+    // With a token the HTTP response cache is bypassed: this is the product cache.
+    let cached = app.get_as(&format!("/api/products/{id}"), &token).await;
+    assert_eq!(cached.headers()["x-data-source"], "cache");
+    let cached: Value = cached.json().await.unwrap();
+    assert_eq!(
+        cached["data"]["wishlistCount"], 1,
+        "the cache took the new count"
+    );
+    let update = app
+        .put_product(&id, &json!({"stock": 2}), Some(&etag))
+        .await;
+    assert_eq!(update.status(), 200, "If-Match {etag} still matches");
+    let updated: Value = update.json().await.unwrap();
+    assert_eq!(updated["data"]["stock"], 2);
+    assert_eq!(updated["data"]["wishlistCount"], 1);
+}
+
+/// A membership whose product is gone (its delete's cleanup failed) is neither listed nor
+/// counted.
+#[tokio::test]
+async fn the_wishlist_total_counts_live_products_only() {
+    let app = spawn_app().await;
+    let id = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = app.user_token("dangling@example.com").await;
+    assert_eq!(patch(&app, &token, &id, true).await.status(), 200);
+    let session: Value = app
+        .get_as("/api/auth/session", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user = ObjectId::parse_str(session["data"]["user"]["id"].as_str().unwrap()).unwrap();
+    app.mongo()
+        .await
+        .collection::<Document>("wishlists")
+        .insert_one(doc! {
+            "_id": ObjectId::new(),
+            "userId": user,
+            "productId": ObjectId::new(),
+            "createdAt": mongodb::bson::DateTime::now(),
+        })
+        .await
+        .unwrap();
+    let page: Value = app
+        .get_as("/api/products/wishlist?limit=100", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["data"]["total"], 1, "{page}");
+    assert_eq!(ids(&page), [id]);
+}

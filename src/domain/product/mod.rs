@@ -49,7 +49,13 @@ pub struct Product {
     pub is_active: bool,
     /// Number of users holding the product on their wishlist; server-owned.
     pub wishlist_count: u64,
+    /// The content version: moves when a client-chosen field changes; `ETag` and
+    /// `If-Match` are built on it, so a shopper's wishlist toggle never fails an admin's
+    /// conditional update.
     pub version: Version,
+    /// Moves with every stored change, content or counters (`wishlistCount`); orders cache
+    /// entries, so an older state can never replace a newer one. Never below `version`.
+    pub revision: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -24,6 +24,10 @@ pub(super) struct ProductDocument {
     pub is_active: bool,
     pub wishlist_count: i64,
     pub version: i64,
+    /// Absent in documents written before it existed; read as `version` then (and backfilled
+    /// by `reconcile_counts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i64>,
     pub created_at: mongodb::bson::DateTime,
     pub updated_at: mongodb::bson::DateTime,
 }
@@ -72,6 +76,7 @@ impl ProductDocument {
             is_active: product.is_active,
             wishlist_count: 0,
             version: Version::FIRST.get() as i64,
+            revision: Some(Version::FIRST.get() as i64),
             created_at: now,
             updated_at: now,
         }
@@ -80,6 +85,7 @@ impl ProductDocument {
     /// Re-parses every field, so a document edited by hand into an invalid state is reported
     /// instead of being served.
     pub fn into_product(self) -> Result<Product, RepositoryError> {
+        let version = u64::try_from(self.version).map_err(|_| corrupt("version"))?;
         Ok(Product {
             id: ProductId::parse(&self.id.to_hex()).map_err(|_| corrupt("id"))?,
             name: ProductName::parse(&self.name).map_err(|_| corrupt("name"))?,
@@ -91,7 +97,10 @@ impl ProductDocument {
             images: Images::parse(&self.images).map_err(|_| corrupt("images"))?,
             is_active: self.is_active,
             wishlist_count: clamped_count(&self.id, self.wishlist_count),
-            version: Version::new(u64::try_from(self.version).map_err(|_| corrupt("version"))?),
+            version: Version::new(version),
+            revision: u64::try_from(self.revision.unwrap_or(self.version))
+                .map_err(|_| corrupt("revision"))?
+                .max(version),
             created_at: from_bson_time(self.created_at)?,
             updated_at: from_bson_time(self.updated_at)?,
         })

@@ -158,7 +158,7 @@ impl ProductRepository for MongoProductRepository {
         }
         let mut set = set_document(&changes);
         set.insert("updatedAt", to_bson_time(now()));
-        let update = doc! { "$set": set, "$inc": { "version": 1_i64 } };
+        let update = doc! { "$set": set, "$inc": { "version": 1_i64, "revision": 1_i64 } };
         let updated = bounded(
             self.timeout,
             self.collection()

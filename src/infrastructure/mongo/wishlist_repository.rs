@@ -79,6 +79,40 @@ impl MongoWishlistRepository {
     fn products(&self) -> Collection<ProductDocument> {
         self.database.collection(PRODUCTS)
     }
+
+    /// Removes the user's memberships of products that no longer exist (left behind when a
+    /// delete's wishlist cleanup failed), so pages and `total` count live products only.
+    async fn drop_dangling(&self, user: ObjectId) -> Result<(), RepositoryError> {
+        let memberships = self.database.collection::<Document>(COLLECTION);
+        let find = memberships
+            .find(doc! { "userId": user })
+            .projection(doc! { "productId": 1 });
+        let held: Vec<Document> =
+            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
+        let ids: Vec<ObjectId> = held
+            .iter()
+            .filter_map(|m| m.get_object_id("productId").ok())
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let products = self.database.collection::<Document>(PRODUCTS);
+        let find = products
+            .find(doc! { "_id": { "$in": &ids } })
+            .projection(doc! { "_id": 1 });
+        let live: Vec<Document> =
+            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
+        let live: std::collections::HashSet<ObjectId> = live
+            .iter()
+            .filter_map(|p| p.get_object_id("_id").ok())
+            .collect();
+        let dangling: Vec<ObjectId> = ids.into_iter().filter(|id| !live.contains(id)).collect();
+        if !dangling.is_empty() {
+            let filter = doc! { "userId": user, "productId": { "$in": dangling } };
+            bounded(self.timeout, memberships.delete_many(filter)).await?;
+        }
+        Ok(())
+    }
 }
 
 /// One idempotent membership change, applied as one MongoDB transaction: the membership
@@ -185,7 +219,7 @@ impl MembershipChange {
                 )
             };
             let update = doc! {
-                "$inc": { "wishlistCount": delta, "version": 1_i64 },
+                "$inc": { "wishlistCount": delta, "revision": 1_i64 },
                 "$set": { "updatedAt": to_bson_time(Utc::now()) },
             };
             let updated = products
@@ -273,7 +307,9 @@ impl WishlistRepository for MongoWishlistRepository {
         user: &UserId,
         page: PageRequest,
     ) -> Result<Page<Product>, RepositoryError> {
-        let filter = doc! { "userId": oid(user.as_str())? };
+        let user_oid = oid(user.as_str())?;
+        self.drop_dangling(user_oid).await?;
+        let filter = doc! { "userId": user_oid };
         let memberships = self.memberships();
         let find = memberships
             .find(filter.clone())
@@ -320,7 +356,7 @@ impl WishlistRepository for MongoWishlistRepository {
         let stored: Vec<Document> = bounded(self.timeout * 10, async {
             products
                 .find(doc! {})
-                .projection(doc! { "_id": 1, "wishlistCount": 1 })
+                .projection(doc! { "_id": 1, "wishlistCount": 1, "version": 1, "revision": 1 })
                 .await?
                 .try_collect()
                 .await
@@ -331,16 +367,25 @@ impl WishlistRepository for MongoWishlistRepository {
             let Ok(id) = product.get_object_id("_id") else {
                 continue;
             };
+            let version = number(product.get("version")).unwrap_or(0);
+            let revision = number(product.get("revision"));
+            if revision.is_none_or(|r| r < version) {
+                // Written before revisions existed: start the revision above the version.
+                let backfill =
+                    doc! { "$set": { "revision": version.max(revision.unwrap_or(0)) + 1 } };
+                let filter = doc! { "_id": id, "revision": product.get("revision").cloned() };
+                bounded(self.timeout, products.update_one(filter, backfill)).await?;
+            }
             let held = number(product.get("wishlistCount")).unwrap_or(-1);
             let real = counts.get(&id).copied().unwrap_or(0);
             if held == real {
                 continue;
             }
-            // The version moves so cached copies are replaced (the consistency checker and
-            // the next read see a newer version than the cache holds).
+            // The revision moves so cached copies are replaced (the consistency checker and
+            // the next fill see a newer revision than the cache holds).
             let update = doc! {
                 "$set": { "wishlistCount": real, "updatedAt": to_bson_time(Utc::now()) },
-                "$inc": { "version": 1_i64 },
+                "$inc": { "revision": 1_i64 },
             };
             let filter = doc! { "_id": id, "wishlistCount": product.get("wishlistCount").cloned() };
             let result = bounded(self.timeout, products.update_one(filter, update)).await?;

@@ -21,6 +21,7 @@ pub(crate) struct ProductRecord {
     is_active: bool,
     wishlist_count: u64,
     version: u64,
+    revision: u64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -43,6 +44,7 @@ impl From<&Product> for ProductRecord {
             is_active: p.is_active,
             wishlist_count: p.wishlist_count,
             version: p.version.get(),
+            revision: p.revision,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -62,6 +64,7 @@ impl ProductRecord {
             is_active: self.is_active,
             wishlist_count: self.wishlist_count,
             version: Version::new(self.version),
+            revision: self.revision,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -156,7 +159,7 @@ pub(crate) mod fixtures {
 
     /// A cache entry holding `product`, far from expiry.
     pub fn cached(product: &Product) -> VersionedValue {
-        product_entry_expiring(Some(product), product.version.get(), i64::MAX / 2)
+        product_entry_expiring(Some(product), product.revision, i64::MAX / 2)
     }
 
     /// A tombstone entry at `version`.

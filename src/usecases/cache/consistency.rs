@@ -67,7 +67,7 @@ pub async fn check_once(
             (Some(cached), Some(stored)) => cached == stored,
             (None, None) => true,
             // A tombstone above the stored version is a delete racing a re-read: fine.
-            (None, Some(stored)) => version > stored.version.get(),
+            (None, Some(stored)) => version > stored.revision,
             (Some(_), None) => false,
         };
         if consistent {
@@ -80,13 +80,13 @@ pub async fn check_once(
         }
         report.mismatches += 1;
         let repaired = match &stored {
-            Some(stored) if stored.version.get() >= version => {
+            Some(stored) if stored.revision >= version => {
                 let ttl = context.jittered(context.policy.product_ttl);
                 product_entries::put(
                     cache,
                     context,
                     &id,
-                    stored.version.get(),
+                    stored.revision,
                     Some(stored),
                     ttl,
                     Durability::MustLand,

@@ -145,7 +145,7 @@ impl ProductReadThrough {
         let product = self.repository.find_by_id(id).await.map_err(Arc::new)?;
         let (version, ttl) = match &product {
             Some(product) => (
-                product.version.get(),
+                product.revision,
                 self.context.jittered(self.context.policy.product_ttl),
             ),
             None => (0, self.context.policy.missing_ttl),

@@ -14,7 +14,8 @@ use crate::domain::error::CacheError;
 use crate::domain::ports::{RedisService, VersionedValue};
 use crate::domain::product::{Product, ProductId};
 
-/// A decoded entry: the product (`None` for a tombstone), the entry's version and expiry.
+/// A decoded entry: the product (`None` for a tombstone), the entry's version tag (the
+/// product's revision) and expiry.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ProductEntryView {
     pub product: Option<Product>,
@@ -33,7 +34,7 @@ pub(crate) fn decode(raw: VersionedValue) -> Option<ProductEntryView> {
         Some(record) => Some(
             record
                 .into_product()
-                .filter(|p| p.version.get() == raw.version)?,
+                .filter(|p| p.revision == raw.version)?,
         ),
         None => None,
     };

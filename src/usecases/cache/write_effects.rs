@@ -73,7 +73,7 @@ impl CacheWriteEffects {
 /// Writes `product` at its version; a failure is queued for repair.
 async fn write_through(cache: &dyn RedisService, context: &CacheContext, product: &Product) {
     let ttl = context.jittered(context.policy.product_ttl);
-    let version = product.version.get();
+    let version = product.revision;
     product_entries::put(
         cache,
         context,
@@ -116,7 +116,7 @@ impl CacheEvents for CacheWriteEffects {
         let deleted = deleted.clone();
         self.apply(|cache, context| async move {
             let ttl = context.policy.missing_ttl;
-            let version = deleted.version.get() + 1;
+            let version = deleted.revision + 1;
             product_entries::put(
                 cache.as_ref(),
                 &context,
