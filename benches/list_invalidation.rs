@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use product_catalog::domain::cache::CacheKeys;
-use product_catalog::domain::ports::RedisService;
+use product_catalog::domain::ports::{MockProductRepository, RedisService};
 use product_catalog::infrastructure::redis::{build_client, FredRedisService, RedisSettings};
 use product_catalog::usecases::cache::{CacheContext, CacheEvents, CacheWriteEffects};
 
@@ -58,7 +58,11 @@ async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
         .len();
 
     let context = Arc::new(CacheContext::default());
-    let events = CacheWriteEffects::new(cache.clone(), context.clone());
+    let events = CacheWriteEffects::new(
+        cache.clone(),
+        Arc::new(MockProductRepository::new()),
+        context.clone(),
+    );
     let mut timings = Vec::with_capacity(INVALIDATIONS);
     for _ in 0..INVALIDATIONS {
         let started = Instant::now();

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheEvents;
+use crate::domain::error::RepositoryError;
 use crate::domain::ports::{ProductRepository, WishlistRepository};
 use crate::domain::product::ProductId;
 use crate::usecases::ProductError;
@@ -45,7 +46,16 @@ impl DeleteProduct {
 impl DeleteProductUseCase for DeleteProduct {
     #[tracing::instrument(name = "usecase.delete_product", level = "debug", skip_all, fields(product = %id))]
     async fn execute(&self, id: &ProductId) -> Result<(), ProductError> {
-        let deleted = self.repository.delete(id).await?;
+        let deleted = match self.repository.delete(id).await {
+            Ok(deleted) => deleted,
+            Err(error @ RepositoryError::Unavailable(_)) => {
+                // Timed out or cut off: it may have committed. The cache settles in the
+                // background once MongoDB answers.
+                self.cache_events.product_uncertain(id).await;
+                return Err(error.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         // The cache first: it is what readers see, and it must not wait on a slow cleanup.
         self.cache_events.product_deleted(&deleted).await;
         // Memberships of a deleted product are never listed (the product is gone); removing

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheEvents;
+use crate::domain::error::RepositoryError;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
 use crate::usecases::ProductError;
@@ -50,7 +51,16 @@ impl UpdateProductUseCase for UpdateProduct {
         if changes.is_empty() {
             return Err(ProductError::NothingToUpdate);
         }
-        let updated = self.repository.update(id, changes, expected).await?;
+        let updated = match self.repository.update(id, changes, expected).await {
+            Ok(updated) => updated,
+            Err(error @ RepositoryError::Unavailable(_)) => {
+                // Timed out or cut off: it may have committed. The cache settles in the
+                // background once MongoDB answers.
+                self.cache_events.product_uncertain(id).await;
+                return Err(error.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         self.cache_events.product_written(&updated).await;
         Ok(updated)
     }

@@ -17,5 +17,6 @@ mod products_validation;
 mod rate_limits;
 mod redis_adapter;
 mod startup;
+mod uncertain_writes;
 mod wishlist;
 mod wishlist_atomicity;

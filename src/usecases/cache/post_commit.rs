@@ -59,6 +59,25 @@ impl PostCommitTasks {
         let _ = handle.await;
     }
 
+    /// Spawns `work` without waiting for it (shutdown still does).
+    pub fn detach<F>(&self, work: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let tracker = self.tracker.clone();
+        tracker.in_flight.fetch_add(1, Ordering::SeqCst);
+        let task = async move {
+            work.await;
+            if tracker.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+                tracker.idle.notify_waiters();
+            }
+        };
+        match &self.runtime {
+            Some(runtime) => drop(runtime.spawn(task)),
+            None => drop(tokio::spawn(task)),
+        }
+    }
+
     /// Post-commit tasks still running.
     pub fn in_flight(&self) -> usize {
         self.tracker.in_flight.load(Ordering::SeqCst)

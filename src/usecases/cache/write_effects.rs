@@ -8,6 +8,7 @@
 //! the repair lands.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use shaku::{Component, Interface};
@@ -17,8 +18,8 @@ use super::product_entries::{self, Durability};
 use super::repair::RepairJob;
 use super::wishlist_cache::wishlist_generation_ttl;
 use super::CacheContext;
-use crate::domain::ports::RedisService;
-use crate::domain::product::Product;
+use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::product::{Product, ProductId};
 use crate::domain::user::UserId;
 
 /// What happened in the system of record, as the cache needs to hear it.
@@ -40,6 +41,11 @@ pub trait CacheEvents: Interface {
     async fn wishlist_changed(&self, user: &UserId, product: &Product);
     /// An operator asked to drop every list page, count, stored response and wishlist page.
     async fn lists_invalidated(&self);
+    /// A write to `id` failed with an outage (typically a timeout): it may or may not have
+    /// committed. In the background, once MongoDB answers, the cache takes whatever is
+    /// stored (write-through, or a tombstone above the cached entry) and lists are retired.
+    /// Returns at once; shutdown still waits for the work.
+    async fn product_uncertain(&self, id: &ProductId);
 }
 
 /// `CacheEvents` over the cache port. Built once per process.
@@ -48,12 +54,22 @@ pub trait CacheEvents: Interface {
 pub struct CacheWriteEffects {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
+    #[shaku(inject)]
+    repository: Arc<dyn ProductRepository>,
     context: Arc<CacheContext>,
 }
 
 impl CacheWriteEffects {
-    pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
-        Self { cache, context }
+    pub fn new(
+        cache: Arc<dyn RedisService>,
+        repository: Arc<dyn ProductRepository>,
+        context: Arc<CacheContext>,
+    ) -> Self {
+        Self {
+            cache,
+            repository,
+            context,
+        }
     }
 
     /// Runs `effect` over owned handles as post-commit work, unless caching is off.
@@ -150,6 +166,74 @@ impl CacheEvents for CacheWriteEffects {
         })
         .await;
     }
+
+    #[tracing::instrument(name = "cache.product_uncertain", level = "debug", skip_all, fields(product = %id))]
+    async fn product_uncertain(&self, id: &ProductId) {
+        if !self.context.policy.enabled {
+            return;
+        }
+        let work = settle(
+            self.cache.clone(),
+            self.repository.clone(),
+            self.context.clone(),
+            id.clone(),
+        );
+        self.context.post_commit.detach(work);
+    }
+}
+
+/// How long `product_uncertain` keeps asking MongoDB before giving up (the entry then
+/// lives out its TTL, and the consistency checker compares it meanwhile).
+const SETTLE_FOR: Duration = Duration::from_secs(60);
+
+/// Waits until MongoDB answers for `id`, then makes the cache agree with it.
+async fn settle(
+    cache: Arc<dyn RedisService>,
+    repository: Arc<dyn ProductRepository>,
+    context: Arc<CacheContext>,
+    id: ProductId,
+) {
+    let deadline = tokio::time::Instant::now() + SETTLE_FOR;
+    let mut pause = Duration::from_millis(100);
+    let stored = loop {
+        match repository.find_by_id(&id).await {
+            Ok(stored) => break stored,
+            Err(_) if tokio::time::Instant::now() + pause < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(error) => {
+                tracing::warn!(
+                    product = %id,
+                    error = %crate::domain::error::error_chain(&error),
+                    "gave up settling the cache after an uncertain write"
+                );
+                return;
+            }
+        }
+    };
+    match stored {
+        Some(product) => write_through(cache.as_ref(), &context, &product).await,
+        None => {
+            // Gone: a tombstone above whatever the cache holds keeps it from being served.
+            if let Ok(Some(entry)) = product_entries::read(cache.as_ref(), &id).await {
+                let version = entry.version + 1;
+                let ttl = context.policy.missing_ttl;
+                let durability = Durability::MustLand;
+                product_entries::put(
+                    cache.as_ref(),
+                    &context,
+                    &id,
+                    version,
+                    None,
+                    ttl,
+                    durability,
+                )
+                .await;
+            }
+        }
+    }
+    retire(cache.as_ref(), &context, Generation::Lists).await;
 }
 
 #[cfg(test)]
@@ -157,14 +241,14 @@ mod tests {
     use super::*;
     use crate::domain::cache::CachePolicy;
     use crate::domain::error::CacheError;
-    use crate::domain::ports::MockRedisService;
+    use crate::domain::ports::{MockProductRepository, MockRedisService};
     use crate::usecases::test_support::{product, ID};
-    use std::time::Duration;
 
     fn effects(cache: MockRedisService) -> (CacheWriteEffects, Arc<CacheContext>) {
         let context = Arc::new(CacheContext::default());
+        let repository = Arc::new(MockProductRepository::new());
         (
-            CacheWriteEffects::new(Arc::new(cache), context.clone()),
+            CacheWriteEffects::new(Arc::new(cache), repository, context.clone()),
             context,
         )
     }
@@ -252,7 +336,11 @@ mod tests {
             enabled: false,
             ..CachePolicy::default()
         }));
-        let effects = CacheWriteEffects::new(Arc::new(MockRedisService::new()), context);
+        let effects = CacheWriteEffects::new(
+            Arc::new(MockRedisService::new()),
+            Arc::new(MockProductRepository::new()),
+            context,
+        );
         effects.product_written(&product(ID, 1)).await;
         effects.lists_invalidated().await;
     }

@@ -254,6 +254,16 @@ impl MongoServer {
     pub fn restart(&mut self) {
         self.0.restart();
     }
+
+    /// Freezes the process (SIGSTOP): connections stay open, nothing answers.
+    pub fn freeze(&self) {
+        self.0.signal(libc::SIGSTOP);
+    }
+
+    /// Thaws a frozen server (SIGCONT): it then handles what was sent meanwhile.
+    pub fn thaw(&self) {
+        self.0.signal(libc::SIGCONT);
+    }
 }
 
 /// The servers most tests share; each test isolates itself with its own database name and
