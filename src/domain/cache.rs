@@ -19,6 +19,10 @@ impl CacheKeys {
         format!("lock:product:{id}")
     }
 
+    /// Epoch of versioned (single-product) entries: an admin's "drop every product entry"
+    /// starts a new one, which retires them all at once without deleting their version
+    /// floors.
+    pub const VERSIONED_EPOCH: &'static str = "products:epoch";
     /// Pattern matching every product key, for sampling (SCAN), never for request paths.
     pub const PRODUCT_PATTERN: &'static str = "product:*";
 

@@ -4,15 +4,14 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheEvents;
-use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
-use crate::domain::ports::RedisService;
 
 /// What an admin may drop from the cache. There are no free-form key patterns: each scope
 /// names keys this service owns, under its own prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvalidationScope {
-    /// Every cached single product (walked with SCAN, deleted key by key).
+    /// Every cached single product: retired at once by a new epoch (their version floors
+    /// stay, so no slow reader can bring an older state back), then live entries reclaimed.
     Products,
     /// Every cached list page, count and wishlist page (one generation bump).
     Lists,
@@ -43,8 +42,6 @@ pub trait InvalidateCacheUseCase: Interface {
 #[shaku(interface = InvalidateCacheUseCase)]
 pub struct InvalidateCache {
     #[shaku(inject)]
-    cache: Arc<dyn RedisService>,
-    #[shaku(inject)]
     cache_events: Arc<dyn CacheEvents>,
 }
 
@@ -53,15 +50,7 @@ impl InvalidateCacheUseCase for InvalidateCache {
     async fn execute(&self, scope: InvalidationScope) -> Result<u64, CacheError> {
         let mut deleted = 0;
         if matches!(scope, InvalidationScope::Products | InvalidationScope::All) {
-            for key in self
-                .cache
-                .scan_keys(CacheKeys::PRODUCT_PATTERN, usize::MAX)
-                .await?
-            {
-                if self.cache.delete(&key).await? {
-                    deleted += 1;
-                }
-            }
+            deleted = self.cache_events.products_invalidated().await?;
         }
         if matches!(
             scope,

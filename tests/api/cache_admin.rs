@@ -67,3 +67,80 @@ async fn stats_status_and_invalidation_for_admins() {
     assert_eq!(after.headers()["x-cache"], "MISS");
     assert_eq!(after.headers()["x-data-source"], "database");
 }
+
+/// `scope=products` retires every product entry at once but keeps tombstones as version
+/// floors: a slow reader's fill of a deleted product's last version is still refused.
+#[tokio::test]
+async fn invalidating_products_keeps_tombstones_and_retires_live_entries() {
+    use product_catalog::domain::ports::RedisService;
+
+    let app = spawn_app().await;
+    let token = app.user_token("epoch@example.com").await;
+    let live = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let gone = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.delete_product(&gone).await.status(), 200);
+    let live_path = format!("/api/products/{live}");
+    let before = app.get_as(&live_path, &token).await;
+    assert_eq!(before.headers()["x-data-source"], "cache");
+
+    let dropped = app
+        .client
+        .delete(app.url("/api/cache/invalidate?scope=products"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dropped.status(), 200);
+    let body: Value = dropped.json().await.unwrap();
+    assert_eq!(
+        body["data"]["productKeysDeleted"], 1,
+        "the live entry, not the tombstone"
+    );
+
+    let redis = app.redis().await;
+    let (floor, _) = app
+        .cached_entry(&redis, &gone)
+        .await
+        .expect("tombstone kept");
+    assert_eq!(floor, 2, "one above the deleted version");
+    let adapter = product_catalog::infrastructure::redis::FredRedisService::new(
+        redis.clone(),
+        app.settings.redis.key_prefix.clone(),
+        std::time::Duration::from_secs(2),
+    );
+    let stale = json!({"expires_at_ms": 0, "product": null}).to_string();
+    let refused = adapter
+        .set_if_newer(
+            &format!("product:{gone}"),
+            1,
+            &stale,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !refused,
+        "the retired tombstone still refuses the older fill"
+    );
+    assert_eq!(
+        app.get_as(&format!("/api/products/{gone}"), &token)
+            .await
+            .status(),
+        404
+    );
+
+    let after = app.get_as(&live_path, &token).await;
+    assert_eq!(after.headers()["x-data-source"], "database");
+    let again = app.get_as(&live_path, &token).await;
+    assert_eq!(
+        again.headers()["x-data-source"],
+        "cache",
+        "refilled in the new epoch"
+    );
+}

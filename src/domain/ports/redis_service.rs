@@ -41,7 +41,12 @@ pub struct VersionedValue {
 ///   lock that another caller acquired since.
 /// - `set_if_newer` MUST compare and write in one atomic step: it stores the value only if
 ///   the key is absent or holds a version not newer than `version`, and returns whether it
-///   stored. A slow reader therefore can never overwrite a fresher write-through.
+///   stored. A slow reader therefore can never overwrite a fresher write-through. The value
+///   MUST be a JSON object (the adapter stamps the current epoch into it).
+/// - Versioned entries live in an epoch: after `retire_versioned`, `get_versioned` MUST
+///   treat every entry stored before it as absent, at once and whatever their number, while
+///   `set_if_newer` still compares against them, so a retired tombstone keeps refusing an
+///   older fill.
 /// - `scan_keys` MUST NOT block the server (SCAN, never KEYS) and is for background work only.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -64,6 +69,8 @@ pub trait RedisService: Interface {
     /// Round trip to the server; used by health checks.
     async fn ping(&self) -> Result<Duration, CacheError>;
     async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError>;
+    /// Starts a new epoch of versioned entries (one atomic call, O(1)).
+    async fn retire_versioned(&self) -> Result<(), CacheError>;
     async fn set_if_newer(
         &self,
         key: &str,

@@ -10,9 +10,10 @@ use shaku::Component;
 
 use super::call::bounded_call;
 use super::scripts::{
-    BUMP_COUNTER, GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, RELEASE_LOCK, SET_IF_NEWER,
+    BUMP_COUNTER, GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, GET_VERSIONED, RELEASE_LOCK,
+    SET_IF_NEWER,
 };
-use crate::domain::cache::GenerationalKey;
+use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
 use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
 
@@ -70,6 +71,30 @@ impl FredRedisService {
         format!("{}{}", self.key_prefix, key)
     }
 
+    /// Keys and arguments of a versioned-entry script: the entry and the epoch key on one
+    /// server (read atomically in the script); on a cluster, where the epoch lives in another
+    /// slot, the entry alone with the epoch read just before. `args` is followed by the seed
+    /// of a missing epoch and the epoch read here (0 when the script reads it).
+    async fn in_epoch(
+        &self,
+        key: &str,
+        mut args: Vec<String>,
+    ) -> Result<(Vec<String>, Vec<String>), CacheError> {
+        let seed = clock_seed();
+        if self.client.is_clustered() {
+            let epoch = self
+                .get_or_init_counter(CacheKeys::VERSIONED_EPOCH, seed, None)
+                .await?;
+            args.extend([seed.to_string(), epoch.to_string()]);
+            return Ok((vec![self.key(key)], args));
+        }
+        args.extend([seed.to_string(), "0".to_owned()]);
+        Ok((
+            vec![self.key(key), self.key(CacheKeys::VERSIONED_EPOCH)],
+            args,
+        ))
+    }
+
     async fn call<T, F>(&self, command: F) -> Result<T, CacheError>
     where
         F: Future<Output = Result<T, fred::error::Error>>,
@@ -83,6 +108,12 @@ impl FredRedisService {
     {
         bounded_call(&self.client, timeout, command).await
     }
+}
+
+/// The value a missing counter starts from: the clock, so one lost with a restart or an
+/// eviction never comes back below a value already used.
+fn clock_seed() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 fn millis(ttl: Duration) -> i64 {
@@ -159,7 +190,10 @@ impl RedisService for FredRedisService {
 
     #[tracing::instrument(name = "redis.get_versioned", level = "debug", skip_all)]
     async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError> {
-        let raw: Option<String> = self.get(key).await?;
+        let (keys, args) = self.in_epoch(key, Vec::new()).await?;
+        let raw: Option<String> = self
+            .call(GET_VERSIONED.evalsha_with_reload(&self.client, keys, args))
+            .await?;
         Ok(raw.and_then(|raw| {
             let (version, value) = raw.split_once('|')?;
             Some(VersionedValue {
@@ -182,10 +216,18 @@ impl RedisService for FredRedisService {
             value.to_owned(),
             millis(ttl).to_string(),
         ];
+        let (keys, args) = self.in_epoch(key, args).await?;
         let stored: i64 = self
-            .call(SET_IF_NEWER.evalsha_with_reload(&self.client, self.key(key), args))
+            .call(SET_IF_NEWER.evalsha_with_reload(&self.client, keys, args))
             .await?;
         Ok(stored == 1)
+    }
+
+    #[tracing::instrument(name = "redis.retire_versioned", level = "debug", skip_all)]
+    async fn retire_versioned(&self) -> Result<(), CacheError> {
+        self.bump_counter(CacheKeys::VERSIONED_EPOCH, clock_seed(), None)
+            .await
+            .map(|_| ())
     }
 
     #[tracing::instrument(name = "redis.get_or_init_counter", level = "debug", skip_all)]

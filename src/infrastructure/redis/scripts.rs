@@ -11,11 +11,30 @@ pub(super) static RELEASE_LOCK: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// The current epoch of versioned entries: KEYS[2] when given (created at ARGV seed if
+/// missing, so a lost epoch comes back above every stamp already used), else the epoch the
+/// caller read itself (clustered: the epoch key lives in another slot). Shared prelude of the
+/// two versioned-entry scripts.
+const EPOCH_PRELUDE: &str = r#"
+local function epoch(seed, given)
+  if KEYS[2] then
+    local e = redis.call('GET', KEYS[2])
+    if not e then e = seed redis.call('SET', KEYS[2], e) end
+    return tonumber(e)
+  end
+  return tonumber(given)
+end
+"#;
+
 /// Stores `ARGV[1] .. '|' .. ARGV[2]` in KEYS[1] with a PX of ARGV[3], unless KEYS[1]
-/// already holds a newer version (the number before the first `|`). Equal versions are
-/// rewritten, which refreshes the TTL of unchanged data. Returns 1 if stored.
+/// already holds a newer version (the number before the first `|`), whatever its epoch:
+/// a retired entry still refuses older fills. Equal versions are rewritten, which refreshes
+/// the TTL of unchanged data. The JSON object in ARGV[2] is stamped with the current epoch
+/// (`"epoch":N` as its first member). ARGV[4] seeds a missing epoch; ARGV[5] is the epoch
+/// when KEYS[2] is not given. Returns 1 if stored.
 pub(super) static SET_IF_NEWER: LazyLock<Script> = LazyLock::new(|| {
-    Script::from_lua(
+    Script::from_lua(format!(
+        "{EPOCH_PRELUDE}{}",
         r#"
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -25,10 +44,32 @@ if current then
     if held and held > tonumber(ARGV[1]) then return 0 end
   end
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+local e = epoch(ARGV[4], ARGV[5])
+local value = ARGV[2]
+if value == '{}' then value = '{"epoch":' .. e .. '}'
+elseif string.sub(value, 1, 1) == '{' then value = '{"epoch":' .. e .. ',' .. string.sub(value, 2) end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. value, 'PX', ARGV[3])
 return 1
-"#,
-    )
+"#
+    ))
+});
+
+/// Returns KEYS[1] if its epoch stamp is not older than the current epoch, else nothing (a
+/// retired entry reads as absent). ARGV[1] seeds a missing epoch; ARGV[2] is the epoch when
+/// KEYS[2] is not given.
+pub(super) static GET_VERSIONED: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(format!(
+        "{EPOCH_PRELUDE}{}",
+        r#"
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+local sep = string.find(raw, '|', 1, true)
+if not sep then return false end
+local stamp = tonumber(string.match(raw, '^{"epoch":(%-?%d+)', sep + 1) or '0')
+if stamp < epoch(ARGV[1], ARGV[2]) then return false end
+return raw
+"#
+    ))
 });
 
 /// Returns the counter in KEYS[1], creating it at ARGV[1] first if it is missing (with a PX

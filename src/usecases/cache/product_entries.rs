@@ -45,6 +45,14 @@ pub(crate) fn decode(raw: VersionedValue) -> Option<ProductEntryView> {
     })
 }
 
+/// Whether a raw stored entry (`version|json`) is a tombstone. Tombstones are version
+/// floors: the products invalidation keeps them.
+pub(crate) fn is_tombstone(raw: &str) -> bool {
+    raw.split_once('|')
+        .and_then(|(_, json)| serde_json::from_str::<ProductEntry>(json).ok())
+        .is_some_and(|entry| entry.product.is_none())
+}
+
 /// The entry for `id`, decoded; `Ok(None)` when absent or unreadable.
 pub(crate) async fn read(
     cache: &dyn RedisService,

@@ -18,6 +18,8 @@ use super::product_entries::{self, Durability};
 use super::repair::RepairJob;
 use super::wishlist_cache::wishlist_generation_ttl;
 use super::CacheContext;
+use crate::domain::cache::CacheKeys;
+use crate::domain::error::CacheError;
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::{Product, ProductId};
 use crate::domain::user::UserId;
@@ -46,6 +48,11 @@ pub trait CacheEvents: Interface {
     /// stored (write-through, or a tombstone above the cached entry) and lists are retired.
     /// Returns at once; shutdown still waits for the work.
     async fn product_uncertain(&self, id: &ProductId);
+    /// An operator asked to drop every single-product entry: all are retired at once (a new
+    /// epoch; tombstones keep refusing older fills), then up to `RECLAIM_LIMIT` retired live
+    /// entries are deleted to free memory (the rest expire with their TTL). Returns how many
+    /// were deleted; an error only if the retirement itself failed.
+    async fn products_invalidated(&self) -> Result<u64, CacheError>;
 }
 
 /// `CacheEvents` over the cache port. Built once per process.
@@ -167,6 +174,38 @@ impl CacheEvents for CacheWriteEffects {
         .await;
     }
 
+    #[tracing::instrument(name = "cache.products_invalidated", level = "debug", skip_all)]
+    async fn products_invalidated(&self) -> Result<u64, CacheError> {
+        self.cache.retire_versioned().await?;
+        let keys = match self
+            .cache
+            .scan_keys(CacheKeys::PRODUCT_PATTERN, RECLAIM_LIMIT)
+            .await
+        {
+            Ok(keys) => keys,
+            Err(error) => {
+                self.context.failed("products.reclaim", &error);
+                return Ok(0);
+            }
+        };
+        let mut deleted = 0;
+        for key in keys {
+            match self.cache.get(&key).await {
+                Ok(Some(raw)) if !product_entries::is_tombstone(&raw) => {
+                    if self.cache.delete(&key).await.unwrap_or(false) {
+                        deleted += 1;
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    self.context.failed("products.reclaim", &error);
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     #[tracing::instrument(name = "cache.product_uncertain", level = "debug", skip_all, fields(product = %id))]
     async fn product_uncertain(&self, id: &ProductId) {
         if !self.context.policy.enabled {
@@ -182,11 +221,24 @@ impl CacheEvents for CacheWriteEffects {
     }
 }
 
+/// How many retired product entries one invalidation deletes at most.
+const RECLAIM_LIMIT: usize = 2_000;
+
 /// How long `product_uncertain` keeps asking MongoDB before giving up (the entry then
 /// lives out its TTL, and the consistency checker compares it meanwhile).
 const SETTLE_FOR: Duration = Duration::from_secs(60);
 
-/// Waits until MongoDB answers for `id`, then makes the cache agree with it.
+/// Re-reads after the first answer: a write stuck in a stalled server may land just after
+/// MongoDB starts answering other connections again.
+const RECHECKS: [Duration; 4] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+];
+
+/// Waits until MongoDB answers for `id`, then makes the cache agree with it, and again a
+/// few times after (see `RECHECKS`).
 async fn settle(
     cache: Arc<dyn RedisService>,
     repository: Arc<dyn ProductRepository>,
@@ -195,9 +247,14 @@ async fn settle(
 ) {
     let deadline = tokio::time::Instant::now() + SETTLE_FOR;
     let mut pause = Duration::from_millis(100);
-    let stored = loop {
+    let mut rechecks = RECHECKS.iter();
+    loop {
         match repository.find_by_id(&id).await {
-            Ok(stored) => break stored,
+            Ok(stored) => {
+                agree(cache.as_ref(), &context, &id, stored).await;
+                let Some(next) = rechecks.next() else { return };
+                tokio::time::sleep(*next).await;
+            }
             Err(_) if tokio::time::Instant::now() + pause < deadline => {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
@@ -211,29 +268,31 @@ async fn settle(
                 return;
             }
         }
-    };
+    }
+}
+
+/// Makes the cache hold what MongoDB holds for `id`, and retires the lists.
+async fn agree(
+    cache: &dyn RedisService,
+    context: &CacheContext,
+    id: &ProductId,
+    stored: Option<Product>,
+) {
     match stored {
-        Some(product) => write_through(cache.as_ref(), &context, &product).await,
+        Some(product) => write_through(cache, context, &product).await,
         None => {
             // Gone: a tombstone above whatever the cache holds keeps it from being served.
-            if let Ok(Some(entry)) = product_entries::read(cache.as_ref(), &id).await {
-                let version = entry.version + 1;
-                let ttl = context.policy.missing_ttl;
-                let durability = Durability::MustLand;
-                product_entries::put(
-                    cache.as_ref(),
-                    &context,
-                    &id,
-                    version,
-                    None,
-                    ttl,
-                    durability,
-                )
-                .await;
+            if let Ok(Some(entry)) = product_entries::read(cache, id).await {
+                if entry.product.is_some() {
+                    let version = entry.version + 1;
+                    let ttl = context.policy.missing_ttl;
+                    let durability = Durability::MustLand;
+                    product_entries::put(cache, context, id, version, None, ttl, durability).await;
+                }
             }
         }
     }
-    retire(cache.as_ref(), &context, Generation::Lists).await;
+    retire(cache, context, Generation::Lists).await;
 }
 
 #[cfg(test)]
