@@ -71,6 +71,19 @@ impl FredRedisService {
         format!("{}{}", self.key_prefix, key)
     }
 
+    /// Runs one of the counter scripts (seed `initial`, optional expiry) on `key`.
+    async fn counter(
+        &self,
+        script: &fred::types::scripts::Script,
+        key: &str,
+        initial: i64,
+        ttl: Option<Duration>,
+    ) -> Result<i64, CacheError> {
+        let args = vec![initial, ttl.map_or(0, millis)];
+        self.call(script.evalsha_with_reload(&self.client, self.key(key), args))
+            .await
+    }
+
     /// Keys and arguments of a versioned-entry script: the entry and the epoch key on one
     /// server (read atomically in the script); on a cluster, where the epoch lives in another
     /// slot, the entry alone with the epoch read just before. `args` is followed by the seed
@@ -150,9 +163,7 @@ impl RedisService for FredRedisService {
         initial: i64,
         ttl: Option<Duration>,
     ) -> Result<i64, CacheError> {
-        let args = vec![initial, ttl.map_or(0, millis)];
-        self.call(BUMP_COUNTER.evalsha_with_reload(&self.client, self.key(key), args))
-            .await
+        self.counter(&BUMP_COUNTER, key, initial, ttl).await
     }
 
     #[tracing::instrument(name = "redis.try_lock", level = "debug", skip_all)]
@@ -237,9 +248,7 @@ impl RedisService for FredRedisService {
         initial: i64,
         ttl: Option<Duration>,
     ) -> Result<i64, CacheError> {
-        let args = vec![initial, ttl.map_or(0, millis)];
-        self.call(GET_OR_INIT_COUNTER.evalsha_with_reload(&self.client, self.key(key), args))
-            .await
+        self.counter(&GET_OR_INIT_COUNTER, key, initial, ttl).await
     }
 
     #[tracing::instrument(name = "redis.get_under_generation", level = "debug", skip_all)]

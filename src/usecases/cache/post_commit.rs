@@ -44,23 +44,19 @@ impl PostCommitTasks {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let tracker = self.tracker.clone();
-        tracker.in_flight.fetch_add(1, Ordering::SeqCst);
-        let task = async move {
-            work.await;
-            if tracker.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
-                tracker.idle.notify_waiters();
-            }
-        };
-        let handle = match &self.runtime {
-            Some(runtime) => runtime.spawn(task),
-            None => tokio::spawn(task),
-        };
-        let _ = handle.await;
+        let _ = self.spawn(work).await;
     }
 
     /// Spawns `work` without waiting for it (shutdown still does).
     pub fn detach<F>(&self, work: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(self.spawn(work));
+    }
+
+    /// Spawns `work` on the start-up runtime, counted in `in_flight` until it ends.
+    fn spawn<F>(&self, work: F) -> tokio::task::JoinHandle<()>
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -73,8 +69,8 @@ impl PostCommitTasks {
             }
         };
         match &self.runtime {
-            Some(runtime) => drop(runtime.spawn(task)),
-            None => drop(tokio::spawn(task)),
+            Some(runtime) => runtime.spawn(task),
+            None => tokio::spawn(task),
         }
     }
 
