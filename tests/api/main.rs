@@ -16,6 +16,7 @@ mod products_list;
 mod products_validation;
 mod rate_limits;
 mod redis_adapter;
+mod session_store;
 mod startup;
 mod uncertain_writes;
 mod wishlist;
