@@ -140,6 +140,8 @@ mod tests {
             assert!(caller.await.unwrap_err().is_cancelled());
         }
         assert!(flights.is_empty(), "the abandoned flight was removed");
+        let (value, joined) = flights.run("never-finishes", || async { 3 }).await;
+        assert_eq!((value, joined), (3, false), "a later caller starts afresh");
     }
 
     #[tokio::test]
