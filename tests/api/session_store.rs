@@ -98,10 +98,7 @@ async fn proxy_that_stalls_after_the_session_write(redis_port: u16) -> u16 {
             tokio::spawn(async move {
                 let mut buffer = vec![0_u8; 64 * 1024];
                 let mut stalled = false;
-                loop {
-                    let Ok(n) = client_read.read(&mut buffer).await else {
-                        break;
-                    };
+                while let Ok(n) = client_read.read(&mut buffer).await {
                     if n == 0 {
                         break;
                     }
