@@ -26,6 +26,7 @@ async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
         key_prefix: prefix,
         command_timeout: Duration::from_secs(2),
         startup_timeout: Duration::from_secs(5),
+        tls: Default::default(),
     };
     let client = build_client(&settings).await.unwrap();
     let cache: Arc<dyn RedisService> = Arc::new(FredRedisService::new(

@@ -1,5 +1,6 @@
 //! Cost of one rate-limit decision: the sliding-log Lua script through the Redis adapter,
-//! and the in-process fallback.
+//! and the in-process fallback, the latter with 100 and with 100,000 clients held (its cost
+//! per call must not grow with the number of clients).
 //!
 //! `cargo bench --features mock --bench rate_limiter` starts its own `redis-server` (or uses
 //! `BENCH_REDIS_URL`) and times 20,000 sequential checks of each, one client key, with a
@@ -38,6 +39,7 @@ async fn main() {
         key_prefix: format!("bench:{}:", uuid::Uuid::new_v4().simple()),
         command_timeout: Duration::from_secs(2),
         startup_timeout: Duration::from_secs(5),
+        tls: Default::default(),
     };
     let client = build_client(&settings).await.unwrap();
     let redis = RedisRateLimiter::new(client, settings.key_prefix, settings.command_timeout);
@@ -56,4 +58,33 @@ async fn main() {
         "{:>22} {mean:>10.2} {p50:>10.2} {p99:>10.2}",
         "in-process fallback"
     );
+    for clients in [100, 100_000] {
+        let (mean, p50, p99) = time_many_clients(clients).await;
+        println!(
+            "{:>22} {mean:>10.2} {p50:>10.2} {p99:>10.2}",
+            format!("fallback, {clients} clients")
+        );
+    }
+}
+
+/// The fallback holding `clients` client logs, checked round-robin across them.
+async fn time_many_clients(clients: usize) -> (f64, f64, f64) {
+    let rule = RateRule {
+        limit: 1_000_000,
+        window: Duration::from_secs(60),
+    };
+    let limiter = LocalRateLimiter::default();
+    let keys: Vec<String> = (0..clients).map(|i| format!("rate:read:{i:08x}")).collect();
+    for key in &keys {
+        limiter.check(key, rule).await.expect("check");
+    }
+    let mut timings = Vec::with_capacity(CHECKS);
+    for i in 0..CHECKS {
+        let key = &keys[(i * 7_919) % clients];
+        let started = Instant::now();
+        let decision = limiter.check(key, rule).await.expect("check");
+        timings.push(started.elapsed());
+        assert!(decision.allowed);
+    }
+    support::summary(timings)
 }

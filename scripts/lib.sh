@@ -20,6 +20,9 @@ apt_install() {
 
 ensure_redis_server() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
+  command -v redis-cli >/dev/null 2>&1 || apt_install redis-tools
+  # The TLS test makes its own CA and certificates.
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
   command -v redis-server >/dev/null 2>&1 || { log "redis-server still missing"; return 1; }
 }
 

@@ -7,7 +7,7 @@ use crate::domain::ports::RateRule;
 use crate::domain::user::{Email, Password};
 use crate::infrastructure::connection_string::ConnectionString;
 use crate::infrastructure::mongo::MongoSettings;
-use crate::infrastructure::redis::RedisSettings;
+use crate::infrastructure::redis::{RedisSettings, RedisTls};
 use crate::interface::http::middleware::HttpCacheTtls;
 use crate::interface::http::HttpSettings;
 use crate::usecases::auth::SessionPolicy;
@@ -77,6 +77,17 @@ struct Reader<F> {
 }
 
 impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    /// An optional path to a file that must exist.
+    fn file(&mut self, name: &str) -> Option<std::path::PathBuf> {
+        let value = (self.lookup)(name).filter(|v| !v.trim().is_empty())?;
+        let path = std::path::PathBuf::from(value.trim());
+        if !path.is_file() {
+            self.errors
+                .push(format!("{name} must name a readable file"));
+        }
+        Some(path)
+    }
+
     fn string(&self, name: &str, default: &str) -> String {
         (self.lookup)(name)
             .filter(|v| !v.trim().is_empty())
@@ -197,6 +208,11 @@ impl Settings {
             key_prefix: r.string("REDIS_KEY_PREFIX", "pa:"),
             command_timeout: r.millis("REDIS_TIMEOUT_MS", 250, 10, 10_000),
             startup_timeout: r.millis("REDIS_STARTUP_TIMEOUT_MS", 1_000, 0, 60_000),
+            tls: RedisTls {
+                ca_file: r.file("REDIS_TLS_CA_FILE"),
+                cert_file: r.file("REDIS_TLS_CERT_FILE"),
+                key_file: r.file("REDIS_TLS_KEY_FILE"),
+            },
         };
         let defaults = CachePolicy::default();
         let cache = CachePolicy {

@@ -14,6 +14,7 @@ async fn service(url: &str, prefix: &str) -> FredRedisService {
         key_prefix: prefix.to_owned(),
         command_timeout: Duration::from_millis(250),
         startup_timeout: Duration::from_secs(2),
+        tls: Default::default(),
     };
     let client = build_client(&settings).await.unwrap();
     FredRedisService::new(client, settings.key_prefix, settings.command_timeout)
@@ -31,6 +32,7 @@ async fn pttl(url: &str, key: &str) -> i64 {
         key_prefix: String::new(),
         command_timeout: Duration::from_secs(1),
         startup_timeout: Duration::from_secs(2),
+        tls: Default::default(),
     };
     let client = build_client(&settings).await.unwrap();
     client.pttl(key).await.unwrap()

@@ -20,6 +20,7 @@ async fn logout_all_racing_logins_never_leaves_an_unindexed_session() {
         key_prefix: prefix.clone(),
         command_timeout: Duration::from_secs(2),
         startup_timeout: Duration::from_secs(2),
+        tls: Default::default(),
     };
     let client = build_client(&settings).await.unwrap();
     let store = Arc::new(RedisSessionStore::new(
@@ -128,6 +129,7 @@ async fn a_login_cut_off_after_its_first_write_leaves_no_session_without_expiry(
         key_prefix: prefix.clone(),
         command_timeout: Duration::from_millis(300),
         startup_timeout: Duration::from_secs(2),
+        tls: Default::default(),
     };
     let user = UserId::parse("665f1c0e9b1e8a3d4c2b1a09").unwrap();
     // A login over a healthy link first, so the server knows the store's scripts.

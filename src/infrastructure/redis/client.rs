@@ -13,12 +13,16 @@ pub struct RedisSettings {
     pub command_timeout: Duration,
     /// Bound on waiting for the first connection at start-up.
     pub startup_timeout: Duration,
+    /// Certificates for `rediss://` (ignored for `redis://`).
+    pub tls: super::RedisTls,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RedisStartupError {
     #[error("REDIS_URL is not a valid Redis URL")]
     InvalidUrl(#[source] fred::error::Error),
+    #[error("Redis TLS settings are unusable")]
+    Tls(#[from] super::RedisTlsError),
 }
 
 /// Builds a client that reconnects forever with capped exponential back-off and starts
@@ -28,6 +32,9 @@ pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStart
     let mut config =
         Config::from_url(settings.url.expose()).map_err(RedisStartupError::InvalidUrl)?;
     config.fail_fast = false;
+    if settings.url.expose().starts_with("rediss") {
+        config.tls = Some(super::tls::connector(&settings.tls)?.into());
+    }
     let command_timeout = settings.command_timeout;
     let client = Builder::from_config(config)
         .with_connection_config(|c| {

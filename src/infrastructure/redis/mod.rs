@@ -6,8 +6,10 @@ mod rate_limiter;
 mod redis_service;
 mod scripts;
 mod session_store;
+mod tls;
 
 pub use client::{build_client, RedisSettings, RedisStartupError};
 pub use rate_limiter::{RedisRateLimiter, RedisRateLimiterParameters};
 pub use redis_service::{FredRedisService, FredRedisServiceParameters};
 pub use session_store::{RedisSessionStore, RedisSessionStoreParameters};
+pub use tls::{RedisTls, RedisTlsError};
