@@ -17,6 +17,7 @@ mod products_validation;
 mod rate_limits;
 mod redis_acl;
 mod redis_adapter;
+mod redis_hang;
 mod redis_tls;
 mod session_store;
 mod startup;

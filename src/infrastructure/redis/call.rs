@@ -4,11 +4,13 @@ use std::time::Duration;
 use fred::error::ErrorKind;
 use fred::prelude::{Client, ClientLike};
 
-use crate::domain::error::CacheError;
+use super::circuit::circuit_for;
+use crate::domain::error::{CacheError, CacheFailureKind};
 
-/// Runs one Redis command within `timeout`. When the client is not connected it fails at
-/// once instead of queueing behind a reconnect, so an outage costs requests nothing;
-/// connection-level failures are `Unavailable`, the rest by cause (see `translate`).
+/// Runs one Redis command within `timeout`. When the client is not connected, or its
+/// circuit is open (Redis stopped answering), it fails at once instead of waiting, so an
+/// outage or a hung server costs requests nothing; connection-level failures are
+/// `Unavailable`, the rest by cause (see `translate`).
 pub(super) async fn bounded_call<T>(
     client: &Client,
     timeout: Duration,
@@ -17,10 +19,28 @@ pub(super) async fn bounded_call<T>(
     if !client.is_connected() {
         return Err(CacheError::Unavailable("Redis is not connected".into()));
     }
+    let circuit = circuit_for(client);
+    if circuit.is_open() {
+        return Err(CacheError::Unavailable(
+            "Redis is not answering (circuit open)".into(),
+        ));
+    }
     match tokio::time::timeout(timeout, command).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(translate(error, timeout)),
-        Err(_) => Err(CacheError::timed_out(timeout)),
+        Ok(Ok(value)) => {
+            circuit.succeeded();
+            Ok(value)
+        }
+        Ok(Err(error)) => {
+            let error = translate(error, timeout);
+            if error.kind() == CacheFailureKind::Timeout {
+                circuit.timed_out();
+            }
+            Err(error)
+        }
+        Err(_) => {
+            circuit.timed_out();
+            Err(CacheError::timed_out(timeout))
+        }
     }
 }
 

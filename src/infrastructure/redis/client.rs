@@ -43,12 +43,18 @@ pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStart
             c.max_command_attempts = 1;
             // Request/response traffic: never let Nagle hold a small command back.
             c.tcp.nodelay = Some(true);
+            // A connection with a reply overdue by a second is closed and reconnected.
+            c.unresponsive = fred::types::config::UnresponsiveConfig {
+                max_timeout: Some(Duration::from_secs(1)),
+                interval: Duration::from_millis(250),
+            };
         })
         .with_performance_config(|p| p.default_command_timeout = command_timeout)
         .set_policy(ReconnectPolicy::new_exponential(0, 50, 2_000, 2))
         .build()
         .map_err(RedisStartupError::InvalidUrl)?;
     client.connect();
+    super::circuit::watch(&client);
     match tokio::time::timeout(settings.startup_timeout, client.wait_for_connect()).await {
         Ok(Ok(())) => tracing::info!("connected to Redis"),
         Ok(Err(error)) => tracing::warn!(error = %error, "Redis unreachable; running degraded"),

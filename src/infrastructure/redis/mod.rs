@@ -1,6 +1,7 @@
 //! Redis through fred: client set-up and the `RedisService` adapter.
 
 mod call;
+mod circuit;
 mod client;
 mod rate_limiter;
 mod redis_service;
