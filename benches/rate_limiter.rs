@@ -45,23 +45,23 @@ async fn main() {
     let redis = RedisRateLimiter::new(client, settings.key_prefix, settings.command_timeout);
     println!("rate-limit decision cost ({CHECKS} sequential checks, one client, all admitted)");
     println!(
-        "{:>22} {:>10} {:>10} {:>10}",
+        "{:>26} {:>10} {:>10} {:>10}",
         "limiter", "mean µs", "p50 µs", "p99 µs"
     );
     let (mean, p50, p99) = time(&redis).await;
     println!(
-        "{:>22} {mean:>10.1} {p50:>10.1} {p99:>10.1}",
+        "{:>26} {mean:>10.1} {p50:>10.1} {p99:>10.1}",
         "Redis (Lua, loopback)"
     );
     let (mean, p50, p99) = time(&LocalRateLimiter::default()).await;
     println!(
-        "{:>22} {mean:>10.2} {p50:>10.2} {p99:>10.2}",
+        "{:>26} {mean:>10.2} {p50:>10.2} {p99:>10.2}",
         "in-process fallback"
     );
     for clients in [100, 100_000] {
         let (mean, p50, p99) = time_many_clients(clients).await;
         println!(
-            "{:>22} {mean:>10.2} {p50:>10.2} {p99:>10.2}",
+            "{:>26} {mean:>10.2} {p50:>10.2} {p99:>10.2}",
             format!("fallback, {clients} clients")
         );
     }
