@@ -19,7 +19,12 @@ if [ -z "${REDIS_URL:-}" ]; then
   else
     ensure_redis_server
     log "starting Redis on 127.0.0.1:6379"
-    redis-server --port 6379 --bind 127.0.0.1 --dir "$ROOT/.data" --save "" --appendonly no \
+    # Sessions and rate-limit logs should survive a restart (AOF, fsync every second); the
+    # memory cap with volatile-ttl evicts the shortest-lived keys (cache entries) first.
+    # See "Running Redis" in the README.
+    redis-server --port 6379 --bind 127.0.0.1 --dir "$ROOT/.data" --save "" \
+      --appendonly yes --appendfsync everysec \
+      --maxmemory "${REDIS_MAXMEMORY:-256mb}" --maxmemory-policy volatile-ttl \
       >"$ROOT/.data/redis.log" 2>&1 &
     started+=("$!")
     wait_for_port 6379 Redis "$ROOT/.data/redis.log"
