@@ -18,6 +18,7 @@ mod rate_limits;
 mod redis_acl;
 mod redis_adapter;
 mod redis_hang;
+mod redis_memory;
 mod redis_tls;
 mod session_store;
 mod startup;

@@ -146,6 +146,12 @@ pub struct RedisServer(Process);
 
 impl RedisServer {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A Redis of our own with extra server arguments (e.g. a memory cap).
+    pub fn start_with(extra: &[&str]) -> Self {
+        let extra: Vec<String> = extra.iter().map(|a| (*a).to_owned()).collect();
         let binary = find_on_path("redis-server").unwrap_or_else(|| {
             panic!("redis-server not found on PATH: run scripts/test.sh (it installs it) or set TEST_REDIS_URL")
         });
@@ -167,6 +173,7 @@ impl RedisServer {
                     "--enable-debug-command",
                     "local",
                 ]);
+                c.args(&extra);
                 c
             }),
         ))
