@@ -22,6 +22,7 @@ const INVALIDATIONS: usize = 2_000;
 async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
     let prefix = format!("bench:{}:", uuid::Uuid::new_v4().simple());
     let settings = RedisSettings {
+        cache_url: None,
         url: url.into(),
         key_prefix: prefix,
         command_timeout: Duration::from_secs(2),

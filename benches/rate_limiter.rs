@@ -35,6 +35,7 @@ async fn time(limiter: &dyn RateLimiter) -> (f64, f64, f64) {
 async fn main() {
     let (url, _own) = support::start_redis();
     let settings = RedisSettings {
+        cache_url: None,
         url: url.into(),
         key_prefix: format!("bench:{}:", uuid::Uuid::new_v4().simple()),
         command_timeout: Duration::from_secs(2),

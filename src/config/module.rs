@@ -1,6 +1,5 @@
 use std::sync::Arc;
 
-use fred::prelude::Client;
 use mongodb::Database;
 use shaku::module;
 
@@ -12,18 +11,18 @@ use crate::infrastructure::mongo::{
 };
 use crate::infrastructure::password::Argon2Hasher;
 use crate::infrastructure::redis::{
-    FredRedisService, FredRedisServiceParameters, RedisRateLimiter, RedisRateLimiterParameters,
-    RedisSessionStore, RedisSessionStoreParameters,
+    FredRedisService, FredRedisServiceParameters, RedisClients, RedisRateLimiter,
+    RedisRateLimiterParameters, RedisSessionStore, RedisSessionStoreParameters,
 };
 use crate::usecases::auth::{
     Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
     RegisterUser, SessionFallback,
 };
 use crate::usecases::cache::{
-    CacheContext, CacheWriteEffects, CacheWriteEffectsParameters, GenerationalHttpStore,
-    GenerationalHttpStoreParameters, ListReadThrough, ListReadThroughParameters,
-    ProductReadThrough, ProductReadThroughParameters, WishlistReadThrough,
-    WishlistReadThroughParameters,
+    CacheContext, CacheWriteEffects, CacheWriteEffectsParameters, FillAdmission,
+    GenerationalHttpStore, GenerationalHttpStoreParameters, ListReadThrough,
+    ListReadThroughParameters, ProductReadThrough, ProductReadThroughParameters,
+    WishlistReadThrough, WishlistReadThroughParameters,
 };
 use crate::usecases::{
     CacheStats, CacheStatsParameters, CheckHealth, CheckRateLimit, CheckRateLimitParameters,
@@ -69,11 +68,12 @@ module! {
 }
 
 /// Wires the adapters over the given connections. The cache components are built once
-/// here and share `context`; use cases reach the cache only through them.
+/// here and share `context`; use cases reach the cache only through them. Cache entries
+/// (the port `RedisService`) go to `redis.cache`, sessions and rate limits to `redis.main`.
 pub fn build_module(
     settings: &Settings,
     database: Database,
-    redis: Client,
+    redis: RedisClients,
     context: Arc<CacheContext>,
 ) -> Arc<AppModule> {
     let mongo_timeout = settings.mongo.operation_timeout;
@@ -94,17 +94,17 @@ pub fn build_module(
             timeout: mongo_timeout,
         })
         .with_component_parameters::<RedisRateLimiter>(RedisRateLimiterParameters {
-            client: redis.clone(),
+            client: redis.main.clone(),
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
         })
         .with_component_parameters::<RedisSessionStore>(RedisSessionStoreParameters {
-            client: redis.clone(),
+            client: redis.main.clone(),
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
         })
         .with_component_parameters::<FredRedisService>(FredRedisServiceParameters {
-            client: redis,
+            client: redis.cache,
             key_prefix: prefix,
             timeout: redis_timeout,
         })
@@ -112,6 +112,7 @@ pub fn build_module(
             context: context.clone(),
         })
         .with_component_parameters::<ListReadThrough>(ListReadThroughParameters {
+            admission: Arc::new(FillAdmission::new(context.policy.list_window())),
             context: context.clone(),
         })
         .with_component_parameters::<WishlistReadThrough>(WishlistReadThroughParameters {

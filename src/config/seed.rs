@@ -12,7 +12,7 @@ use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, ProductName, Stock,
 };
 use crate::infrastructure::mongo::{self, MongoProductRepository};
-use crate::infrastructure::redis;
+use crate::infrastructure::redis::RedisClients;
 use crate::usecases::cache::CacheContext;
 use crate::usecases::CreateProductUseCase;
 
@@ -37,7 +37,7 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
     MongoProductRepository::ensure_indexes(&database)
         .await
         .map_err(StartupError::Indexes)?;
-    let redis = redis::build_client(&settings.redis).await?;
+    let redis = RedisClients::build(&settings.redis).await?;
     let module = build_module(
         &settings,
         database,

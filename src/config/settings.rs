@@ -8,7 +8,6 @@ use crate::domain::user::{Email, Password};
 use crate::infrastructure::connection_string::ConnectionString;
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::{RedisSettings, RedisTls};
-use crate::interface::http::middleware::HttpCacheTtls;
 use crate::interface::http::HttpSettings;
 use crate::usecases::auth::SessionPolicy;
 use crate::usecases::RateLimits;
@@ -119,6 +118,20 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         Duration::from_millis(value)
     }
 
+    fn count(&mut self, name: &str, default: u64, min: u64, max: u64) -> u64 {
+        let value = self.parsed(
+            name,
+            default,
+            &format!("a whole number between {min} and {max}"),
+        );
+        if !(min..=max).contains(&value) {
+            self.errors.push(format!(
+                "{name} must be between {min} and {max}, got {value}"
+            ));
+        }
+        value
+    }
+
     fn seconds(&mut self, name: &str, default: u64, min: u64, max: u64) -> Duration {
         let value = self.parsed(name, default, &format!("seconds between {min} and {max}"));
         if !(min..=max).contains(&value) {
@@ -137,6 +150,13 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 default
             }),
         }
+    }
+
+    /// A URL that may be absent (unset or blank).
+    fn optional_url(&mut self, name: &str, schemes: &[&str]) -> Option<ConnectionString> {
+        (self.lookup)(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|_| self.url(name, "", schemes))
     }
 
     fn url(&mut self, name: &str, default: &str, schemes: &[&str]) -> ConnectionString {
@@ -205,6 +225,7 @@ impl Settings {
                 "redis://127.0.0.1:6379",
                 &["redis", "rediss", "redis-cluster"],
             ),
+            cache_url: r.optional_url("REDIS_CACHE_URL", &["redis", "rediss", "redis-cluster"]),
             key_prefix: r.string("REDIS_KEY_PREFIX", "pa:"),
             command_timeout: r.millis("REDIS_TIMEOUT_MS", 250, 10, 10_000),
             startup_timeout: r.millis("REDIS_STARTUP_TIMEOUT_MS", 1_000, 0, 60_000),
@@ -241,6 +262,18 @@ impl Settings {
                 0,
                 10_000,
             ),
+            max_entry_bytes: r.count(
+                "CACHE_MAX_ENTRY_BYTES",
+                defaults.max_entry_bytes as u64,
+                1_024,
+                16 * 1024 * 1024,
+            ) as usize,
+            list_fill_budget: r.count(
+                "CACHE_LIST_FILL_BUDGET",
+                defaults.list_fill_budget,
+                0,
+                1_000_000,
+            ),
             ..defaults
         };
         let interval = r.seconds("CONSISTENCY_CHECK_INTERVAL_SECS", 60, 0, 86_400);
@@ -256,10 +289,7 @@ impl Settings {
         };
         let http = HttpSettings {
             trust_proxy: r.parsed("TRUST_PROXY", false, "true or false"),
-            cache_ttls: HttpCacheTtls {
-                product: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
-                list: r.seconds("HTTP_CACHE_TTL_LIST_SECS", 60, 1, 86_400),
-            },
+            product_response_ttl: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
         };
         let sessions = SessionPolicy {
             ttl: r.seconds("SESSION_TTL_SECS", 86_400, 1, 30 * 86_400),

@@ -5,7 +5,6 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use std::sync::Arc;
 
-use fred::prelude::{Client, ClientLike};
 use shaku::HasComponent;
 use tokio::task::JoinHandle;
 
@@ -16,7 +15,7 @@ use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::infrastructure::mongo::{
     self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
 };
-use crate::infrastructure::redis::{self, RedisStartupError};
+use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::middleware::{authentication, request_span};
 use crate::interface::http::{self as api};
@@ -60,7 +59,7 @@ async fn reconcile_wishlist_counts(wishlists: Arc<dyn WishlistRepository>) {
 pub struct Application {
     port: u16,
     server: Server,
-    redis: Client,
+    redis: RedisClients,
     cache: Arc<CacheContext>,
     background: Vec<JoinHandle<()>>,
 }
@@ -84,7 +83,7 @@ impl Application {
         MongoWishlistRepository::ensure_indexes(&database)
             .await
             .map_err(StartupError::Indexes)?;
-        let redis = redis::build_client(&settings.redis).await?;
+        let redis = RedisClients::build(&settings.redis).await?;
         let context = Arc::new(CacheContext::for_namespace(
             settings.cache,
             &settings.redis.key_prefix,
@@ -170,7 +169,7 @@ impl Application {
         for task in &self.background {
             task.abort();
         }
-        let _ = self.redis.quit().await;
+        self.redis.quit().await;
         tracing::info!("stopped");
         result
     }

@@ -67,6 +67,10 @@ impl CacheKeys {
         }
     }
 
+    /// Fills of list and count pages in the current list window (see
+    /// `CachePolicy::list_fill_budget`).
+    pub const LIST_FILLS: &'static str = "products:list-fills";
+
     /// Generation of one user's wishlist pages; bumped when that user's wishlist changes.
     pub fn wishlist_generation(user: &crate::domain::user::UserId) -> String {
         format!("wishlist:generation:{user}")
@@ -144,6 +148,15 @@ pub struct CachePolicy {
     /// How long a reader that lost the lock race waits for the winner's fill before reading
     /// the database itself.
     pub lock_wait: Duration,
+    /// Largest page (list, count, wishlist) or stored HTTP response kept as one cache entry;
+    /// bigger ones are served but not stored, so one wide page cannot take a large share of
+    /// Redis memory. Product entries are exempt: their size is bounded by validation, and
+    /// a write-through must never be skipped.
+    pub max_entry_bytes: usize,
+    /// List and count pages that may be stored per list window (the longest jittered list
+    /// TTL), across all instances. An entry outlives its window by at most one window, so
+    /// at most twice this many list and count entries exist at any time.
+    pub list_fill_budget: u64,
 }
 
 impl Default for CachePolicy {
@@ -157,6 +170,8 @@ impl Default for CachePolicy {
             refresh_ahead: 0.20,
             lock_ttl: Duration::from_secs(2),
             lock_wait: Duration::from_millis(300),
+            max_entry_bytes: 64 * 1024,
+            list_fill_budget: 1_000,
         }
     }
 }
@@ -166,6 +181,11 @@ impl CachePolicy {
     pub fn jittered(&self, base: Duration, unit: f64) -> Duration {
         let factor = 1.0 + self.jitter * unit.clamp(-1.0, 1.0);
         base.mul_f64(factor.max(0.0))
+    }
+
+    /// The longest TTL a list or count entry can get: the window of the fill budget.
+    pub fn list_window(&self) -> Duration {
+        self.jittered(self.list_ttl, 1.0)
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use crate::domain::ports::{ProductRepository, RedisService};
+use crate::domain::ports::{ProductRepository, RedisService, SessionStore};
 
 /// State of one dependency as seen by a single round trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub struct DependencyHealth {
 }
 
 /// Both dependencies. MongoDB down makes the service unready; Redis down only degrades it.
+/// `redis` covers every Redis server in use: the cache server and, when `REDIS_CACHE_URL`
+/// names a separate one, the server of sessions and rate limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HealthReport {
     pub mongo: DependencyHealth,
@@ -46,12 +48,27 @@ pub struct CheckHealth {
     repository: Arc<dyn ProductRepository>,
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
+    #[shaku(inject)]
+    sessions: Arc<dyn SessionStore>,
 }
 
 impl CheckHealth {
-    pub fn new(repository: Arc<dyn ProductRepository>, cache: Arc<dyn RedisService>) -> Self {
-        Self { repository, cache }
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache: Arc<dyn RedisService>,
+        sessions: Arc<dyn SessionStore>,
+    ) -> Self {
+        Self {
+            repository,
+            cache,
+            sessions,
+        }
     }
+}
+
+/// Both Redis round trips as one: up when both answered, with the slower latency.
+fn both<E>(cache: Result<Duration, E>, sessions: Result<Duration, E>) -> Result<Duration, E> {
+    Ok(cache?.max(sessions?))
 }
 
 fn health<E>(result: Result<Duration, E>) -> DependencyHealth {
@@ -70,10 +87,14 @@ fn health<E>(result: Result<Duration, E>) -> DependencyHealth {
 #[async_trait]
 impl CheckHealthUseCase for CheckHealth {
     async fn execute(&self) -> HealthReport {
-        let (mongo, redis) = tokio::join!(self.repository.ping(), self.cache.ping());
+        let (mongo, cache, sessions) = tokio::join!(
+            self.repository.ping(),
+            self.cache.ping(),
+            self.sessions.ping()
+        );
         HealthReport {
             mongo: health(mongo),
-            redis: health(redis),
+            redis: health(both(cache, sessions)),
         }
     }
 
@@ -86,8 +107,35 @@ impl CheckHealthUseCase for CheckHealth {
 mod tests {
     use super::*;
     use crate::domain::error::CacheError;
-    use crate::domain::ports::{MockProductRepository, MockRedisService};
+    use crate::domain::ports::{MockProductRepository, MockRedisService, MockSessionStore};
     use crate::usecases::test_support::unavailable;
+
+    fn sessions_up() -> Arc<dyn SessionStore> {
+        let mut sessions = MockSessionStore::new();
+        sessions
+            .expect_ping()
+            .returning(|| Ok(Duration::from_millis(1)));
+        Arc::new(sessions)
+    }
+
+    #[tokio::test]
+    async fn a_session_server_down_is_degraded_even_with_the_cache_up() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_ping()
+            .returning(|| Ok(Duration::from_millis(2)));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_ping()
+            .returning(|| Ok(Duration::from_millis(1)));
+        let mut sessions = MockSessionStore::new();
+        sessions
+            .expect_ping()
+            .returning(|| Err(CacheError::Unavailable("down".into())));
+        let report = CheckHealth::new(Arc::new(repo), Arc::new(cache), Arc::new(sessions))
+            .execute()
+            .await;
+        assert!(report.ready() && report.degraded());
+    }
 
     #[tokio::test]
     async fn redis_down_is_degraded_not_unready() {
@@ -98,7 +146,7 @@ mod tests {
         cache
             .expect_ping()
             .returning(|| Err(CacheError::Unavailable("down".into())));
-        let report = CheckHealth::new(Arc::new(repo), Arc::new(cache))
+        let report = CheckHealth::new(Arc::new(repo), Arc::new(cache), sessions_up())
             .execute()
             .await;
         assert!(report.ready() && report.degraded());
@@ -113,7 +161,7 @@ mod tests {
         cache
             .expect_ping()
             .returning(|| Ok(Duration::from_millis(1)));
-        let report = CheckHealth::new(Arc::new(repo), Arc::new(cache))
+        let report = CheckHealth::new(Arc::new(repo), Arc::new(cache), sessions_up())
             .execute()
             .await;
         assert!(!report.ready());

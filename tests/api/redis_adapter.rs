@@ -10,6 +10,7 @@ use crate::helpers::{shared_servers, RedisServer};
 
 async fn service(url: &str, prefix: &str) -> FredRedisService {
     let settings = RedisSettings {
+        cache_url: None,
         url: url.into(),
         key_prefix: prefix.to_owned(),
         command_timeout: Duration::from_millis(250),
@@ -28,6 +29,7 @@ fn prefix() -> String {
 async fn pttl(url: &str, key: &str) -> i64 {
     use fred::prelude::KeysInterface;
     let settings = RedisSettings {
+        cache_url: None,
         url: url.into(),
         key_prefix: String::new(),
         command_timeout: Duration::from_secs(1),

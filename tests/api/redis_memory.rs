@@ -1,33 +1,48 @@
 //! A Redis with a small memory cap, filled past it by the service's own traffic, with the
 //! eviction policy the README recommends (`volatile-ttl`): no stale read, no 5xx, and the
-//! sessions of the last minute still valid or cleanly 401.
+//! sessions of the last minute still valid or cleanly 401. The list fill budget is raised
+//! far above its default here, as an operator might, so that list pages alone go past the
+//! cap (with the default budget they stay far below it; see `redis_bounded_memory`).
 
 use std::sync::Arc;
 
 use fred::prelude::ClientLike;
 use serde_json::{json, Value};
 
-use crate::helpers::{shared_servers, spawn_app_on, RedisServer};
+use crate::helpers::{shared_servers, spawn_app_with, test_settings, RedisServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
     let redis =
         RedisServer::start_with(&["--maxmemory", "3mb", "--maxmemory-policy", "volatile-ttl"]);
-    let app = Arc::new(spawn_app_on(&shared_servers().mongo_uri, &redis.url()).await);
+    let settings = test_settings(
+        &shared_servers().mongo_uri,
+        &redis.url(),
+        &[("CACHE_LIST_FILL_BUDGET", "1000000")],
+    );
+    let app = Arc::new(spawn_app_with(settings).await);
     let mut ids = Vec::new();
     for i in 0..5 {
         let created = app
-            .create_product(json!({"name": format!("Capped product {i}")}))
+            .create_product(json!({
+                "name": format!("Capped product {i}"),
+                "description": "d".repeat(2_000),
+            }))
             .await;
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
     let mut tokens = Vec::new();
     let (mut server_errors, mut stale, mut reads) = (0, 0, 0);
     for round in 0..40_u64 {
-        // 100 distinct list queries a round: each stores a page and an HTTP body.
+        // 100 distinct list queries a round, each matching all five products (~10 KB a page).
         for n in 0..100_u64 {
+            let cents = round * 100 + n;
             let response = app
-                .list_products(&format!("minPrice={}&limit=100", round * 100 + n))
+                .list_products(&format!(
+                    "minPrice={}.{:02}&limit=100",
+                    cents / 100,
+                    cents % 100
+                ))
                 .await;
             if response.status().is_server_error() {
                 server_errors += 1;

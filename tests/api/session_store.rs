@@ -16,6 +16,7 @@ use crate::helpers::shared_servers;
 async fn logout_all_racing_logins_never_leaves_an_unindexed_session() {
     let prefix = format!("sessions:{}:", uuid::Uuid::new_v4().simple());
     let settings = RedisSettings {
+        cache_url: None,
         url: shared_servers().redis_url.as_str().into(),
         key_prefix: prefix.clone(),
         command_timeout: Duration::from_secs(2),
@@ -125,6 +126,7 @@ async fn a_login_cut_off_after_its_first_write_leaves_no_session_without_expiry(
     let redis_port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
     let prefix = format!("cut:{}:", uuid::Uuid::new_v4().simple());
     let settings = |url: String| RedisSettings {
+        cache_url: None,
         url: url.into(),
         key_prefix: prefix.clone(),
         command_timeout: Duration::from_millis(300),

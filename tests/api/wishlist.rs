@@ -69,7 +69,6 @@ async fn fifty_concurrent_patches_by_ten_users_leave_an_exact_count_on_every_rea
     let short_ttls = [
         ("CACHE_TTL_LIST_SECS", "1"),
         ("HTTP_CACHE_TTL_PRODUCT_SECS", "1"),
-        ("HTTP_CACHE_TTL_LIST_SECS", "1"),
     ];
     let app = Arc::new(
         spawn_app_with(test_settings(

@@ -66,6 +66,16 @@ pub trait RedisService: Interface {
     ) -> Result<i64, CacheError>;
     async fn try_lock(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>, CacheError>;
     async fn unlock(&self, key: &str, token: &LockToken) -> Result<bool, CacheError>;
+    /// Takes one unit from the budget counter `key`: increments it unless it has reached
+    /// `budget`, creating it with expiry `window` (the window starts at the first unit
+    /// taken). Returns whether a unit was taken. MUST be one atomic call, so concurrent
+    /// callers on any number of instances never take more than `budget` per window.
+    async fn spend_budget(
+        &self,
+        key: &str,
+        budget: u64,
+        window: Duration,
+    ) -> Result<bool, CacheError>;
     /// Round trip to the server; used by health checks.
     async fn ping(&self) -> Result<Duration, CacheError>;
     async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError>;

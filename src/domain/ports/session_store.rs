@@ -28,4 +28,7 @@ pub trait SessionStore: Interface {
     async fn revoke(&self, token: &SessionToken) -> Result<(), CacheError>;
     /// Returns how many sessions were ended.
     async fn revoke_all(&self, user_id: &UserId) -> Result<u64, CacheError>;
+    /// Round trip to the server holding sessions (which may not be the cache server); used
+    /// by health checks.
+    async fn ping(&self) -> Result<Duration, CacheError>;
 }

@@ -7,6 +7,9 @@ use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
 pub struct RedisSettings {
     /// `redis://`, `rediss://` or `redis-cluster://`.
     pub url: crate::infrastructure::connection_string::ConnectionString,
+    /// A separate server for cache entries (`REDIS_CACHE_URL`), so sessions, rate-limit
+    /// logs and counters can live on a server that never evicts. `None`: the same server.
+    pub cache_url: Option<crate::infrastructure::connection_string::ConnectionString>,
     /// Every key this service touches starts with it.
     pub key_prefix: String,
     /// Bound on one command, so a slow or absent Redis costs a request at most this much.
@@ -17,9 +20,21 @@ pub struct RedisSettings {
     pub tls: super::RedisTls,
 }
 
+impl RedisSettings {
+    /// The settings of the server that holds cache entries, when it is a separate one. It
+    /// shares the prefix, timeouts and TLS files of the main server.
+    pub fn cache_server(&self) -> Option<Self> {
+        self.cache_url.clone().map(|url| Self {
+            url,
+            cache_url: None,
+            ..self.clone()
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RedisStartupError {
-    #[error("REDIS_URL is not a valid Redis URL")]
+    #[error("REDIS_URL (or REDIS_CACHE_URL) is not a valid Redis URL")]
     InvalidUrl(#[source] fred::error::Error),
     #[error("Redis TLS settings are unusable")]
     Tls(#[from] super::RedisTlsError),
@@ -61,4 +76,43 @@ pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStart
         Err(_) => tracing::warn!("Redis not connected yet; running degraded until it is"),
     }
     Ok(client)
+}
+
+/// The Redis clients of one process: `main` for sessions and rate limits, `cache` for cache
+/// entries. The same client unless `REDIS_CACHE_URL` names a separate server.
+#[derive(Clone)]
+pub struct RedisClients {
+    pub main: Client,
+    pub cache: Client,
+    separate_cache: bool,
+}
+
+impl RedisClients {
+    /// Builds the main client and, when configured, the cache server's client.
+    pub async fn build(settings: &RedisSettings) -> Result<Self, RedisStartupError> {
+        let main = build_client(settings).await?;
+        match settings.cache_server() {
+            Some(cache_server) => {
+                tracing::info!(redis = %cache_server.url, "cache entries on a separate Redis");
+                Ok(Self {
+                    main,
+                    cache: build_client(&cache_server).await?,
+                    separate_cache: true,
+                })
+            }
+            None => Ok(Self {
+                cache: main.clone(),
+                main,
+                separate_cache: false,
+            }),
+        }
+    }
+
+    /// Closes every connection this process opened.
+    pub async fn quit(&self) {
+        let _ = self.main.quit().await;
+        if self.separate_cache {
+            let _ = self.cache.quit().await;
+        }
+    }
 }

@@ -9,7 +9,7 @@ mod scripts;
 mod session_store;
 mod tls;
 
-pub use client::{build_client, RedisSettings, RedisStartupError};
+pub use client::{build_client, RedisClients, RedisSettings, RedisStartupError};
 pub use rate_limiter::{RedisRateLimiter, RedisRateLimiterParameters};
 pub use redis_service::{FredRedisService, FredRedisServiceParameters};
 pub use session_store::{RedisSessionStore, RedisSessionStoreParameters};

@@ -11,7 +11,7 @@ use shaku::Component;
 use super::call::bounded_call;
 use super::scripts::{
     BUMP_COUNTER, GET_OR_INIT_COUNTER, GET_UNDER_GENERATION, GET_VERSIONED, RELEASE_LOCK,
-    SET_IF_NEWER,
+    SET_IF_NEWER, SPEND_BUDGET,
 };
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
@@ -164,6 +164,20 @@ impl RedisService for FredRedisService {
         ttl: Option<Duration>,
     ) -> Result<i64, CacheError> {
         self.counter(&BUMP_COUNTER, key, initial, ttl).await
+    }
+
+    #[tracing::instrument(name = "redis.spend_budget", level = "debug", skip_all)]
+    async fn spend_budget(
+        &self,
+        key: &str,
+        budget: u64,
+        window: Duration,
+    ) -> Result<bool, CacheError> {
+        let args = vec![budget.to_string(), millis(window).to_string()];
+        let taken: i64 = self
+            .call(SPEND_BUDGET.evalsha_with_reload(&self.client, self.key(key), args))
+            .await?;
+        Ok(taken == 1)
     }
 
     #[tracing::instrument(name = "redis.try_lock", level = "debug", skip_all)]

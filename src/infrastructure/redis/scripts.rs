@@ -94,6 +94,19 @@ pub(super) static BUMP_COUNTER: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Takes one unit from the budget counter KEYS[1] unless it holds ARGV[1] already; the
+/// first unit of a window creates the counter with a PX of ARGV[2]. Returns 1 if taken.
+/// Refusals change nothing, so callers refused under a low cap do not use up the budget
+/// of callers with a higher one.
+pub(super) static SPEND_BUDGET: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local n = tonumber(redis.call('GET', KEYS[1]) or '0') \
+         if n >= tonumber(ARGV[1]) then return 0 end \
+         if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end \
+         return 1",
+    )
+});
+
 /// Sliding-log rate limit on KEYS[1] (a sorted set of request times). ARGV: limit, window
 /// in ms, a unique member suffix. Uses the server clock, so every instance agrees.
 /// Returns {allowed, remaining, reset_at_ms, now_ms}.

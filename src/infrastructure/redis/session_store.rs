@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use fred::prelude::{Client, KeysInterface};
+use fred::prelude::{Client, ClientLike, KeysInterface};
 use rand::RngCore;
 use shaku::Component;
 
@@ -169,5 +169,12 @@ impl SessionStore for RedisSessionStore {
             .call(REVOKE_ALL_SESSIONS.evalsha_with_reload(&self.client, index, sessions))
             .await?;
         Ok(u64::try_from(ended).unwrap_or(0))
+    }
+
+    #[tracing::instrument(name = "redis.sessions.ping", level = "debug", skip_all)]
+    async fn ping(&self) -> Result<Duration, CacheError> {
+        let started = std::time::Instant::now();
+        self.call(self.client.ping::<String>(None)).await?;
+        Ok(started.elapsed())
     }
 }

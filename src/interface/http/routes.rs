@@ -7,7 +7,7 @@ use actix_web::middleware::from_fn;
 
 use super::handlers::{self, ApiModule};
 use super::middleware::{
-    auth_class, by_method, rate_limit, response_cache, CachedRoute, HttpCacheTtls, RateLimit,
+    auth_class, by_method, rate_limit, response_cache, CachedRoute, RateLimit,
 };
 use super::openapi;
 use crate::usecases::{HttpResponseStore, RateLimitUseCase};
@@ -19,7 +19,8 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct HttpSettings {
     /// Believe the first `X-Forwarded-For` hop (only behind a proxy you run).
     pub trust_proxy: bool,
-    pub cache_ttls: HttpCacheTtls,
+    /// How long a stored single-product response lives.
+    pub product_response_ttl: std::time::Duration,
 }
 
 /// A resource whose unsupported methods answer a JSON 405 instead of an empty one.
@@ -42,9 +43,9 @@ pub fn configure<M: ApiModule>(
 ) -> impl FnOnce(&mut ServiceConfig) {
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
-    let ttls = settings.cache_ttls;
+    let ttl = settings.product_response_ttl;
     let cached = move |route: CachedRoute| {
-        resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttls, route)))
+        resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttl, route)))
     };
     let limited = move |classify| {
         from_fn(rate_limit(RateLimit::new(

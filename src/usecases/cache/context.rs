@@ -45,6 +45,15 @@ impl CacheContext {
         self.policy.jittered(base, rand::random_range(-1.0..=1.0))
     }
 
+    /// Whether a value of this size may be stored; counts the ones that may not.
+    pub fn fits(&self, raw: &str) -> bool {
+        let fits = raw.len() <= self.policy.max_entry_bytes;
+        if !fits {
+            self.metrics.entry_too_large();
+        }
+        fits
+    }
+
     /// Counts and (rate-limited) logs one failed cache call on a request path.
     pub fn failed(&self, operation: &'static str, error: &CacheError) {
         self.metrics.error();

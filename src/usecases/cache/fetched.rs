@@ -4,14 +4,18 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSource {
     Cache,
+    /// MongoDB, after the cache was asked and had nothing.
     Database,
+    /// MongoDB, without asking the cache: caching is off, Redis is failing, or a repair is
+    /// pending. The response cache reports these as `BYPASS`.
+    DatabaseWithoutCache,
 }
 
 impl DataSource {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Cache => "cache",
-            Self::Database => "database",
+            Self::Database | Self::DatabaseWithoutCache => "database",
         }
     }
 }
@@ -34,5 +38,9 @@ impl<T> Fetched<T> {
 
     pub fn from_database(value: T) -> Self {
         Self::new(value, DataSource::Database)
+    }
+
+    pub fn without_cache(value: T) -> Self {
+        Self::new(value, DataSource::DatabaseWithoutCache)
     }
 }

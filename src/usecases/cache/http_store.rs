@@ -90,6 +90,9 @@ impl HttpResponseStore for GenerationalHttpStore {
         let Ok(raw) = serde_json::to_string(response) else {
             return;
         };
+        if !self.context.fits(&raw) {
+            return;
+        }
         let ttl = self.context.jittered(ttl);
         let key = CacheKeys::http(generation, route_key);
         if let Err(error) = self.cache.set(&key, &raw, ttl).await {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
+use super::admission::FillAdmission;
 use super::codec::{decode_count, decode_page, encode_count, encode_page};
 use super::generations::generation_seed;
 use super::read_through::{Codec, ReadThrough, SharedLoad};
@@ -44,6 +45,8 @@ pub struct ListReadThrough {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
     context: Arc<CacheContext>,
+    /// Built from `context`'s policy; bounds how many pages are stored.
+    admission: Arc<FillAdmission>,
     #[shaku(force_default)]
     page_flights: SingleFlight<SharedLoad<Page<Product>>>,
     #[shaku(force_default)]
@@ -99,6 +102,7 @@ impl ListReadThrough {
         Self {
             repository,
             cache,
+            admission: Arc::new(FillAdmission::new(context.policy.list_window())),
             context,
             page_flights: SingleFlight::default(),
             count_flights: SingleFlight::default(),
@@ -124,6 +128,7 @@ impl ListCache for ListReadThrough {
         sort: ProductSort,
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, ProductError> {
+        let shape = list_hash(filter, sort, page);
         let flow = ReadThrough {
             cache: self.cache.as_ref(),
             context: &self.context,
@@ -135,8 +140,9 @@ impl ListCache for ListReadThrough {
                 decode: decode_page,
             },
             ttl: self.context.policy.list_ttl,
+            admission: Some((&self.admission, &shape)),
         };
-        let key = CacheKeys::list_around(&list_hash(filter, sort, page));
+        let key = CacheKeys::list_around(&shape);
         flow.read(self.lookup(key), || async {
             let (items, total) = futures_util::future::try_join(
                 self.repository.list(filter, sort, page),
@@ -154,6 +160,7 @@ impl ListCache for ListReadThrough {
 
     #[tracing::instrument(name = "cache.list.count", level = "debug", skip_all)]
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
+        let shape = format!("count:{}", count_hash(filter));
         let flow = ReadThrough {
             cache: self.cache.as_ref(),
             context: &self.context,
@@ -165,6 +172,7 @@ impl ListCache for ListReadThrough {
                 decode: decode_count,
             },
             ttl: self.context.policy.list_ttl,
+            admission: Some((&self.admission, &shape)),
         };
         let key = CacheKeys::count_around(&count_hash(filter));
         flow.read(self.lookup(key), || self.repository.count(filter))
@@ -227,12 +235,52 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok((7, None)));
         cache
+            .expect_spend_budget()
+            .times(1)
+            .returning(|_, _, _| Ok(true));
+        cache
             .expect_set()
             .withf(|key, _, _| key.starts_with("products:list:7:"))
             .times(1)
             .returning(|_, _, _| Ok(()));
         let fetched = run(use_case(repo, cache)).await.unwrap();
         assert_eq!(fetched.source, DataSource::Database);
+    }
+
+    #[tokio::test]
+    async fn a_page_refused_by_admission_or_too_large_is_served_but_not_stored() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list()
+            .times(1)
+            .returning(|_, _, _| Ok(vec![product(ID, 1)]));
+        repo.expect_count().times(1).returning(|_| Ok(1));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_under_generation()
+            .times(1)
+            .returning(|_, _, _| Ok((7, None)));
+        cache
+            .expect_spend_budget()
+            .times(1)
+            .returning(|_, _, _| Ok(false));
+        cache.expect_set().never();
+        let refused = run(use_case(repo, cache)).await.unwrap();
+        assert_eq!(refused.value.items.len(), 1);
+        let tiny = CacheContext::new(crate::domain::cache::CachePolicy {
+            max_entry_bytes: 16,
+            ..Default::default()
+        });
+        let mut repo = MockProductRepository::new();
+        repo.expect_list()
+            .returning(|_, _, _| Ok(vec![product(ID, 1)]));
+        repo.expect_count().returning(|_| Ok(1));
+        let mut cache = MockRedisService::new();
+        cache
+            .expect_get_under_generation()
+            .returning(|_, _, _| Ok((7, None)));
+        cache.expect_set().never();
+        let lists = ListReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::new(tiny));
+        run(lists).await.unwrap();
     }
 
     #[tokio::test]
@@ -245,7 +293,7 @@ mod tests {
             .expect_get_under_generation()
             .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
         let fetched = run(use_case(repo, cache)).await.unwrap();
-        assert_eq!(fetched.source, DataSource::Database);
+        assert_eq!(fetched.source, DataSource::DatabaseWithoutCache);
     }
 
     #[tokio::test]
@@ -281,6 +329,10 @@ mod tests {
         cache
             .expect_get_under_generation()
             .returning(move |_, _, _| Ok((3, read.lock().unwrap().clone())));
+        cache
+            .expect_spend_budget()
+            .times(1)
+            .returning(|_, _, _| Ok(true));
         let write = stored.clone();
         cache.expect_set().times(1).returning(move |key, value, _| {
             assert!(key.starts_with("products:count:3:"));
@@ -308,7 +360,10 @@ mod tests {
             Arc::new(context),
         );
         let counted = lists.count(&ProductFilter::default()).await.unwrap();
-        assert_eq!((counted.value, counted.source), (2, DataSource::Database));
+        assert_eq!(
+            (counted.value, counted.source),
+            (2, DataSource::DatabaseWithoutCache)
+        );
         assert_eq!(lists.context.metrics.snapshot().errors, 0);
     }
 

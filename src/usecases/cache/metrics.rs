@@ -31,6 +31,8 @@ pub struct CacheMetrics {
     refresh_aheads: AtomicU64,
     invalidations: AtomicU64,
     errors: AtomicU64,
+    fills_not_admitted: AtomicU64,
+    entries_too_large: AtomicU64,
     repairs_pending_peak: AtomicU64,
     consistency_checked: AtomicU64,
     consistency_mismatches: AtomicU64,
@@ -58,6 +60,11 @@ pub struct CacheMetricsSnapshot {
     pub refresh_aheads: u64,
     pub invalidations: u64,
     pub errors: u64,
+    /// List and count pages served but not stored: first seen while the fill budget was
+    /// half spent, or the budget was spent.
+    pub fills_not_admitted: u64,
+    /// Values served but not stored because they exceed `CACHE_MAX_ENTRY_BYTES`.
+    pub entries_too_large: u64,
     pub consistency_checked: u64,
     pub consistency_mismatches: u64,
     pub consistency_repaired: u64,
@@ -131,6 +138,14 @@ impl CacheMetrics {
         self.errors.fetch_add(1, Relaxed);
     }
 
+    pub fn fill_not_admitted(&self) {
+        self.fills_not_admitted.fetch_add(1, Relaxed);
+    }
+
+    pub fn entry_too_large(&self) {
+        self.entries_too_large.fetch_add(1, Relaxed);
+    }
+
     pub fn repairs_pending(&self, pending: u64) {
         self.repairs_pending_peak.fetch_max(pending, Relaxed);
     }
@@ -160,6 +175,8 @@ impl CacheMetrics {
             refresh_aheads: self.refresh_aheads.load(Relaxed),
             invalidations: self.invalidations.load(Relaxed),
             errors: self.errors.load(Relaxed),
+            fills_not_admitted: self.fills_not_admitted.load(Relaxed),
+            entries_too_large: self.entries_too_large.load(Relaxed),
             consistency_checked: self.consistency_checked.load(Relaxed),
             consistency_mismatches: self.consistency_mismatches.load(Relaxed),
             consistency_repaired: self.consistency_repaired.load(Relaxed),

@@ -9,6 +9,7 @@
 //! | `wishlist_cache` | wishlist pages under the list and the user's generation |
 //! | `http_store` | stored HTTP responses under the list generation (for the response-cache middleware) |
 //! | `read_through` | the one read-through flow behind lists, counts and wishlists |
+//! | `admission` | which list and count pages are stored (fill budget, doorkeeper) |
 //! | `write_effects` | the one entry point from a committed write to the cache (`CacheEvents`) |
 //! | `product_entries` | versioned product entries: decode, read, compare-and-set write |
 //! | `generations` | generation counters (O(1) invalidation) |
@@ -22,6 +23,7 @@
 //! Dependencies between these files only point down this list's "uses" order: nothing
 //! below `context` imports a component, and `repair` imports only `generations`.
 
+mod admission;
 mod codec;
 mod consistency;
 mod context;
@@ -40,6 +42,7 @@ mod single_flight;
 mod wishlist_cache;
 mod write_effects;
 
+pub use admission::FillAdmission;
 pub use consistency::{check_once, run_consistency_checker, ConsistencyReport};
 pub use context::CacheContext;
 pub use failure_log::CacheFailureLog;

@@ -1,12 +1,14 @@
 //! The one read-through flow behind list pages, counts and wishlist pages: look the entry up
 //! (under its generation), serve a hit, or load from MongoDB once per key in this process
-//! (single flight) and store what was loaded with a jittered TTL. Redis errors and pending
-//! repairs send the read to MongoDB; caching off never touches Redis.
+//! (single flight) and store what was loaded with a jittered TTL, unless it is larger than
+//! `CACHE_MAX_ENTRY_BYTES` or the family's admission rule refuses it. Redis errors and
+//! pending repairs send the read to MongoDB; caching off never touches Redis.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::admission::FillAdmission;
 use super::{CacheContext, CacheLayer, Fetched, SingleFlight};
 use crate::domain::error::{CacheError, RepositoryError};
 use crate::domain::ports::RedisService;
@@ -31,9 +33,19 @@ pub(crate) struct ReadThrough<'a, T> {
     pub flights: &'a SingleFlight<SharedLoad<T>>,
     pub codec: Codec<T>,
     pub ttl: Duration,
+    /// For families whose keys clients can vary without bound: the rule and the query's
+    /// identity without its generation.
+    pub admission: Option<(&'a FillAdmission, &'a str)>,
 }
 
 impl<T: Clone> ReadThrough<'_, T> {
+    async fn admitted(&self) -> bool {
+        match self.admission {
+            Some((rule, shape)) => rule.admit(self.cache, self.context, shape).await,
+            None => true,
+        }
+    }
+
     /// `lookup` resolves the key (reading its generation) and the raw entry in as few round
     /// trips as the adapter can; `load` reads MongoDB.
     pub async fn read<Lookup, Load, Loading>(
@@ -49,14 +61,14 @@ impl<T: Clone> ReadThrough<'_, T> {
         let metrics = &self.context.metrics;
         if !self.context.usable() {
             metrics.database_read(self.layer);
-            return Ok(Fetched::from_database(load().await?));
+            return Ok(Fetched::without_cache(load().await?));
         }
         let (key, raw) = match lookup.await {
             Ok(found) => found,
             Err(error) => {
                 self.context.failed(self.operation, &error);
                 metrics.database_read(self.layer);
-                return Ok(Fetched::from_database(load().await?));
+                return Ok(Fetched::without_cache(load().await?));
             }
         };
         if let Some(value) = raw.as_deref().and_then(self.codec.decode) {
@@ -70,9 +82,11 @@ impl<T: Clone> ReadThrough<'_, T> {
                 metrics.database_read(self.layer);
                 let value = load().await.map_err(Arc::new)?;
                 if let Some(raw) = (self.codec.encode)(&value) {
-                    let ttl = self.context.jittered(self.ttl);
-                    if let Err(error) = self.cache.set(&key, &raw, ttl).await {
-                        self.context.failed(self.operation, &error);
+                    if self.context.fits(&raw) && self.admitted().await {
+                        let ttl = self.context.jittered(self.ttl);
+                        if let Err(error) = self.cache.set(&key, &raw, ttl).await {
+                            self.context.failed(self.operation, &error);
+                        }
                     }
                 }
                 Ok(value)

@@ -101,6 +101,7 @@ impl WishlistCache for WishlistReadThrough {
                 decode: decode_page,
             },
             ttl: self.context.policy.list_ttl,
+            admission: None,
         };
         flow.read(self.lookup(user, page), || self.wishlists.list(user, page))
             .await

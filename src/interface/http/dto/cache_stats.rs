@@ -65,6 +65,10 @@ pub struct CacheStatsResponse {
     pub refresh_aheads: u64,
     pub invalidations: u64,
     pub errors: u64,
+    /// List and count pages served but not stored by the admission rule (fill budget).
+    pub fills_not_admitted: u64,
+    /// Pages and responses served but not stored for exceeding `CACHE_MAX_ENTRY_BYTES`.
+    pub entries_too_large: u64,
     pub consistency: ConsistencyStats,
     pub redis: RedisStats,
 }
@@ -88,6 +92,8 @@ impl From<CacheStatsReport> for CacheStatsResponse {
             refresh_aheads: m.refresh_aheads,
             invalidations: m.invalidations,
             errors: m.errors,
+            fills_not_admitted: m.fills_not_admitted,
+            entries_too_large: m.entries_too_large,
             consistency: ConsistencyStats {
                 checked: m.consistency_checked,
                 mismatches: m.consistency_mismatches,

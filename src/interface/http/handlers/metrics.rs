@@ -86,6 +86,18 @@ pub fn render_metrics(report: &CacheStatsReport) -> String {
     );
     counter(
         &mut out,
+        "cache_fills_not_admitted_total",
+        "List and count pages served but not stored (fill budget and doorkeeper).",
+        m.fills_not_admitted,
+    );
+    counter(
+        &mut out,
+        "cache_entries_too_large_total",
+        "Pages and responses served but not stored for exceeding CACHE_MAX_ENTRY_BYTES.",
+        m.entries_too_large,
+    );
+    counter(
+        &mut out,
         "cache_errors_total",
         "Cache calls that failed and were served from MongoDB.",
         m.errors,

@@ -34,6 +34,13 @@ fn source(source: DataSource) -> (&'static str, &'static str) {
     (X_DATA_SOURCE, source.as_str())
 }
 
+/// Attaches the data source to the response for the response-cache middleware, which
+/// reports list and count answers from the list cache as its hits.
+fn reporting(mut response: HttpResponse, source: DataSource) -> HttpResponse {
+    response.extensions_mut().insert(source);
+    response
+}
+
 pub(super) fn product_id(raw: &str) -> Result<ProductId, ApiError> {
     ProductId::parse(raw)
         .map_err(|e| ApiError::bad_request("invalid product id", vec![FieldError::new("id", e)]))
@@ -62,12 +69,13 @@ pub async fn list_products<M: ApiModule>(
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = list.execute(&query.filter, query.sort, query.page).await?;
-    Ok(HttpResponse::Ok()
+    let response = HttpResponse::Ok()
         .insert_header(source(page.source))
         .json(Envelope::new(
             ProductList::from(page.value),
             "products retrieved",
-        )))
+        ));
+    Ok(reporting(response, page.source))
 }
 
 /// Number of products matching the same filters as the list.
@@ -83,9 +91,10 @@ pub async fn count_products<M: ApiModule>(
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let total = count.execute(&query.filter).await?;
-    Ok(HttpResponse::Ok()
+    let response = HttpResponse::Ok()
         .insert_header(source(total.source))
-        .json(Envelope::new(total.value, "product count retrieved")))
+        .json(Envelope::new(total.value, "product count retrieved"));
+    Ok(reporting(response, total.source))
 }
 
 /// One product; answers 304 when `If-None-Match` holds its current `ETag`.

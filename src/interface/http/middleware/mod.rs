@@ -10,4 +10,4 @@ mod response_cache;
 pub use authentication::{authentication, AuthFailure, Caller};
 pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit};
 pub use request_id::request_span;
-pub use response_cache::{response_cache, CachedRoute, HttpCacheTtls};
+pub use response_cache::{response_cache, CachedRoute};

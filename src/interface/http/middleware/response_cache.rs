@@ -1,13 +1,18 @@
 //! HTTP response cache for anonymous GETs of the cached product routes.
 //!
 //! It wraps each cached resource (`CachedRoute`), so the route it serves is known from where
-//! it is registered, never re-derived from the path. Key: list generation + route +
-//! normalised query (parsed into domain values first, so parameter order and spelled-out
-//! defaults map to one entry). Only 200 bodies are stored, with their content type and
-//! ETag. `X-Cache` says HIT, MISS or BYPASS (a request with `Authorization` or
-//! `Cache-Control: no-cache`, or the cache unavailable). A stored entry answers
-//! `If-None-Match` with 304. Every product write bumps the generation, which makes every
-//! stored response unreachable at once.
+//! it is registered, never re-derived from the path. `X-Cache` says HIT, MISS or BYPASS (a
+//! request with `Authorization` or `Cache-Control: no-cache`, or the cache unavailable),
+//! and a cached answer takes `If-None-Match` into account (304).
+//!
+//! Each page is stored once:
+//! - A single product's response is stored whole (content type, ETag, body) under the list
+//!   generation and the product id, and a HIT replays it without running the handler.
+//! - List and count responses are not stored a second time: the list cache already holds
+//!   the page (with its size cap and admission rule), and a HIT here is the handler
+//!   answering from that entry, reported by the `DataSource` it attaches to the response.
+//!   Storing the body too would double the memory of every distinct query for the saving
+//!   of one serialisation.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +20,7 @@ use std::time::Duration;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG,
+    HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
@@ -25,19 +30,11 @@ use futures_util::future::LocalBoxFuture;
 use crate::domain::product::ProductId;
 use crate::interface::http::conditional::not_modified;
 use crate::interface::http::dto::ListQuery;
-use crate::usecases::cache::{count_hash, list_hash};
-use crate::usecases::cache::{CachedResponse, HttpResponseStore};
+use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
-/// Time to live of stored responses, per route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HttpCacheTtls {
-    pub product: Duration,
-    pub list: Duration,
-}
-
-/// A route whose successful anonymous GETs are stored. The one list of them: the routes
+/// A route whose successful anonymous GETs are cached. The one list of them: the routes
 /// wrap exactly these resources and the OpenAPI document marks exactly these paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CachedRoute {
@@ -62,36 +59,34 @@ impl CachedRoute {
     pub fn scope_path(self) -> &'static str {
         &self.path()["/api/products".len()..]
     }
-
-    fn ttl(self, ttls: HttpCacheTtls) -> Duration {
-        match self {
-            Self::Product => ttls.product,
-            Self::List | Self::Count => ttls.list,
-        }
-    }
-
-    /// The normalised key of a request to this route; `None` for a request the handler
-    /// will refuse, so errors are never stored.
-    fn key(self, req: &ServiceRequest) -> Option<String> {
-        match self {
-            Self::List => list_key(req.query_string()),
-            Self::Count => count_key(req.query_string()),
-            Self::Product => {
-                let id = ProductId::parse(req.match_info().get("id")?).ok()?;
-                Some(format!("product:{id}"))
-            }
-        }
-    }
 }
 
-fn list_key(query: &str) -> Option<String> {
-    let q = ListQuery::parse(query).ok()?;
-    Some(format!("list:{}", list_hash(&q.filter, q.sort, q.page)))
+/// What the middleware does with one request.
+#[derive(Debug, PartialEq, Eq)]
+enum Plan {
+    /// Not a cacheable request (another method, or a request the handler will refuse):
+    /// no `X-Cache` at all, so errors are never reported as cache traffic.
+    PassThrough,
+    /// A product response stored whole under this key.
+    Stored(String),
+    /// A list or count answered by the handler from the list cache.
+    FromPageCache,
 }
 
-fn count_key(query: &str) -> Option<String> {
-    let q = ListQuery::parse(query).ok()?;
-    Some(format!("count:{}", count_hash(&q.filter)))
+fn plan(route: CachedRoute, req: &ServiceRequest) -> Plan {
+    if req.method() != Method::GET {
+        return Plan::PassThrough;
+    }
+    match route {
+        CachedRoute::List | CachedRoute::Count => match ListQuery::parse(req.query_string()) {
+            Ok(_) => Plan::FromPageCache,
+            Err(_) => Plan::PassThrough,
+        },
+        CachedRoute::Product => match req.match_info().get("id").map(ProductId::parse) {
+            Some(Ok(id)) => Plan::Stored(format!("product:{id}")),
+            _ => Plan::PassThrough,
+        },
+    }
 }
 
 fn bypass_requested(req: &ServiceRequest) -> bool {
@@ -123,16 +118,17 @@ fn mark(mut response: ServiceResponse<BoxBody>, value: &'static str) -> ServiceR
 }
 
 /// The middleware function for one cached route, for
-/// `resource(..).wrap(from_fn(response_cache(store, ttls, route)))`.
+/// `resource(..).wrap(from_fn(response_cache(store, ttl, route)))`; `ttl` is how long a
+/// stored product response lives.
 pub fn response_cache<B>(
     store: Arc<dyn HttpResponseStore>,
-    ttls: HttpCacheTtls,
+    ttl: Duration,
     route: CachedRoute,
 ) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>
 where
     B: MessageBody + 'static,
 {
-    move |req, next| Box::pin(serve(store.clone(), route.ttl(ttls), route, req, next))
+    move |req, next| Box::pin(serve(store.clone(), ttl, route, req, next))
 }
 
 async fn serve<B: MessageBody + 'static>(
@@ -142,18 +138,28 @@ async fn serve<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let key = if req.method() == Method::GET {
-        route.key(&req)
-    } else {
-        None
-    };
-    let Some(key) = key else {
+    let plan = plan(route, &req);
+    if plan == Plan::PassThrough {
         return Ok(next.call(req).await?.map_into_boxed_body());
-    };
+    }
     if bypass_requested(&req) {
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     }
-    let Some((generation, stored)) = store.lookup(&key).await else {
+    match plan {
+        Plan::Stored(key) => serve_stored(store, ttl, &key, req, next).await,
+        _ => serve_from_page_cache(req, next).await,
+    }
+}
+
+/// A product GET: replay the stored response, or run the handler and store its 200.
+async fn serve_stored<B: MessageBody + 'static>(
+    store: Arc<dyn HttpResponseStore>,
+    ttl: Duration,
+    key: &str,
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some((generation, stored)) = store.lookup(key).await else {
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     };
     if let Some(stored) = stored {
@@ -195,13 +201,51 @@ async fn serve<B: MessageBody + 'static>(
             etag: etag.clone(),
             body: body.to_owned(),
         };
-        store.put(generation, &key, &stored, ttl).await;
+        store.put(generation, key, &stored, ttl).await;
     }
     if let Ok(value) = HeaderValue::from_str(&etag) {
         head.headers_mut().insert(ETAG, value);
     }
     let response = head.set_body(bytes).map_into_boxed_body();
     Ok(mark(ServiceResponse::new(request, response), "MISS"))
+}
+
+/// A list or count GET: the handler answers from the list cache; label its answer by the
+/// source it reports, give it a body ETag and answer a matching `If-None-Match` with 304.
+async fn serve_from_page_cache<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let mut if_none_match = actix_web::http::header::HeaderMap::new();
+    for value in req.headers().get_all(IF_NONE_MATCH) {
+        if_none_match.append(IF_NONE_MATCH, value.clone());
+    }
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(mark(response.map_into_boxed_body(), "MISS"));
+    }
+    let label = match response.response().extensions().get::<DataSource>() {
+        Some(DataSource::Cache) => "HIT",
+        Some(DataSource::DatabaseWithoutCache) => "BYPASS",
+        _ => "MISS",
+    };
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    let etag = body_etag(&bytes);
+    let response = if not_modified(&if_none_match, &etag) {
+        HttpResponse::NotModified()
+            .insert_header((ETAG, etag))
+            .finish()
+    } else {
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            head.headers_mut().insert(ETAG, value);
+        }
+        head.set_body(bytes).map_into_boxed_body()
+    };
+    Ok(mark(ServiceResponse::new(request, response), label))
 }
 
 #[cfg(test)]
@@ -213,25 +257,11 @@ mod tests {
     use crate::usecases::cache::MockHttpResponseStore;
     use actix_web::middleware::from_fn;
 
-    fn ttls() -> HttpCacheTtls {
-        HttpCacheTtls {
-            product: Duration::from_secs(60),
-            list: Duration::from_secs(60),
-        }
-    }
+    const TTL: Duration = Duration::from_secs(60);
+    const ID: &str = "665f1c0e9b1e8a3d4c2b1a09";
 
-    #[test]
-    fn normalises_list_and_count_queries() {
-        let a = list_key("limit=10&page=1&sort=-createdAt");
-        assert_eq!(a, list_key(""), "defaults spelled out share the entry");
-        assert_eq!(
-            list_key("category=a&limit=5"),
-            list_key("limit=5&category=a")
-        );
-        assert_ne!(list_key("limit=5"), a);
-        assert_eq!(list_key("limit=0"), None, "refused queries are not cached");
-        assert!(count_key("isActive=true").unwrap().starts_with("count:"));
-        assert_eq!(count_key("isActive=maybe"), None);
+    fn x_cache(response: &ServiceResponse) -> &str {
+        response.headers().get("x-cache").unwrap().to_str().unwrap()
     }
 
     #[test]
@@ -240,40 +270,45 @@ mod tests {
         assert_eq!(paths, ["", "/count", "/{id}"]);
     }
 
+    async fn product_handler() -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body("{\"n\":1}")
+    }
+
+    macro_rules! product_app {
+        ($store:expr) => {
+            init_service(
+                App::new().service(
+                    web::scope("/api/products").service(
+                        web::resource("/{id}")
+                            .wrap(from_fn(response_cache(
+                                Arc::new($store),
+                                TTL,
+                                CachedRoute::Product,
+                            )))
+                            .route(web::get().to(product_handler)),
+                    ),
+                ),
+            )
+            .await
+        };
+    }
+
     #[actix_web::test]
     async fn a_product_key_comes_from_the_matched_id_and_bad_ids_are_not_cached() {
-        let mut cache = MockHttpResponseStore::new();
-        cache
+        let mut store = MockHttpResponseStore::new();
+        store
             .expect_lookup()
-            .withf(|key| key == "product:665f1c0e9b1e8a3d4c2b1a09")
+            .withf(|key| key == format!("product:{ID}"))
             .times(1)
             .returning(|_| Some((1, None)));
-        cache.expect_put().times(1).return_const(());
-        let app = init_service(
-            App::new().service(
-                web::scope("/api/products").service(
-                    web::resource("/{id}")
-                        .wrap(from_fn(response_cache(
-                            Arc::new(cache),
-                            ttls(),
-                            CachedRoute::Product,
-                        )))
-                        .route(web::get().to(handler)),
-                ),
-            ),
-        )
-        .await;
+        store.expect_put().times(1).return_const(());
+        let app = product_app!(store);
         let ok = TestRequest::get()
-            .uri("/api/products/665F1C0E9B1E8A3D4C2B1A09")
+            .uri(&format!("/api/products/{}", ID.to_uppercase()))
             .to_request();
-        assert_eq!(
-            call_service(&app, ok)
-                .await
-                .headers()
-                .get("x-cache")
-                .unwrap(),
-            "MISS"
-        );
+        assert_eq!(x_cache(&call_service(&app, ok).await), "MISS");
         let bad = TestRequest::get().uri("/api/products/xyz").to_request();
         assert!(!call_service(&app, bad)
             .await
@@ -281,97 +316,109 @@ mod tests {
             .contains_key("x-cache"));
     }
 
-    async fn handler() -> HttpResponse {
-        HttpResponse::Ok()
-            .content_type("application/json")
-            .body("{\"n\":1}")
-    }
-
     #[actix_web::test]
-    async fn miss_stores_then_hit_replays_without_the_handler() {
-        let mut cache = MockHttpResponseStore::new();
+    async fn a_product_miss_stores_then_a_hit_replays_without_the_handler() {
+        let mut store = MockHttpResponseStore::new();
         let mut seq = mockall::Sequence::new();
-        cache
+        store
             .expect_lookup()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_| Some((3, None)));
-        cache
+        store
             .expect_put()
-            .withf(|g, _, r, _| *g == 3 && r.body == "{\"n\":1}")
+            .withf(|g, _, r, ttl| *g == 3 && r.body == "{\"n\":1}" && *ttl == TTL)
             .times(1)
             .in_sequence(&mut seq)
             .return_const(());
         let stored = CachedResponse {
             content_type: "application/json".into(),
             etag: "\"e\"".into(),
-            body: "{\"n\":1}".into(),
+            body: "{\"n\":2}".into(),
         };
-        cache
+        store
             .expect_lookup()
             .times(1)
             .in_sequence(&mut seq)
             .returning(move |_| Some((3, Some(stored.clone()))));
-        let app = init_service(
-            App::new().service(
-                web::scope("/api/products").service(
-                    web::resource("")
-                        .wrap(from_fn(response_cache(
-                            Arc::new(cache),
-                            ttls(),
-                            CachedRoute::List,
-                        )))
-                        .route(web::get().to(handler)),
-                ),
-            ),
-        )
-        .await;
-        let miss = call_service(&app, TestRequest::get().uri("/api/products").to_request()).await;
-        assert_eq!(miss.headers().get("x-cache").unwrap(), "MISS");
+        let app = product_app!(store);
+        let uri = format!("/api/products/{ID}");
+        let miss = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(x_cache(&miss), "MISS");
         assert!(miss.headers().contains_key("etag"));
-        let hit = call_service(&app, TestRequest::get().uri("/api/products").to_request()).await;
-        assert_eq!(hit.headers().get("x-cache").unwrap(), "HIT");
-        assert_eq!(to_bytes(hit.into_body()).await.unwrap(), "{\"n\":1}");
+        let hit = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(x_cache(&hit), "HIT");
+        assert_eq!(to_bytes(hit.into_body()).await.unwrap(), "{\"n\":2}");
     }
 
     #[actix_web::test]
     async fn authorization_and_redis_trouble_bypass() {
-        let mut cache = MockHttpResponseStore::new();
-        cache.expect_lookup().returning(|_| None);
+        let mut store = MockHttpResponseStore::new();
+        store.expect_lookup().times(1).returning(|_| None);
+        let app = product_app!(store);
+        let uri = format!("/api/products/{ID}");
+        let with_token = TestRequest::get()
+            .uri(&uri)
+            .insert_header(("Authorization", "Bearer x"))
+            .to_request();
+        assert_eq!(x_cache(&call_service(&app, with_token).await), "BYPASS");
+        let redis_down = TestRequest::get().uri(&uri).to_request();
+        assert_eq!(x_cache(&call_service(&app, redis_down).await), "BYPASS");
+    }
+
+    async fn list_handler(req: actix_web::HttpRequest) -> HttpResponse {
+        let source = match req.query_string() {
+            "page=1" => DataSource::Cache,
+            "page=2" => DataSource::Database,
+            _ => DataSource::DatabaseWithoutCache,
+        };
+        let mut response = HttpResponse::Ok()
+            .content_type("application/json")
+            .body("{\"items\":[]}");
+        response.extensions_mut().insert(source);
+        response
+    }
+
+    #[actix_web::test]
+    async fn lists_are_labelled_by_their_source_and_never_stored_twice() {
         let app = init_service(
             App::new().service(
                 web::scope("/api/products").service(
                     web::resource("")
                         .wrap(from_fn(response_cache(
-                            Arc::new(cache),
-                            ttls(),
+                            Arc::new(MockHttpResponseStore::new()),
+                            TTL,
                             CachedRoute::List,
                         )))
-                        .route(web::get().to(handler)),
+                        .route(web::get().to(list_handler)),
                 ),
             ),
         )
         .await;
-        let with_token = TestRequest::get()
-            .uri("/api/products")
-            .insert_header(("Authorization", "Bearer x"))
-            .to_request();
+        let get = |query: &str| TestRequest::get().uri(&format!("/api/products?{query}"));
+        let hit = call_service(&app, get("page=1").to_request()).await;
+        assert_eq!(x_cache(&hit), "HIT");
+        let etag = hit.headers().get("etag").unwrap().clone();
         assert_eq!(
-            call_service(&app, with_token)
-                .await
-                .headers()
-                .get("x-cache")
-                .unwrap(),
+            x_cache(&call_service(&app, get("page=2").to_request()).await),
+            "MISS"
+        );
+        assert_eq!(
+            x_cache(&call_service(&app, get("page=3").to_request()).await),
             "BYPASS"
         );
-        let redis_down = TestRequest::get().uri("/api/products").to_request();
-        assert_eq!(
-            call_service(&app, redis_down)
-                .await
-                .headers()
-                .get("x-cache")
-                .unwrap(),
-            "BYPASS"
-        );
+        let revalidated = call_service(
+            &app,
+            get("page=1")
+                .insert_header(("If-None-Match", etag.clone()))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(revalidated.headers().get("etag"), Some(&etag));
+        assert!(!call_service(&app, get("limit=0").to_request())
+            .await
+            .headers()
+            .contains_key("x-cache"));
     }
 }
