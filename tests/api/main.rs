@@ -17,6 +17,8 @@ mod products_validation;
 mod rate_limits;
 mod redis_acl;
 mod redis_adapter;
+mod redis_bounded_memory;
+mod redis_cache_server;
 mod redis_hang;
 mod redis_memory;
 mod redis_tls;
