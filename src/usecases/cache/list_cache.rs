@@ -1,6 +1,7 @@
 //! Cache-aside for product lists and counts, keyed by the list generation and a hash of the
 //! normalised query. A product write increments the generation: one call makes every cached
-//! page and count unreachable, however many there are.
+//! page and count unreachable, however many there are. What is stored is bounded by the
+//! admission rule (`admission`) and the entry size cap (`CacheContext::fits`).
 
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@
 //! | `product_cache` | cache-aside reads of one product (single flight, fill lock, refresh-ahead) |
 //! | `list_cache` | list pages and counts under the list generation |
 //! | `wishlist_cache` | wishlist pages under the list and the user's generation |
-//! | `http_store` | stored HTTP responses under the list generation (for the response-cache middleware) |
+//! | `http_store` | stored single-product HTTP responses under the list generation (for the response-cache middleware) |
 //! | `read_through` | the one read-through flow behind lists, counts and wishlists |
 //! | `admission` | which list and count pages are stored (fill budget, doorkeeper) |
 //! | `write_effects` | the one entry point from a committed write to the cache (`CacheEvents`) |
