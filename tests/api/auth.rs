@@ -237,3 +237,37 @@ async fn redis_holds_no_usable_token_and_logs_hold_no_secrets() {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
 }
+
+/// A login answer holds a bearer token, and every answer to a signed-in request is
+/// personal: none may be kept by a shared or browser cache.
+#[tokio::test]
+async fn tokens_and_personal_answers_are_never_stored_by_caches() {
+    let app = spawn_app().await;
+    let password = "user-password-123";
+    app.register("nostore@example.com", password).await;
+    let login = app.login("nostore@example.com", password).await;
+    assert_eq!(login.status(), 200);
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    let token = login.json::<Value>().await.unwrap()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        "/api/auth/session",
+        "/api/products/wishlist",
+        "/api/products",
+    ] {
+        let response = app.get_as(path, &token).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let anonymous = app.list_products("").await;
+    assert_ne!(
+        anonymous
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("no-store"),
+        "anonymous catalogue reads stay cacheable"
+    );
+}

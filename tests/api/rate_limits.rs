@@ -150,3 +150,48 @@ async fn with_redis_down_requests_pass_and_the_local_limiter_still_limits() {
     }
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
 }
+
+/// Login attempts are limited per address even when the caller sends a session token of
+/// its own: keyed by the session user, every self-made account bought a fresh quota.
+#[tokio::test]
+async fn a_bearer_token_does_not_buy_a_fresh_login_quota() {
+    let app = spawn_app_with(test_settings(
+        &shared_servers().mongo_uri,
+        &shared_servers().redis_url,
+        &[("RATE_LIMIT_AUTH", "6/60s")],
+    ))
+    .await;
+    let password = "user-password-123";
+    assert_eq!(
+        app.register("quota@example.com", password).await.status(),
+        201
+    );
+    let login = app.login("quota@example.com", password).await;
+    assert_eq!(login.status(), 200);
+    let left = header(&login, "x-ratelimit-remaining");
+    assert!(left > 0, "the test needs some quota left, got {left}");
+    let token = login.json::<serde_json::Value>().await.unwrap()["data"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut statuses = Vec::new();
+    for _ in 0..=left {
+        let attempt = app
+            .client
+            .post(app.url("/api/auth/login"))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"email": "quota@example.com", "password": "wrong-password-1"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        statuses.push(attempt.status().as_u16());
+    }
+    let mut expected = vec![401; left as usize];
+    expected.push(429);
+    assert_eq!(
+        statuses, expected,
+        "the address's quota ({left} left) applies"
+    );
+}

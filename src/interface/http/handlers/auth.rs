@@ -1,3 +1,4 @@
+use actix_web::http::header::CACHE_CONTROL;
 use actix_web::HttpResponse;
 use shaku_actix::Inject;
 
@@ -49,7 +50,10 @@ pub async fn login<M: ApiModule>(
         expires_at: result.session.expires_at,
         user: result.user.into(),
     };
-    Ok(HttpResponse::Ok().json(Envelope::new(data, "logged in")))
+    // The body holds a bearer token: no cache between here and the client may keep it.
+    Ok(HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(Envelope::new(data, "logged in")))
 }
 
 /// The caller's session.

@@ -2,12 +2,16 @@
 //! outcome in the request extensions, for the extractors (`CurrentUser`, `AdminUser`) and
 //! for the rate limiter's client key. It never answers a request itself: whether a route
 //! needs a session is the route's extractors' business.
+//!
+//! Every answer to a request that carried `Authorization` is personal (a session, a
+//! wishlist, an admin view), so it is marked `Cache-Control: no-store`: no shared or
+//! browser cache may keep it or replay it to someone else.
 
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{HeaderValue, AUTHORIZATION, CACHE_CONTROL};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use futures_util::future::LocalBoxFuture;
@@ -48,6 +52,7 @@ where
     move |req, next| {
         let authenticate = authenticate.clone();
         Box::pin(async move {
+            let personal = req.headers().contains_key(AUTHORIZATION);
             if let Some(token) = bearer(&req) {
                 let outcome = authenticate.execute(&token).await;
                 let mut extensions = req.extensions_mut();
@@ -64,7 +69,13 @@ where
                     }
                 }
             }
-            next.call(req).await
+            let mut response = next.call(req).await?;
+            if personal {
+                response
+                    .headers_mut()
+                    .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            Ok(response)
         })
     }
 }

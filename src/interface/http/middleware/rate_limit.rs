@@ -49,10 +49,14 @@ fn headers(map: &mut HeaderMap, decision: &RateDecision) {
 }
 
 /// The client key: the authenticated user when known, else the peer IP; the first
-/// `X-Forwarded-For` hop counts only when the proxy in front is trusted.
-fn client(req: &ServiceRequest, trust_proxy: bool) -> String {
-    if let Some(RateClient(user)) = req.extensions().get::<RateClient>() {
-        return format!("user:{user}");
+/// `X-Forwarded-For` hop counts only when the proxy in front is trusted. `auth` requests
+/// (login, register) are always keyed by address: keyed by a session user, any self-made
+/// account would buy a fresh login quota by sending its own token along.
+fn client(req: &ServiceRequest, class: RateClass, trust_proxy: bool) -> String {
+    if class != RateClass::Auth {
+        if let Some(RateClient(user)) = req.extensions().get::<RateClient>() {
+            return format!("user:{user}");
+        }
     }
     let ip = if trust_proxy {
         req.connection_info()
@@ -105,7 +109,7 @@ async fn limit<B: MessageBody + 'static>(
     let Some(class) = (config.classify)(&req) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let who = client(&req, config.trust_proxy);
+    let who = client(&req, class, config.trust_proxy);
     let decision = config.limiter.check(class, &who).await;
     if !decision.allowed {
         let retry_after = (decision.retry_after_ms + 999) / 1000;
