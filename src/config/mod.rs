@@ -1,6 +1,7 @@
 //! Composition root: settings, telemetry, the DI module and start-up. The only module that
 //! names every concrete type.
 
+mod cli;
 mod module;
 mod reconcile;
 mod seed;
@@ -8,6 +9,7 @@ mod settings;
 mod startup;
 pub mod telemetry;
 
+pub use cli::{Cli, Command};
 pub use module::{build_module, AppModule};
 pub use reconcile::reconcile;
 pub use seed::seed;

@@ -376,4 +376,30 @@ mod tests {
         assert_eq!(errors.0.len(), 4, "{errors}");
         assert!(errors.to_string().contains("APP_PORT"));
     }
+
+    /// `.env.example` names every variable this reader asks for (set, or commented out
+    /// when it has no fixed default), and the values it sets are the defaults.
+    #[test]
+    fn the_env_example_lists_every_variable_with_its_default() {
+        let example = include_str!("../../.env.example");
+        let set: HashMap<String, String> = example
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let asked = std::sync::Mutex::new(Vec::new());
+        Settings::from_lookup(|name| {
+            asked.lock().unwrap().push(name.to_owned());
+            None
+        })
+        .unwrap();
+        for name in asked.into_inner().unwrap() {
+            let listed = set.contains_key(&name) || example.contains(&format!("# {name}="));
+            assert!(listed, "{name} is missing from .env.example");
+        }
+        let from_example = Settings::from_lookup(|name| set.get(name).cloned()).unwrap();
+        let defaults = settings(&[]).unwrap();
+        assert_eq!(format!("{from_example:?}"), format!("{defaults:?}"));
+    }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod cache_admin;
 mod cache_failure_logs;
 mod caching;
+mod cli;
 mod health;
 mod helpers;
 mod http_cache;
