@@ -195,3 +195,34 @@ async fn a_bearer_token_does_not_buy_a_fresh_login_quota() {
         "the address's quota ({left} left) applies"
     );
 }
+
+/// Every route that does work counts against the caller's quota (health pings both
+/// servers, metrics and cache stats read Redis, session routes read sessions); only the
+/// probes that touch nothing stay unlimited.
+#[tokio::test]
+async fn health_metrics_session_and_cache_routes_are_limited_but_bare_probes_are_not() {
+    let app = spawn_app_with(test_settings(
+        &shared_servers().mongo_uri,
+        &shared_servers().redis_url,
+        &[("RATE_LIMIT_READ", "4/60s"), ("RATE_LIMIT_WRITE", "1/60s")],
+    ))
+    .await;
+    let mut statuses = Vec::new();
+    for path in [
+        "/api/health",
+        "/metrics",
+        "/api/cache/stats",
+        "/api/auth/session",
+        "/api/health/ready",
+        "/api/cache/status",
+    ] {
+        statuses.push(app.get(path).await.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 401, 401, 429, 429]);
+    let logout = |path: &'static str| app.client.post(app.url(path)).send();
+    assert_eq!(logout("/api/auth/logout").await.unwrap().status(), 401);
+    assert_eq!(logout("/api/auth/logout-all").await.unwrap().status(), 429);
+    for probe in ["/health", "/api/health/live"] {
+        assert_eq!(app.get(probe).await.status(), 200, "{probe}");
+    }
+}

@@ -8,7 +8,7 @@ mod session_store;
 mod user_repository;
 mod wishlist_repository;
 
-pub use password_hasher::PasswordHasher;
+pub use password_hasher::{HasherBusy, PasswordHasher};
 pub use product_repository::ProductRepository;
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
 pub use redis_service::{CacheUsage, LockToken, RedisService, VersionedValue};

@@ -177,6 +177,9 @@ impl From<AuthError> for ApiError {
                 Self::Unauthorized("a valid session is required".to_owned())
             }
             AuthError::EmailTaken => Self::Conflict(AuthError::EmailTaken.to_string()),
+            AuthError::Busy => Self::TooManyRequests {
+                retry_after_secs: 1,
+            },
             AuthError::Unavailable(source) => Self::Unavailable(source),
             AuthError::Unexpected(source) => Self::Internal(source),
         }

@@ -33,8 +33,10 @@ fn resource(path: &str) -> Resource {
 /// Wrap order (actix runs the last `.wrap` first, so it is the outermost):
 /// 1. app-wide, in `Application::build`: request span (outermost), then authentication,
 ///    so every log line has a request id and every later layer knows the caller;
-/// 2. the `/api/products` scope and the login/register resources: the rate limiter, so
-///    every request counts, cached or not;
+/// 2. the rate limiter on every route that does work (the `/api/products` and `/api/cache`
+///    scopes, the auth resources, `/api/health`, `/api/health/ready`, `/metrics`), so every
+///    request counts, cached or not; only `/health` and `/api/health/live`, which touch
+///    nothing, stay unlimited for probes;
 /// 3. each `CachedRoute` resource: the response cache (innermost), so it sees only
 ///    requests the limiter admitted and stores only what the handler answered.
 pub fn configure<M: ApiModule>(
@@ -56,10 +58,22 @@ pub fn configure<M: ApiModule>(
     };
     move |cfg: &mut ServiceConfig| {
         cfg.service(resource("/health").route(web::get().to(handlers::liveness)))
-            .service(resource("/api/health").route(web::get().to(handlers::health::<M>)))
+            .service(
+                resource("/api/health")
+                    .wrap(limited(by_method))
+                    .route(web::get().to(handlers::health::<M>)),
+            )
             .service(resource("/api/health/live").route(web::get().to(handlers::live)))
-            .service(resource("/api/health/ready").route(web::get().to(handlers::ready::<M>)))
-            .service(resource("/metrics").route(web::get().to(handlers::metrics::<M>)))
+            .service(
+                resource("/api/health/ready")
+                    .wrap(limited(by_method))
+                    .route(web::get().to(handlers::ready::<M>)),
+            )
+            .service(
+                resource("/metrics")
+                    .wrap(limited(by_method))
+                    .route(web::get().to(handlers::metrics::<M>)),
+            )
             .service(
                 SwaggerUi::new("/api-docs/{_:.*}")
                     .url("/api-docs/openapi.json", openapi::ApiDoc::openapi()),
@@ -103,19 +117,32 @@ pub fn configure<M: ApiModule>(
                             .wrap(limited(auth_class))
                             .route(web::post().to(handlers::login::<M>)),
                     )
-                    .service(resource("/session").route(web::get().to(handlers::session)))
-                    .service(resource("/logout").route(web::post().to(handlers::logout::<M>)))
                     .service(
-                        resource("/logout-all").route(web::post().to(handlers::logout_all::<M>)),
+                        resource("/session")
+                            .wrap(limited(by_method))
+                            .route(web::get().to(handlers::session)),
+                    )
+                    .service(
+                        resource("/logout")
+                            .wrap(limited(by_method))
+                            .route(web::post().to(handlers::logout::<M>)),
+                    )
+                    .service(
+                        resource("/logout-all")
+                            .wrap(limited(by_method))
+                            .route(web::post().to(handlers::logout_all::<M>)),
                     ),
             )
-            .service(resource("/api/cache/stats").route(web::get().to(handlers::cache_stats::<M>)))
             .service(
-                resource("/api/cache/status").route(web::get().to(handlers::cache_status::<M>)),
-            )
-            .service(
-                resource("/api/cache/invalidate")
-                    .route(web::delete().to(handlers::invalidate_cache::<M>)),
+                web::scope("/api/cache")
+                    .wrap(limited(by_method))
+                    .service(resource("/stats").route(web::get().to(handlers::cache_stats::<M>)))
+                    .service(resource("/status").route(web::get().to(handlers::cache_status::<M>)))
+                    .service(
+                        resource("/invalidate")
+                            .route(web::delete().to(handlers::invalidate_cache::<M>)),
+                    )
+                    .default_service(web::to(handlers::route_not_found)),
             )
             .default_service(web::to(handlers::route_not_found));
     }

@@ -11,6 +11,6 @@ pub async fn ensure_admin(
     email: &Email,
     password: &Password,
 ) -> Result<User, AuthError> {
-    let hash = hasher.hash(password).await;
+    let hash = hasher.hash(password).await?;
     Ok(users.ensure_admin(email, hash).await?)
 }

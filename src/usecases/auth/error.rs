@@ -12,10 +12,19 @@ pub enum AuthError {
     EmailTaken,
     #[error("a valid session is required")]
     Unauthenticated,
+    /// Every password-hashing slot is taken (a login flood): come back in a moment.
+    #[error("too many logins in progress")]
+    Busy,
     #[error("the session store is unavailable")]
     Unavailable(#[source] BoxError),
     #[error("unexpected failure")]
     Unexpected(#[source] BoxError),
+}
+
+impl From<crate::domain::ports::HasherBusy> for AuthError {
+    fn from(_: crate::domain::ports::HasherBusy) -> Self {
+        Self::Busy
+    }
 }
 
 impl From<RepositoryError> for AuthError {

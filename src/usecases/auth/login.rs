@@ -5,7 +5,7 @@ use shaku::{Component, Interface};
 use tokio::sync::OnceCell;
 
 use super::{AuthError, SessionFallback, SessionPolicy};
-use crate::domain::ports::{PasswordHasher, SessionStore, UserRepository};
+use crate::domain::ports::{HasherBusy, PasswordHasher, SessionStore, UserRepository};
 use crate::domain::user::{Email, Password, PasswordHash, Session, SessionToken, User};
 
 #[derive(Debug, Clone)]
@@ -56,9 +56,9 @@ impl Login {
         }
     }
 
-    async fn decoy(&self) -> &PasswordHash {
+    async fn decoy(&self) -> Result<&PasswordHash, HasherBusy> {
         self.decoy
-            .get_or_init(|| async {
+            .get_or_try_init(|| async {
                 let decoy = Password::parse("decoy password that never matches")
                     .unwrap_or_else(|_| unreachable!());
                 self.hasher.hash(&decoy).await
@@ -72,10 +72,10 @@ impl LoginUseCase for Login {
     async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError> {
         let user = self.users.find_by_email(&email).await?;
         let verified = match &user {
-            Some(user) => self.hasher.verify(&password, &user.password_hash).await,
+            Some(user) => self.hasher.verify(&password, &user.password_hash).await?,
             None => {
-                let decoy = self.decoy().await;
-                let _ = self.hasher.verify(&password, decoy).await;
+                let decoy = self.decoy().await?;
+                self.hasher.verify(&password, decoy).await?;
                 false
             }
         };
@@ -108,8 +108,8 @@ mod tests {
         hasher
             .expect_hash()
             .times(1)
-            .returning(|_| PasswordHash::new("decoy".into()));
-        hasher.expect_verify().times(1).returning(|_, _| false);
+            .returning(|_| Ok(PasswordHash::new("decoy".into())));
+        hasher.expect_verify().times(1).returning(|_, _| Ok(false));
         let login = Login::new(
             Arc::new(users),
             Arc::new(hasher),

@@ -41,7 +41,7 @@ impl RegisterUserUseCase for RegisterUser {
         password: Password,
         name: Option<String>,
     ) -> Result<User, AuthError> {
-        let password_hash = self.hasher.hash(&password).await;
+        let password_hash = self.hasher.hash(&password).await?;
         let user = NewUser {
             email,
             name,
@@ -64,7 +64,7 @@ mod tests {
         let mut hasher = MockPasswordHasher::new();
         hasher
             .expect_hash()
-            .returning(|_| PasswordHash::new("$argon2id$x".into()));
+            .returning(|_| Ok(PasswordHash::new("$argon2id$x".into())));
         let mut users = MockUserRepository::new();
         users
             .expect_insert()
