@@ -287,7 +287,23 @@ impl Settings {
             write: r.rate("RATE_LIMIT_WRITE", limits.write),
             auth: r.rate("RATE_LIMIT_AUTH", limits.auth),
         };
+        let cors_origins: Vec<String> = r
+            .string("CORS_ALLOWED_ORIGINS", "")
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for origin in cors_origins
+            .iter()
+            .filter(|o| !crate::interface::http::cors::is_origin(o))
+        {
+            r.errors.push(format!(
+                "CORS_ALLOWED_ORIGINS entries must look like https://host[:port], got {origin:?}"
+            ));
+        }
         let http = HttpSettings {
+            cors_origins,
             trust_proxy: r.parsed("TRUST_PROXY", false, "true or false"),
             product_response_ttl: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
         };

@@ -1,7 +1,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, App, HttpServer};
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use crate::infrastructure::mongo::{
 };
 use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
-use crate::interface::http::middleware::{authentication, request_span};
+use crate::interface::http::middleware::{authentication, head_as_get, request_span};
 use crate::interface::http::{self as api};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
@@ -125,19 +125,29 @@ impl Application {
         let listener = TcpListener::bind(&address).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
-        let http = settings.http;
+        let http = settings.http.clone();
         let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
         // Wrap order: the last `.wrap` is the outermost. The request span comes first so
-        // every line logged below it carries the request id; authentication next, so the
-        // rate limiter and the extractors know the caller. `api::configure` documents the
-        // per-scope layers inside these.
+        // every line logged below it carries the request id; then CORS, which answers
+        // preflights before anything counts them; then compression, outside every layer
+        // that reads or stores bodies, so stored responses stay uncompressed and each
+        // client gets its own encoding; then HEAD served as GET; then authentication, so
+        // the rate limiter and the extractors know the caller. `api::configure` documents
+        // the per-scope layers inside these.
+        let cors_enabled = !http.cors_origins.is_empty();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(module.clone())
                 .app_data(body_limit.clone())
                 .wrap(from_fn(authentication(authenticate.clone())))
+                .wrap(from_fn(head_as_get))
+                .wrap(Compress::default())
+                .wrap(Condition::new(
+                    cors_enabled,
+                    api::cors::cors(&http.cors_origins),
+                ))
                 .wrap(from_fn(request_span))
-                .configure(api::configure::<AppModule>(&module, http))
+                .configure(api::configure::<AppModule>(&module, http.clone()))
         })
         .shutdown_timeout(10);
         if let Some(workers) = settings.server.workers {

@@ -2,6 +2,7 @@
 //! real Redis and a real MongoDB-wire server started on free loopback ports.
 
 mod auth;
+mod browser_http;
 mod cache_admin;
 mod cache_failure_logs;
 mod caching;

@@ -1,6 +1,7 @@
 //! HTTP: routes, handlers, DTOs, error mapping, middleware and the OpenAPI document.
 
 pub mod conditional;
+pub mod cors;
 pub mod dto;
 pub mod error;
 pub mod extractors;

@@ -15,8 +15,10 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// HTTP-layer settings the routes need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSettings {
+    /// Browser origins allowed to call the API (`CORS_ALLOWED_ORIGINS`); empty: none.
+    pub cors_origins: Vec<String>,
     /// Believe the first `X-Forwarded-For` hop (only behind a proxy you run).
     pub trust_proxy: bool,
     /// How long a stored single-product response lives.
@@ -46,6 +48,7 @@ pub fn configure<M: ApiModule>(
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
     let ttl = settings.product_response_ttl;
+    let trust_proxy = settings.trust_proxy;
     let cached = move |route: CachedRoute| {
         resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttl, route)))
     };
@@ -53,7 +56,7 @@ pub fn configure<M: ApiModule>(
         from_fn(rate_limit(RateLimit::new(
             limiter.clone(),
             classify,
-            settings.trust_proxy,
+            trust_proxy,
         )))
     };
     move |cfg: &mut ServiceConfig| {

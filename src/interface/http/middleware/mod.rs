@@ -3,11 +3,13 @@
 //! the app-wide ones, `interface/http/routes.rs` for the per-scope and per-resource ones.
 
 mod authentication;
+mod head;
 mod rate_limit;
 mod request_id;
 mod response_cache;
 
 pub use authentication::{authentication, AuthFailure, Caller};
+pub use head::head_as_get;
 pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit};
 pub use request_id::request_span;
 pub use response_cache::{response_cache, CachedRoute};

@@ -20,7 +20,7 @@ use std::time::Duration;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+    HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
@@ -142,13 +142,32 @@ async fn serve<B: MessageBody + 'static>(
     if plan == Plan::PassThrough {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    if bypass_requested(&req) {
-        return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
+    let response = if bypass_requested(&req) {
+        mark(next.call(req).await?.map_into_boxed_body(), "BYPASS")
+    } else {
+        match plan {
+            Plan::Stored(key) => serve_stored(store, ttl, &key, req, next).await?,
+            _ => serve_from_page_cache(req, next).await?,
+        }
+    };
+    Ok(cacheable(response))
+}
+
+/// Lets browsers and shared caches keep a catalogue answer, but only to revalidate it
+/// (`no-cache`, answered by a 304 when the ETag still holds): a `max-age` would let them
+/// show data older than a write that has returned, which the service promises never to do.
+/// `Vary: Authorization` keeps a signed-in answer (marked `no-store` by authentication
+/// anyway) from ever standing in for an anonymous one; compression adds `Accept-Encoding`.
+fn cacheable(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if status == StatusCode::OK || status == StatusCode::NOT_MODIFIED {
+        let headers = response.headers_mut();
+        if !headers.contains_key(CACHE_CONTROL) {
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+        }
+        headers.append(VARY, HeaderValue::from_static("Authorization"));
     }
-    match plan {
-        Plan::Stored(key) => serve_stored(store, ttl, &key, req, next).await,
-        _ => serve_from_page_cache(req, next).await,
-    }
+    response
 }
 
 /// A product GET: replay the stored response, or run the handler and store its 200.
