@@ -8,6 +8,7 @@ use crate::domain::user::{Email, Password};
 use crate::infrastructure::connection_string::ConnectionString;
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::{RedisSettings, RedisTls};
+use crate::interface::http::client_address::ClientAddressPolicy;
 use crate::interface::http::HttpSettings;
 use crate::usecases::auth::SessionPolicy;
 use crate::usecases::RateLimits;
@@ -302,9 +303,31 @@ impl Settings {
                 "CORS_ALLOWED_ORIGINS entries must look like https://host[:port], got {origin:?}"
             ));
         }
+        let trust_proxy = r.parsed("TRUST_PROXY", false, "true or false");
+        let mut trusted_proxies = Vec::new();
+        for net in r
+            .string("TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            match net.parse::<ipnet::IpNet>() {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => r.errors.push(format!(
+                    "TRUSTED_PROXIES entries must be CIDR blocks like 10.0.0.0/8, got {net:?}"
+                )),
+            }
+        }
+        let client_addresses = ClientAddressPolicy {
+            trusted_proxies: if trust_proxy {
+                trusted_proxies
+            } else {
+                Vec::new()
+            },
+        };
         let http = HttpSettings {
             cors_origins,
-            trust_proxy: r.parsed("TRUST_PROXY", false, "true or false"),
+            client_addresses,
             product_response_ttl: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
         };
         let sessions = SessionPolicy {

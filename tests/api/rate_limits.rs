@@ -226,3 +226,57 @@ async fn health_metrics_session_and_cache_routes_are_limited_but_bare_probes_are
         assert_eq!(app.get(probe).await.status(), 200, "{probe}");
     }
 }
+
+async fn statuses_with_forwarded(app: &TestApp, forwarded: impl Fn(u32) -> String) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let response = app
+            .client
+            .get(app.url("/api/products"))
+            .header("X-Forwarded-For", forwarded(i))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+/// Behind a proxy that appends to `X-Forwarded-For`, a client that writes its own first
+/// hop (a new one each time) is still one client; a peer that is not a trusted proxy is
+/// keyed by its own address whatever the header says.
+#[tokio::test]
+async fn forged_forwarded_hops_do_not_escape_the_limit() {
+    let servers = shared_servers();
+    let expected = [200, 200, 200, 200, 200, 429, 429];
+    let behind_proxy = spawn_app_with(test_settings(
+        &servers.mongo_uri,
+        &servers.redis_url,
+        &[
+            ("RATE_LIMIT_READ", "5/60s"),
+            ("TRUST_PROXY", "true"),
+            ("TRUSTED_PROXIES", "127.0.0.1/32"),
+        ],
+    ))
+    .await;
+    let forged_first_hop = |i| format!("198.51.100.{i}, 203.0.113.9");
+    assert_eq!(
+        statuses_with_forwarded(&behind_proxy, forged_first_hop).await,
+        expected
+    );
+    let untrusted_peer = spawn_app_with(test_settings(
+        &servers.mongo_uri,
+        &servers.redis_url,
+        &[
+            ("RATE_LIMIT_READ", "5/60s"),
+            ("TRUST_PROXY", "true"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+        ],
+    ))
+    .await;
+    let forged_everything = |i| format!("203.0.113.{i}");
+    assert_eq!(
+        statuses_with_forwarded(&untrusted_peer, forged_everything).await,
+        expected
+    );
+}

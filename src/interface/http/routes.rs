@@ -5,6 +5,7 @@ use actix_web::Resource;
 
 use actix_web::middleware::from_fn;
 
+use super::client_address::ClientAddressPolicy;
 use super::handlers::{self, ApiModule};
 use super::middleware::{
     auth_class, by_method, rate_limit, response_cache, CachedRoute, RateLimit,
@@ -19,8 +20,8 @@ use utoipa_swagger_ui::SwaggerUi;
 pub struct HttpSettings {
     /// Browser origins allowed to call the API (`CORS_ALLOWED_ORIGINS`); empty: none.
     pub cors_origins: Vec<String>,
-    /// Believe the first `X-Forwarded-For` hop (only behind a proxy you run).
-    pub trust_proxy: bool,
+    /// How client addresses are found behind proxies (`TRUSTED_PROXIES`).
+    pub client_addresses: ClientAddressPolicy,
     /// How long a stored single-product response lives.
     pub product_response_ttl: std::time::Duration,
 }
@@ -48,7 +49,7 @@ pub fn configure<M: ApiModule>(
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
     let ttl = settings.product_response_ttl;
-    let trust_proxy = settings.trust_proxy;
+    let addresses = Arc::new(settings.client_addresses.clone());
     let cached = move |route: CachedRoute| {
         resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttl, route)))
     };
@@ -56,7 +57,7 @@ pub fn configure<M: ApiModule>(
         from_fn(rate_limit(RateLimit::new(
             limiter.clone(),
             classify,
-            trust_proxy,
+            addresses.clone(),
         )))
     };
     move |cfg: &mut ServiceConfig| {

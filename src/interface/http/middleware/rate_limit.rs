@@ -13,6 +13,7 @@ use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::future::LocalBoxFuture;
 
 use crate::domain::ports::RateDecision;
+use crate::interface::http::client_address::ClientAddressPolicy;
 use crate::interface::http::error::ApiError;
 use crate::usecases::{RateClass, RateLimitUseCase};
 
@@ -48,45 +49,39 @@ fn headers(map: &mut HeaderMap, decision: &RateDecision) {
     map.insert(RESET, HeaderValue::from(reset_secs));
 }
 
-/// The client key: the authenticated user when known, else the peer IP; the first
-/// `X-Forwarded-For` hop counts only when the proxy in front is trusted. `auth` requests
+/// The client key: the authenticated user when known, else the client's address (see
+/// `ClientAddressPolicy`: `X-Forwarded-For` only through trusted proxies). `auth` requests
 /// (login, register) are always keyed by address: keyed by a session user, any self-made
 /// account would buy a fresh login quota by sending its own token along.
-fn client(req: &ServiceRequest, class: RateClass, trust_proxy: bool) -> String {
+fn client(req: &ServiceRequest, class: RateClass, addresses: &ClientAddressPolicy) -> String {
     if class != RateClass::Auth {
         if let Some(RateClient(user)) = req.extensions().get::<RateClient>() {
             return format!("user:{user}");
         }
     }
-    let ip = if trust_proxy {
-        req.connection_info()
-            .realip_remote_addr()
-            .map(str::to_owned)
-    } else {
-        req.peer_addr().map(|a| a.ip().to_string())
-    };
+    let ip = addresses.client(req.peer_addr().map(|a| a.ip()), req.headers());
     format!("ip:{}", ip.unwrap_or_else(|| "unknown".to_owned()))
 }
 
-/// How one scope is limited: the limiter, which class each request belongs to, and whether
-/// `X-Forwarded-For` is believed.
+/// How one scope is limited: the limiter, which class each request belongs to, and how
+/// client addresses are found.
 #[derive(Clone)]
 pub struct RateLimit {
     limiter: Arc<dyn RateLimitUseCase>,
     classify: Classifier,
-    trust_proxy: bool,
+    addresses: Arc<ClientAddressPolicy>,
 }
 
 impl RateLimit {
     pub fn new(
         limiter: Arc<dyn RateLimitUseCase>,
         classify: Classifier,
-        trust_proxy: bool,
+        addresses: Arc<ClientAddressPolicy>,
     ) -> Self {
         Self {
             limiter,
             classify,
-            trust_proxy,
+            addresses,
         }
     }
 }
@@ -109,7 +104,7 @@ async fn limit<B: MessageBody + 'static>(
     let Some(class) = (config.classify)(&req) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let who = client(&req, class, config.trust_proxy);
+    let who = client(&req, class, &config.addresses);
     let decision = config.limiter.check(class, &who).await;
     if !decision.allowed {
         let retry_after = (decision.retry_after_ms + 999) / 1000;
@@ -168,7 +163,9 @@ mod tests {
         let app = init_service(
             App::new()
                 .wrap(from_fn(rate_limit(RateLimit::new(
-                    limiter, by_method, false,
+                    limiter,
+                    by_method,
+                    Arc::default(),
                 ))))
                 .route("/x", web::get().to(HttpResponse::Ok)),
         )
