@@ -7,6 +7,7 @@ mod cache_admin;
 mod cache_failure_logs;
 mod caching;
 mod cli;
+mod docs;
 mod health;
 mod helpers;
 mod http_cache;
