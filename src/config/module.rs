@@ -11,8 +11,9 @@ use crate::infrastructure::mongo::{
 };
 use crate::infrastructure::password::Argon2Hasher;
 use crate::infrastructure::redis::{
-    FredRedisService, FredRedisServiceParameters, RedisClients, RedisRateLimiter,
-    RedisRateLimiterParameters, RedisSessionStore, RedisSessionStoreParameters,
+    FredRedisService, FredRedisServiceParameters, RedisClients, RedisLoginThrottle,
+    RedisLoginThrottleParameters, RedisRateLimiter, RedisRateLimiterParameters, RedisSessionStore,
+    RedisSessionStoreParameters,
 };
 use crate::usecases::auth::{
     Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
@@ -40,6 +41,7 @@ module! {
             FredRedisService,
             RedisRateLimiter,
             RedisSessionStore,
+            RedisLoginThrottle,
             Argon2Hasher,
             ProductReadThrough,
             ListReadThrough,
@@ -102,6 +104,12 @@ pub fn build_module(
             client: redis.main.clone(),
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
+        })
+        .with_component_parameters::<RedisLoginThrottle>(RedisLoginThrottleParameters {
+            client: redis.main.clone(),
+            key_prefix: prefix.clone(),
+            timeout: redis_timeout,
+            policy: settings.login_throttle,
         })
         .with_component_parameters::<FredRedisService>(FredRedisServiceParameters {
             client: redis.cache,

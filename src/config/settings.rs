@@ -3,6 +3,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::cache::CachePolicy;
+use crate::domain::ports::LoginThrottlePolicy;
 use crate::domain::ports::RateRule;
 use crate::domain::user::{Email, Password};
 use crate::infrastructure::connection_string::ConnectionString;
@@ -50,6 +51,7 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     pub http: HttpSettings,
     pub sessions: SessionPolicy,
+    pub login_throttle: LoginThrottlePolicy,
     /// The admin account ensured at start-up, when both variables are set.
     pub admin: Option<(Email, Password)>,
     pub log_format: LogFormat,
@@ -334,6 +336,23 @@ impl Settings {
             ttl: r.seconds("SESSION_TTL_SECS", 86_400, 1, 30 * 86_400),
             ..SessionPolicy::default()
         };
+        let throttle = LoginThrottlePolicy::default();
+        let login_throttle = LoginThrottlePolicy {
+            max_failures: r.count(
+                "LOGIN_MAX_FAILURES",
+                u64::from(throttle.max_failures),
+                1,
+                1_000,
+            ) as u32,
+            base: r.millis(
+                "LOGIN_BACKOFF_BASE_MS",
+                throttle.base.as_millis() as u64,
+                1,
+                3_600_000,
+            ),
+            max: r.seconds("LOGIN_BACKOFF_MAX_SECS", throttle.max.as_secs(), 1, 86_400),
+            ..throttle
+        };
         let admin = match ((r.lookup)("ADMIN_EMAIL"), (r.lookup)("ADMIN_PASSWORD")) {
             (Some(email), Some(password)) if !email.is_empty() && !password.is_empty() => {
                 match (Email::parse(&email), Password::parse(&password)) {
@@ -376,6 +395,7 @@ impl Settings {
             rate_limits,
             http,
             sessions,
+            login_throttle,
             admin,
             log_format,
         })

@@ -104,6 +104,11 @@ impl CacheKeys {
         format!("{}{user}", Self::USER_SESSIONS_PREFIX)
     }
 
+    /// Consecutive failed logins of one account, under a hash of its e-mail.
+    pub fn login_failures(account_hash: &str) -> String {
+        format!("login-failures:{account_hash}")
+    }
+
     /// The request log of one client in one rate class.
     pub fn rate(class: &str, client_hash: &str) -> String {
         format!("rate:{class}:{client_hash}")

@@ -11,6 +11,7 @@ mod docs;
 mod health;
 mod helpers;
 mod http_cache;
+mod login_throttle;
 mod metrics;
 mod openapi;
 mod outages;

@@ -1,5 +1,6 @@
 //! Ports: the async traits the use cases need and the adapters implement.
 
+mod login_throttle;
 mod password_hasher;
 mod product_repository;
 mod rate_limiter;
@@ -8,6 +9,7 @@ mod session_store;
 mod user_repository;
 mod wishlist_repository;
 
+pub use login_throttle::{LoginThrottle, LoginThrottlePolicy};
 pub use password_hasher::{HasherBusy, PasswordHasher};
 pub use product_repository::ProductRepository;
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
@@ -16,6 +18,8 @@ pub use session_store::SessionStore;
 pub use user_repository::UserRepository;
 pub use wishlist_repository::WishlistRepository;
 
+#[cfg(any(test, feature = "mock"))]
+pub use login_throttle::MockLoginThrottle;
 #[cfg(any(test, feature = "mock"))]
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]

@@ -3,6 +3,7 @@
 mod call;
 mod circuit;
 mod client;
+mod login_throttle;
 mod rate_limiter;
 mod redis_service;
 mod scripts;
@@ -10,6 +11,7 @@ mod session_store;
 mod tls;
 
 pub use client::{build_client, RedisClients, RedisSettings, RedisStartupError};
+pub use login_throttle::{RedisLoginThrottle, RedisLoginThrottleParameters};
 pub use rate_limiter::{RedisRateLimiter, RedisRateLimiterParameters};
 pub use redis_service::{FredRedisService, FredRedisServiceParameters};
 pub use session_store::{RedisSessionStore, RedisSessionStoreParameters};

@@ -107,6 +107,39 @@ pub(super) static SPEND_BUDGET: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Counts one failed login in the hash KEYS[1] and, from ARGV[1] consecutive failures on,
+/// locks the account until now + ARGV[2] ms × 2^(failures − ARGV[1]), at most ARGV[3] ms
+/// (server clock). The record expires ARGV[4] ms after the last failure. Returns the lock
+/// in ms (0: none).
+pub(super) static RECORD_LOGIN_FAILURE: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+local threshold = tonumber(ARGV[1])
+local lock = 0
+if failures >= threshold then
+  lock = tonumber(ARGV[2]) * 2 ^ math.min(failures - threshold, 40)
+  lock = math.min(lock, tonumber(ARGV[3]))
+  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', now + lock))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return lock
+"#,
+    )
+});
+
+/// Milliseconds the account in KEYS[1] is still locked for (server clock); 0 when not.
+pub(super) static LOGIN_LOCKED_FOR: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local u = redis.call('HGET', KEYS[1], 'until') if not u then return 0 end \
+         local t = redis.call('TIME') \
+         local left = tonumber(u) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) \
+         if left < 0 then return 0 end return left",
+    )
+});
+
 /// Sliding-log rate limit on KEYS[1] (a sorted set of request times). ARGV: limit, window
 /// in ms, a unique member suffix. Uses the server clock, so every instance agrees.
 /// Returns {allowed, remaining, reset_at_ms, now_ms}.

@@ -143,6 +143,9 @@ impl ResponseError for ApiError {
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header(("Retry-After", "1"));
         }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
@@ -179,6 +182,11 @@ impl From<AuthError> for ApiError {
             AuthError::EmailTaken => Self::Conflict(AuthError::EmailTaken.to_string()),
             AuthError::Busy => Self::TooManyRequests {
                 retry_after_secs: 1,
+            },
+            AuthError::Throttled { retry_after } => Self::TooManyRequests {
+                retry_after_secs: i64::try_from(retry_after.as_millis().div_ceil(1000))
+                    .unwrap_or(i64::MAX)
+                    .max(1),
             },
             AuthError::Unavailable(source) => Self::Unavailable(source),
             AuthError::Unexpected(source) => Self::Internal(source),

@@ -12,6 +12,9 @@ pub enum AuthError {
     EmailTaken,
     #[error("a valid session is required")]
     Unauthenticated,
+    /// Too many consecutive failures for this account: wait this long.
+    #[error("too many failed logins for this account")]
+    Throttled { retry_after: std::time::Duration },
     /// Every password-hashing slot is taken (a login flood): come back in a moment.
     #[error("too many logins in progress")]
     Busy,

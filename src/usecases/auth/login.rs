@@ -5,7 +5,9 @@ use shaku::{Component, Interface};
 use tokio::sync::OnceCell;
 
 use super::{AuthError, SessionFallback, SessionPolicy};
-use crate::domain::ports::{HasherBusy, PasswordHasher, SessionStore, UserRepository};
+use crate::domain::ports::{
+    HasherBusy, LoginThrottle, PasswordHasher, SessionStore, UserRepository,
+};
 use crate::domain::user::{Email, Password, PasswordHash, Session, SessionToken, User};
 
 #[derive(Debug, Clone)]
@@ -17,7 +19,8 @@ pub struct LoginResult {
 
 /// Checks credentials and opens a session. An unknown e-mail costs the same password
 /// verification as a known one (against a decoy hash) and fails with the same error, so
-/// neither timing nor message reveals which accounts exist.
+/// neither timing nor message reveals which accounts exist. An account locked by too many
+/// consecutive failures (known or not) is refused before any hash is computed.
 #[async_trait]
 pub trait LoginUseCase: Interface {
     async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError>;
@@ -32,6 +35,8 @@ pub struct Login {
     hasher: Arc<dyn PasswordHasher>,
     #[shaku(inject)]
     sessions: Arc<dyn SessionStore>,
+    #[shaku(inject)]
+    throttle: Arc<dyn LoginThrottle>,
     policy: SessionPolicy,
     fallback: Arc<SessionFallback>,
     #[shaku(default)]
@@ -43,6 +48,7 @@ impl Login {
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         sessions: Arc<dyn SessionStore>,
+        throttle: Arc<dyn LoginThrottle>,
         policy: SessionPolicy,
         fallback: Arc<SessionFallback>,
     ) -> Self {
@@ -50,6 +56,7 @@ impl Login {
             users,
             hasher,
             sessions,
+            throttle,
             policy,
             fallback,
             decoy: OnceCell::new(),
@@ -70,6 +77,10 @@ impl Login {
 #[async_trait]
 impl LoginUseCase for Login {
     async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError> {
+        // Fails open: while Redis is away the per-address limit still applies.
+        if let Ok(Some(retry_after)) = self.throttle.locked_for(&email).await {
+            return Err(AuthError::Throttled { retry_after });
+        }
         let user = self.users.find_by_email(&email).await?;
         let verified = match &user {
             Some(user) => self.hasher.verify(&password, &user.password_hash).await?,
@@ -80,8 +91,14 @@ impl LoginUseCase for Login {
             }
         };
         let Some(user) = user.filter(|_| verified) else {
+            if let Err(error) = self.throttle.failed(&email).await {
+                tracing::warn!(error = %error, "failed login not counted");
+            }
             return Err(AuthError::InvalidCredentials);
         };
+        if let Err(error) = self.throttle.succeeded(&email).await {
+            tracing::warn!(error = %error, "login failure count not reset");
+        }
         let (token, session) = self
             .sessions
             .create(&user.id, &user.roles, self.policy.ttl)
@@ -98,7 +115,43 @@ impl LoginUseCase for Login {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ports::{MockPasswordHasher, MockSessionStore, MockUserRepository};
+    use crate::domain::ports::{
+        MockLoginThrottle, MockPasswordHasher, MockSessionStore, MockUserRepository,
+    };
+    use std::time::Duration;
+
+    fn open_throttle() -> MockLoginThrottle {
+        let mut throttle = MockLoginThrottle::new();
+        throttle.expect_locked_for().returning(|_| Ok(None));
+        throttle.expect_failed().returning(|_| Ok(None));
+        throttle
+    }
+
+    #[tokio::test]
+    async fn a_locked_account_is_refused_before_any_lookup_or_hash() {
+        let mut throttle = MockLoginThrottle::new();
+        throttle
+            .expect_locked_for()
+            .returning(|_| Ok(Some(Duration::from_millis(1_500))));
+        let login = Login::new(
+            Arc::new(MockUserRepository::new()),
+            Arc::new(MockPasswordHasher::new()),
+            Arc::new(MockSessionStore::new()),
+            Arc::new(throttle),
+            SessionPolicy::default(),
+            Arc::default(),
+        );
+        let result = login
+            .execute(
+                Email::parse("victim@x.io").unwrap(),
+                Password::parse("right-or-wrong").unwrap(),
+            )
+            .await;
+        assert!(matches!(
+            result,
+            Err(AuthError::Throttled { retry_after }) if retry_after == Duration::from_millis(1_500)
+        ));
+    }
 
     #[tokio::test]
     async fn unknown_email_still_verifies_a_password_and_gives_the_same_error() {
@@ -114,6 +167,7 @@ mod tests {
             Arc::new(users),
             Arc::new(hasher),
             Arc::new(MockSessionStore::new()),
+            Arc::new(open_throttle()),
             SessionPolicy::default(),
             Arc::default(),
         );

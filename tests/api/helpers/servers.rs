@@ -44,12 +44,22 @@ fn spawn_owned(mut command: Command) -> io::Result<Child> {
     reply_rx.recv().unwrap()
 }
 
+/// A loopback port nobody listens on, never handed out twice by this test binary: two
+/// servers started at once could otherwise be given the same port by the OS, one of them
+/// fail to bind, and its test silently talk to the other one's server.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static HANDED_OUT: std::sync::LazyLock<Mutex<std::collections::HashSet<u16>>> =
+        std::sync::LazyLock::new(Mutex::default);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if HANDED_OUT.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 fn wait_for_port(port: u16, what: &str, log: &PathBuf) {
@@ -114,6 +124,17 @@ impl Process {
             spawn_owned(command).unwrap_or_else(|e| panic!("could not start {}: {e}", self.name));
         self.child = Some(child);
         wait_for_port(self.port, self.name, &log);
+        if let Some(status) = self
+            .child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+        {
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!(
+                "{} exited ({status}) although port {} answers: another process holds it; its log:\n{output}",
+                self.name, self.port
+            );
+        }
     }
 
     fn signal(&self, signal: libc::c_int) {

@@ -1,0 +1,92 @@
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fred::prelude::{Client, KeysInterface};
+use shaku::Component;
+
+use super::call::bounded_call;
+use super::scripts::{LOGIN_LOCKED_FOR, RECORD_LOGIN_FAILURE};
+use crate::domain::cache::CacheKeys;
+use crate::domain::error::CacheError;
+use crate::domain::ports::{LoginThrottle, LoginThrottlePolicy};
+use crate::domain::user::Email;
+
+/// `LoginThrottle` on a Redis hash per account (`failures`, `until`), on the server of
+/// sessions and rate limits. Both scripts use the server clock, so instances agree.
+#[derive(Component)]
+#[shaku(interface = LoginThrottle)]
+pub struct RedisLoginThrottle {
+    client: Client,
+    key_prefix: String,
+    timeout: Duration,
+    policy: LoginThrottlePolicy,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl RedisLoginThrottle {
+    pub fn new(
+        client: Client,
+        key_prefix: String,
+        timeout: Duration,
+        policy: LoginThrottlePolicy,
+    ) -> Self {
+        Self {
+            client,
+            key_prefix,
+            timeout,
+            policy,
+        }
+    }
+
+    fn key(&self, account: &Email) -> String {
+        let hash = crate::domain::digest::sha256_hex(account.as_str().as_bytes(), 32);
+        format!("{}{}", self.key_prefix, CacheKeys::login_failures(&hash))
+    }
+
+    async fn call<T>(
+        &self,
+        command: impl Future<Output = Result<T, fred::error::Error>>,
+    ) -> Result<T, CacheError> {
+        bounded_call(&self.client, self.timeout, command).await
+    }
+}
+
+fn lock(ms: i64) -> Option<Duration> {
+    (ms > 0).then(|| Duration::from_millis(ms.unsigned_abs()))
+}
+
+#[async_trait]
+impl LoginThrottle for RedisLoginThrottle {
+    #[tracing::instrument(name = "redis.login.locked_for", level = "debug", skip_all)]
+    async fn locked_for(&self, account: &Email) -> Result<Option<Duration>, CacheError> {
+        let left: i64 = self
+            .call(LOGIN_LOCKED_FOR.evalsha_with_reload(&self.client, self.key(account), ()))
+            .await?;
+        Ok(lock(left))
+    }
+
+    #[tracing::instrument(name = "redis.login.failed", level = "debug", skip_all)]
+    async fn failed(&self, account: &Email) -> Result<Option<Duration>, CacheError> {
+        let p = self.policy;
+        let args = vec![
+            p.max_failures.to_string(),
+            millis(p.base).to_string(),
+            millis(p.max).to_string(),
+            millis(p.memory).to_string(),
+        ];
+        let locked: i64 = self
+            .call(RECORD_LOGIN_FAILURE.evalsha_with_reload(&self.client, self.key(account), args))
+            .await?;
+        Ok(lock(locked))
+    }
+
+    #[tracing::instrument(name = "redis.login.succeeded", level = "debug", skip_all)]
+    async fn succeeded(&self, account: &Email) -> Result<(), CacheError> {
+        let _: i64 = self.call(self.client.del(self.key(account))).await?;
+        Ok(())
+    }
+}
