@@ -1,13 +1,17 @@
 //! `product-catalog seed N`: fills the catalog with N generated products through the
-//! create use case (so caches stay consistent), with a progress line on stderr.
+//! create use case (so caches stay consistent), with a progress line on a terminal and a
+//! one-line summary otherwise. Cache writes that failed are redone before it returns, so a
+//! seed during a Redis blip cannot leave other instances serving old lists.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use shaku::HasComponent;
 
 use super::{build_module, Settings, StartupError};
+use crate::domain::ports::RedisService;
 use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, ProductName, Stock,
 };
@@ -31,6 +35,34 @@ fn product(i: u32) -> Option<NewProduct> {
     })
 }
 
+/// How long `seed` keeps redoing failed cache writes before it gives up.
+const REPAIR_WAIT: Duration = Duration::from_secs(5);
+
+/// `done` of `count` as a whole percentage (in 64 bits: `done * 100` overflows 32 bits
+/// past 42,949,672).
+fn percent(done: u32, count: u32) -> u64 {
+    u64::from(done) * 100 / u64::from(count.max(1))
+}
+
+/// Redoes the failed cache writes of this run until none is left or `REPAIR_WAIT` passes;
+/// returns whether the cache is settled.
+async fn settle_cache(context: &CacheContext, cache: &dyn RedisService) -> bool {
+    let deadline = Instant::now() + REPAIR_WAIT;
+    loop {
+        if context.repair.is_clean() {
+            return true;
+        }
+        context.repair.drain(cache, &context.metrics).await;
+        if context.repair.is_clean() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 /// Creates `count` products, 16 at a time; returns how many were created.
 pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
     let database = mongo::connect(&settings.mongo).await?;
@@ -38,12 +70,10 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
         .await
         .map_err(StartupError::Indexes)?;
     let redis = RedisClients::build(&settings.redis).await?;
-    let module = build_module(
-        &settings,
-        database,
-        redis,
-        Arc::new(CacheContext::new(settings.cache)),
-    );
+    let context = Arc::new(CacheContext::new(settings.cache));
+    let module = build_module(&settings, database, redis, context.clone());
+    let cache: Arc<dyn RedisService> = module.resolve();
+    let terminal = std::io::stderr().is_terminal();
     let create: Arc<dyn CreateProductUseCase> = module.resolve();
     let mut created: u32 = 0;
     let mut failed: u32 = 0;
@@ -66,14 +96,31 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
             failed += 1;
         }
         let done = created + failed;
-        if done.is_multiple_of(step) || done == count {
+        if terminal && (done.is_multiple_of(step) || done == count) {
             eprint!(
                 "\rseeding {done}/{count} ({}%), {failed} failed",
-                done * 100 / count.max(1)
+                percent(done, count)
             );
             let _ = std::io::stderr().flush();
         }
     }
-    eprintln!();
+    if terminal {
+        eprintln!();
+    }
+    if !settle_cache(&context, cache.as_ref()).await {
+        return Err(StartupError::CacheNotSettled { created });
+    }
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_right_past_the_32_bit_limit() {
+        assert_eq!(percent(50_000_000, 100_000_000), 50);
+        assert_eq!(percent(u32::MAX, u32::MAX), 100);
+        assert_eq!(percent(0, 0), 0);
+    }
 }

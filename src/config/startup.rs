@@ -32,6 +32,11 @@ pub enum StartupError {
     Redis(#[from] RedisStartupError),
     #[error("could not ensure the admin account")]
     Admin(#[source] AuthError),
+    #[error(
+        "{created} products created, but their cache updates could not be made (Redis \
+         unreachable); once Redis is back, clear the cache: DELETE /api/cache/invalidate?scope=all"
+    )]
+    CacheNotSettled { created: u32 },
     #[error("could not listen on {address}")]
     Bind {
         address: String,

@@ -7,4 +7,5 @@ pub mod error;
 pub mod ports;
 pub mod product;
 pub mod query;
+pub(crate) mod text;
 pub mod user;

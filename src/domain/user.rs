@@ -215,6 +215,38 @@ impl Session {
     }
 }
 
+/// A user's display name: trimmed, NFC, 1–100 characters, one line of visible text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("must be between 1 and 100 characters after trimming")]
+    Length,
+    #[error(
+        "must not contain control characters, bidirectional overrides or zero-width characters"
+    )]
+    Invisible,
+}
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, DisplayNameError> {
+        use crate::domain::text::{trimmed, Allow, TextError};
+        trimmed(raw, 1, 100, Allow::Line)
+            .map(Self)
+            .map_err(|e| match e {
+                TextError::Length { .. } => DisplayNameError::Length,
+                TextError::ControlCharacter | TextError::InvisibleCharacter => {
+                    DisplayNameError::Invisible
+                }
+            })
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +280,19 @@ mod tests {
         assert!(Password::parse(&"p".repeat(129)).is_err());
         let password = Password::parse("correct horse").unwrap();
         assert!(!format!("{password:?}").contains("horse"));
+    }
+
+    #[test]
+    fn display_names_are_checked_after_trimming() {
+        let padded = format!("  {}  ", "n".repeat(100));
+        assert_eq!(
+            DisplayName::parse(&padded).unwrap().into_string(),
+            "n".repeat(100)
+        );
+        assert_eq!(DisplayName::parse("   "), Err(DisplayNameError::Length));
+        assert_eq!(
+            DisplayName::parse("Ann\u{202E}"),
+            Err(DisplayNameError::Invisible)
+        );
     }
 }

@@ -26,6 +26,7 @@ mod redis_cache_server;
 mod redis_hang;
 mod redis_memory;
 mod redis_tls;
+mod seed;
 mod session_store;
 mod startup;
 mod uncertain_writes;

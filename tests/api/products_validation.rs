@@ -269,3 +269,46 @@ async fn prices_are_exact_decimal_text_never_floats() {
     let range = "priceRange=%7B%22min%22%3A19.999999999999999999%7D";
     error_body(app.list_products(range).await, 400).await;
 }
+
+/// Text that displays as something it is not (bidi overrides) or that differs invisibly
+/// (zero-width characters) is refused in names and categories; text is stored in NFC, so
+/// the same name typed two ways is one value; a user's name is measured after trimming.
+#[tokio::test]
+async fn deceptive_text_is_refused_and_text_is_stored_normalised() {
+    let app = spawn_app().await;
+    for (field, value) in [
+        ("name", "Invoice\u{202E}fdp.exe"),
+        ("name", "Trail\u{200B}Shoe"),
+        ("category", "foot\u{2060}wear"),
+        ("description", "A fine shoe \u{2066}hidden\u{2069} text"),
+    ] {
+        let mut body = product_body();
+        body[field] = json!(value);
+        let refused = error_body(app.post_product(&body).await, 422).await;
+        assert_eq!(fields(&refused), [field], "{value:?}");
+    }
+    let mut body = product_body();
+    body["name"] = json!("Cafe\u{0301} Chair");
+    let created: Value = app.post_product(&body).await.json().await.unwrap();
+    assert_eq!(created["data"]["name"], "Caf\u{00E9} Chair");
+
+    let padded = format!("  {}  ", "n".repeat(100));
+    let registered = app
+        .client
+        .post(app.url("/api/auth/register"))
+        .json(
+            &json!({"email": "padded@example.com", "password": "a-long-password", "name": padded}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201, "100 characters once trimmed");
+    let hidden = app
+        .client
+        .post(app.url("/api/auth/register"))
+        .json(&json!({"email": "hidden@example.com", "password": "a-long-password", "name": "Ann\u{202E}"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fields(&error_body(hidden, 422).await), ["name"]);
+}

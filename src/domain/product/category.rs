@@ -1,4 +1,4 @@
-use super::text::{trimmed, TextError};
+use crate::domain::text::{trimmed, Allow, TextError};
 
 /// A product category: trimmed, 1–50 characters, matched exactly by list filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +10,8 @@ pub enum CategoryError {
     Length { min: usize, max: usize },
     #[error("must not contain control characters")]
     ControlCharacter,
+    #[error("must not contain bidirectional overrides or zero-width characters")]
+    InvisibleCharacter,
 }
 
 impl Category {
@@ -17,11 +19,12 @@ impl Category {
     pub const MAX: usize = 50;
 
     pub fn parse(raw: &str) -> Result<Self, CategoryError> {
-        trimmed(raw, Self::MIN, Self::MAX, false)
+        trimmed(raw, Self::MIN, Self::MAX, Allow::Line)
             .map(Self)
             .map_err(|e| match e {
                 TextError::Length { min, max } => CategoryError::Length { min, max },
                 TextError::ControlCharacter => CategoryError::ControlCharacter,
+                TextError::InvisibleCharacter => CategoryError::InvisibleCharacter,
             })
     }
 

@@ -1,6 +1,7 @@
-use super::text::{trimmed, TextError};
+use crate::domain::text::{trimmed, Allow, TextError};
 
-/// A product description: trimmed, 10–2000 characters; line breaks allowed.
+/// A product description: trimmed, NFC, 10–2000 characters; line breaks allowed, no bidi
+/// overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Description(String);
 
@@ -10,6 +11,8 @@ pub enum DescriptionError {
     Length { min: usize, max: usize },
     #[error("must not contain control characters other than line breaks and tabs")]
     ControlCharacter,
+    #[error("must not contain bidirectional overrides")]
+    InvisibleCharacter,
 }
 
 impl Description {
@@ -17,11 +20,12 @@ impl Description {
     pub const MAX: usize = 2000;
 
     pub fn parse(raw: &str) -> Result<Self, DescriptionError> {
-        trimmed(raw, Self::MIN, Self::MAX, true)
+        trimmed(raw, Self::MIN, Self::MAX, Allow::Paragraphs)
             .map(Self)
             .map_err(|e| match e {
                 TextError::Length { min, max } => DescriptionError::Length { min, max },
                 TextError::ControlCharacter => DescriptionError::ControlCharacter,
+                TextError::InvisibleCharacter => DescriptionError::InvisibleCharacter,
             })
     }
 

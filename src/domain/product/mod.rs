@@ -8,7 +8,6 @@ mod image_url;
 mod money;
 mod name;
 mod stock;
-mod text;
 
 use chrono::{DateTime, Utc};
 

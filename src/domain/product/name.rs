@@ -1,8 +1,8 @@
 use std::fmt;
 
-use super::text::{trimmed, TextError};
+use crate::domain::text::{trimmed, Allow, TextError};
 
-/// A product name: trimmed, 3–100 characters, no control characters.
+/// A product name: trimmed, NFC, 3–100 characters, no control, bidi or zero-width characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductName(String);
 
@@ -12,6 +12,8 @@ pub enum ProductNameError {
     Length { min: usize, max: usize },
     #[error("must not contain control characters")]
     ControlCharacter,
+    #[error("must not contain bidirectional overrides or zero-width characters")]
+    InvisibleCharacter,
 }
 
 impl ProductName {
@@ -19,11 +21,12 @@ impl ProductName {
     pub const MAX: usize = 100;
 
     pub fn parse(raw: &str) -> Result<Self, ProductNameError> {
-        trimmed(raw, Self::MIN, Self::MAX, false)
+        trimmed(raw, Self::MIN, Self::MAX, Allow::Line)
             .map(Self)
             .map_err(|e| match e {
                 TextError::Length { min, max } => ProductNameError::Length { min, max },
                 TextError::ControlCharacter => ProductNameError::ControlCharacter,
+                TextError::InvisibleCharacter => ProductNameError::InvisibleCharacter,
             })
     }
 
@@ -62,7 +65,8 @@ mod tests {
     proptest! {
         #[test]
         fn accepted_iff_trimmed_char_count_in_range(s in "\\PC{0,120}") {
-            let len = s.trim().chars().count();
+            // `\PC` has no format characters (bidi, zero-width); the count is of the NFC form.
+            let len = unicode_normalization::UnicodeNormalization::nfc(s.trim()).count();
             prop_assert_eq!(ProductName::parse(&s).is_ok(), (3..=100).contains(&len));
         }
     }

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::domain::user::{Email, Password, Role, Session, User};
+use crate::domain::user::{DisplayName, Email, Password, Role, Session, User};
 use crate::interface::http::error::{ApiError, FieldError};
 
 /// `POST /api/auth/register`.
@@ -16,7 +16,7 @@ pub struct RegisterRequest {
     /// 8–128 characters.
     #[validate(length(min = 8, max = 128, message = "must be between 8 and 128 characters"))]
     pub password: String,
-    #[validate(length(min = 1, max = 100, message = "must be between 1 and 100 characters"))]
+    /// 1–100 characters after trimming; one line of visible text.
     pub name: Option<String>,
 }
 
@@ -43,7 +43,12 @@ impl RegisterRequest {
     pub fn parse(self) -> Result<(Email, Password, Option<String>), ApiError> {
         self.validate()?;
         let (email, password) = credentials(&self.email, &self.password)?;
-        Ok((email, password, self.name.map(|n| n.trim().to_owned())))
+        let name = self
+            .name
+            .map(|n| DisplayName::parse(&n))
+            .transpose()
+            .map_err(|e| ApiError::validation(vec![FieldError::new("name", e)]))?;
+        Ok((email, password, name.map(DisplayName::into_string)))
     }
 }
 
