@@ -10,6 +10,7 @@ use crate::infrastructure::connection_string::ConnectionString;
 use crate::infrastructure::mongo::MongoSettings;
 use crate::infrastructure::redis::{RedisSettings, RedisTls};
 use crate::interface::http::client_address::ClientAddressPolicy;
+use crate::interface::http::metrics::{MetricsAccess, MetricsToken};
 use crate::interface::http::HttpSettings;
 use crate::usecases::auth::SessionPolicy;
 use crate::usecases::RateLimits;
@@ -331,6 +332,11 @@ impl Settings {
             cors_origins,
             client_addresses,
             product_response_ttl: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
+            metrics_access: MetricsAccess(
+                Some(r.string("METRICS_TOKEN", ""))
+                    .filter(|token| !token.is_empty())
+                    .map(|token| MetricsToken::new(token.trim())),
+            ),
         };
         let sessions = SessionPolicy {
             ttl: r.seconds("SESSION_TTL_SECS", 86_400, 1, 30 * 86_400),

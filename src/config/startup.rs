@@ -17,7 +17,10 @@ use crate::infrastructure::mongo::{
 };
 use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
-use crate::interface::http::middleware::{authentication, head_as_get, request_span};
+use crate::interface::http::metrics::{CounterSource, Metrics};
+use crate::interface::http::middleware::{
+    authentication, head_as_get, record_request, request_span,
+};
 use crate::interface::http::{self as api};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
@@ -132,8 +135,15 @@ impl Application {
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let http = settings.http.clone();
         let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
+        let metrics = web::Data::new(Metrics::new(vec![CounterSource {
+            name: "mongodb_errors",
+            help: "Failed MongoDB calls by kind (timeout, unavailable, unexpected).",
+            label: "kind",
+            read: mongo::failure_counts,
+        }]));
         // Wrap order: the last `.wrap` is the outermost. The request span comes first so
-        // every line logged below it carries the request id; then CORS, which answers
+        // every line logged below it carries the request id; then the request metrics, so
+        // every answer is counted, whichever layer gives it; then CORS, which answers
         // preflights before anything counts them; then compression, outside every layer
         // that reads or stores bodies, so stored responses stay uncompressed and each
         // client gets its own encoding; then HEAD served as GET; then authentication, so
@@ -144,6 +154,7 @@ impl Application {
             App::new()
                 .app_data(module.clone())
                 .app_data(body_limit.clone())
+                .app_data(metrics.clone())
                 .wrap(from_fn(authentication(authenticate.clone())))
                 .wrap(from_fn(head_as_get))
                 .wrap(Compress::default())
@@ -151,6 +162,7 @@ impl Application {
                     cors_enabled,
                     api::cors::cors(&http.cors_origins),
                 ))
+                .wrap(from_fn(record_request(metrics.clone().into_inner())))
                 .wrap(from_fn(request_span))
                 .configure(api::configure::<AppModule>(&module, http.clone()))
         })

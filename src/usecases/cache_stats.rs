@@ -8,7 +8,7 @@ use crate::domain::error::CacheFailureKind;
 use crate::domain::ports::{CacheUsage, RedisService};
 
 /// Cache counters plus what Redis says about itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CacheStatsReport {
     pub metrics: CacheMetricsSnapshot,
     pub redis_connected: bool,

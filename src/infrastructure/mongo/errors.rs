@@ -1,4 +1,5 @@
 use std::future::IntoFuture;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use mongodb::error::{Error, ErrorKind, WriteFailure};
@@ -7,9 +8,43 @@ use crate::domain::error::RepositoryError;
 
 const DUPLICATE_KEY: i32 = 11000;
 
+/// Failed MongoDB calls since the process started, by kind: counted here, where every
+/// driver error is translated, so no caller can forget. Process-wide because the driver's
+/// connection pool is; `/metrics` reads them through `failure_counts`.
+static TIMEOUTS: AtomicU64 = AtomicU64::new(0);
+static UNAVAILABLE: AtomicU64 = AtomicU64::new(0);
+static UNEXPECTED: AtomicU64 = AtomicU64::new(0);
+
+/// Failed MongoDB calls by kind: `timeout` (no answer within the configured bound),
+/// `unavailable` (unreachable, connection lost, transient), `unexpected` (anything else).
+pub fn failure_counts() -> Vec<(&'static str, u64)> {
+    vec![
+        ("timeout", TIMEOUTS.load(Relaxed)),
+        ("unavailable", UNAVAILABLE.load(Relaxed)),
+        ("unexpected", UNEXPECTED.load(Relaxed)),
+    ]
+}
+
+/// The error for a call that got no answer within `timeout`, counted.
+pub(super) fn timed_out(timeout: Duration) -> RepositoryError {
+    TIMEOUTS.fetch_add(1, Relaxed);
+    RepositoryError::Unavailable(format!("MongoDB did not answer within {timeout:?}").into())
+}
+
 /// Translates a driver error into the domain's vocabulary: duplicate keys and outages get
-/// their own variants, everything else is unexpected.
+/// their own variants, everything else is unexpected. Outages and unexpected errors are
+/// counted.
 pub(super) fn translate(error: Error) -> RepositoryError {
+    let translated = classify(error);
+    match translated {
+        RepositoryError::Unavailable(_) => UNAVAILABLE.fetch_add(1, Relaxed),
+        RepositoryError::Unexpected(_) => UNEXPECTED.fetch_add(1, Relaxed),
+        _ => 0,
+    };
+    translated
+}
+
+fn classify(error: Error) -> RepositoryError {
     match error.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) if e.code == DUPLICATE_KEY => {
             RepositoryError::Duplicate
@@ -36,8 +71,6 @@ pub(super) async fn bounded<T>(
 ) -> Result<T, RepositoryError> {
     match tokio::time::timeout(timeout, operation.into_future()).await {
         Ok(result) => result.map_err(translate),
-        Err(_) => Err(RepositoryError::Unavailable(
-            format!("MongoDB did not answer within {timeout:?}").into(),
-        )),
+        Err(_) => Err(timed_out(timeout)),
     }
 }

@@ -9,6 +9,7 @@ mod user_repository;
 mod wishlist_repository;
 
 pub use connection::{connect, MongoSettings, MongoStartupError};
+pub use errors::failure_counts;
 pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};
 pub use user_repository::{MongoUserRepository, MongoUserRepositoryParameters};
 pub use wishlist_repository::{MongoWishlistRepository, MongoWishlistRepositoryParameters};

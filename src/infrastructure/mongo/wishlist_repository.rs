@@ -12,7 +12,7 @@ use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::{bounded, translate};
+use super::errors::{bounded, timed_out, translate};
 use super::product_document::{to_bson_time, ProductDocument};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::WishlistRepository;
@@ -150,11 +150,7 @@ impl MembershipChange {
                     pause = (pause * 2).min(MAX_RETRY_PAUSE);
                 }
                 Ok(Err(error)) => return Err(translate(error)),
-                Err(_) => {
-                    return Err(RepositoryError::Unavailable(
-                        format!("MongoDB did not answer within {timeout:?}").into(),
-                    ))
-                }
+                Err(_) => return Err(timed_out(timeout)),
             }
         }
     }

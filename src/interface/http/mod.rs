@@ -8,6 +8,7 @@ pub mod error;
 pub mod extractors;
 pub mod handlers;
 pub mod json;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 mod routes;

@@ -7,6 +7,7 @@ use actix_web::middleware::from_fn;
 
 use super::client_address::ClientAddressPolicy;
 use super::handlers::{self, ApiModule};
+use super::metrics::MetricsAccess;
 use super::middleware::{
     auth_class, by_method, rate_limit, response_cache, CachedRoute, RateLimit,
 };
@@ -24,6 +25,8 @@ pub struct HttpSettings {
     pub client_addresses: ClientAddressPolicy,
     /// How long a stored single-product response lives.
     pub product_response_ttl: std::time::Duration,
+    /// Who may read `/metrics` (`METRICS_TOKEN`).
+    pub metrics_access: MetricsAccess,
 }
 
 /// A resource whose unsupported methods answer a JSON 405 instead of an empty one.
@@ -50,6 +53,7 @@ pub fn configure<M: ApiModule>(
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
     let ttl = settings.product_response_ttl;
     let addresses = Arc::new(settings.client_addresses.clone());
+    let metrics_access = web::Data::new(settings.metrics_access.clone());
     let cached = move |route: CachedRoute| {
         resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttl, route)))
     };
@@ -75,6 +79,7 @@ pub fn configure<M: ApiModule>(
             )
             .service(
                 resource("/metrics")
+                    .app_data(metrics_access)
                     .wrap(limited(by_method))
                     .route(web::get().to(handlers::metrics::<M>)),
             )

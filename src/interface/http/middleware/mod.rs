@@ -6,10 +6,12 @@ mod authentication;
 mod head;
 mod rate_limit;
 mod request_id;
+mod request_metrics;
 mod response_cache;
 
 pub use authentication::{authentication, AuthFailure, Caller};
 pub use head::head_as_get;
-pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit};
+pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit, RateOutcome};
 pub use request_id::request_span;
+pub use request_metrics::record_request;
 pub use response_cache::{response_cache, CachedRoute};

@@ -25,6 +25,13 @@ const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateClient(pub String);
 
+/// The decision taken for a request, left on its response for `record_request` to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateOutcome {
+    pub class: RateClass,
+    pub admitted: bool,
+}
+
 /// Picks the class of a request, or `None` to leave it unlimited.
 pub type Classifier = fn(&ServiceRequest) -> Option<RateClass>;
 
@@ -116,10 +123,21 @@ async fn limit<B: MessageBody + 'static>(
         response
             .headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        response.extensions_mut().insert(RateOutcome {
+            class,
+            admitted: false,
+        });
         return Ok(req.into_response(response));
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
     headers(response.headers_mut(), &decision);
+    response
+        .response_mut()
+        .extensions_mut()
+        .insert(RateOutcome {
+            class,
+            admitted: true,
+        });
     Ok(response)
 }
 

@@ -1,0 +1,129 @@
+//! The cache counters of one `CacheStatsReport`, encoded at scrape time. The use cases
+//! keep these counts (`usecases::cache::CacheMetrics`); this only names them.
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::DescriptorEncoder;
+
+use super::encode::{counter, flag, labelled, Encoded};
+use crate::usecases::cache::LayerSnapshot;
+use crate::usecases::CacheStatsReport;
+
+#[derive(Debug)]
+pub(super) struct CacheCollector(pub CacheStatsReport);
+
+impl Collector for CacheCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Encoded {
+        let report = &self.0;
+        let m = &report.metrics;
+        let layers = [
+            ("http", m.http),
+            ("product", m.product),
+            ("list", m.list),
+            ("wishlist", m.wishlist),
+        ];
+        let per_layer = |pick: fn(&LayerSnapshot) -> u64| layers.map(|(l, s)| (l, pick(&s)));
+        let e = &mut encoder;
+        labelled(
+            e,
+            "cache_hits",
+            "Cache hits, by layer.",
+            "layer",
+            per_layer(|l| l.hits),
+        )?;
+        labelled(
+            e,
+            "cache_misses",
+            "Cache misses, by layer.",
+            "layer",
+            per_layer(|l| l.misses),
+        )?;
+        labelled(
+            e,
+            "cache_database_reads",
+            "MongoDB reads made on behalf of a cache layer.",
+            "layer",
+            per_layer(|l| l.database_reads),
+        )?;
+        for (name, help, value) in [
+            (
+                "cache_stale_fills_rejected",
+                "Cache writes refused because a newer version was cached.",
+                m.stale_fills_rejected,
+            ),
+            (
+                "cache_single_flight_joins",
+                "Reads that joined a load already in flight.",
+                m.single_flight_joins,
+            ),
+            (
+                "cache_lock_waits",
+                "Reads that waited for another instance's fill.",
+                m.lock_waits,
+            ),
+            (
+                "cache_refresh_aheads",
+                "Background refreshes of entries near expiry.",
+                m.refresh_aheads,
+            ),
+            (
+                "cache_invalidations",
+                "Successful list invalidations and repaired cache writes.",
+                m.invalidations,
+            ),
+            (
+                "cache_fills_not_admitted",
+                "List and count pages served but not stored (fill budget and doorkeeper).",
+                m.fills_not_admitted,
+            ),
+            (
+                "cache_entries_too_large",
+                "Pages and responses served but not stored for exceeding CACHE_MAX_ENTRY_BYTES.",
+                m.entries_too_large,
+            ),
+            (
+                "cache_errors",
+                "Cache calls that failed and were served from MongoDB.",
+                m.errors,
+            ),
+            (
+                "cache_consistency_checked",
+                "Cached products compared with MongoDB.",
+                m.consistency_checked,
+            ),
+            (
+                "cache_consistency_mismatches",
+                "Cached products that differed from MongoDB.",
+                m.consistency_mismatches,
+            ),
+            (
+                "cache_consistency_repaired",
+                "Mismatched entries repaired.",
+                m.consistency_repaired,
+            ),
+        ] {
+            counter(e, name, help, value)?;
+        }
+        labelled(
+            e,
+            "cache_errors_by_kind",
+            "Failed Redis calls (cache, sessions, rate limits), by cause.",
+            "kind",
+            report
+                .errors_by_kind
+                .iter()
+                .map(|(kind, total)| (kind.as_str(), *total)),
+        )?;
+        flag(
+            e,
+            "cache_repairs_pending",
+            "1 while cache writes wait to be redone (reads bypass the cache meanwhile).",
+            report.repairs_pending,
+        )?;
+        flag(
+            e,
+            "redis_up",
+            "1 when Redis answered the scrape's ping.",
+            report.redis_connected,
+        )
+    }
+}
