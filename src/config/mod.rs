@@ -2,6 +2,7 @@
 //! names every concrete type.
 
 mod cli;
+mod client_keys;
 mod module;
 mod reconcile;
 mod seed;
@@ -10,6 +11,7 @@ mod startup;
 pub mod telemetry;
 
 pub use cli::{Cli, Command};
+pub use client_keys::client_keys;
 pub use module::{build_module, AppModule};
 pub use reconcile::reconcile;
 pub use seed::seed;

@@ -4,6 +4,7 @@ use mongodb::Database;
 use shaku::module;
 
 use super::Settings;
+use crate::domain::client_key::ClientKeys;
 use crate::infrastructure::local_rate_limiter::LocalRateLimiter;
 use crate::infrastructure::mongo::{
     MongoProductRepository, MongoProductRepositoryParameters, MongoUserRepository,
@@ -77,6 +78,7 @@ pub fn build_module(
     database: Database,
     redis: RedisClients,
     context: Arc<CacheContext>,
+    client_keys: ClientKeys,
 ) -> Arc<AppModule> {
     let mongo_timeout = settings.mongo.operation_timeout;
     let redis_timeout = settings.redis.command_timeout;
@@ -110,6 +112,7 @@ pub fn build_module(
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
             policy: settings.login_throttle,
+            keys: client_keys.clone(),
         })
         .with_component_parameters::<FredRedisService>(FredRedisServiceParameters {
             client: redis.cache,
@@ -151,6 +154,7 @@ pub fn build_module(
             fallback: Arc::new(LocalRateLimiter::default()),
             limits: settings.rate_limits,
             context,
+            keys: client_keys,
         })
         .build();
     Arc::new(module)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use shaku::HasComponent;
 
-use super::{build_module, Settings, StartupError};
+use super::{build_module, client_keys, Settings, StartupError};
 use crate::domain::ports::RedisService;
 use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, ProductName, Stock,
@@ -69,9 +69,10 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
     MongoProductRepository::ensure_indexes(&database)
         .await
         .map_err(StartupError::Indexes)?;
+    let keys = client_keys(&settings, &database).await?;
     let redis = RedisClients::build(&settings.redis).await?;
     let context = Arc::new(CacheContext::new(settings.cache));
-    let module = build_module(&settings, database, redis, context.clone());
+    let module = build_module(&settings, database, redis, context.clone(), keys);
     let cache: Arc<dyn RedisService> = module.resolve();
     let terminal = std::io::stderr().is_terminal();
     let create: Arc<dyn CreateProductUseCase> = module.resolve();

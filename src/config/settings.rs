@@ -3,6 +3,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::cache::CachePolicy;
+use crate::domain::client_key::{ClientKeys, MIN_SECRET_BYTES};
 use crate::domain::ports::LoginThrottlePolicy;
 use crate::domain::ports::RateRule;
 use crate::domain::user::{Email, Password};
@@ -55,6 +56,9 @@ pub struct Settings {
     pub login_throttle: LoginThrottlePolicy,
     /// The admin account ensured at start-up, when both variables are set.
     pub admin: Option<(Email, Password)>,
+    /// Keys for per-client records from `CLIENT_KEY_SECRET`; `None`: the secret shared
+    /// through MongoDB (see `infrastructure::mongo::shared_secret`).
+    pub client_keys: Option<ClientKeys>,
     pub log_format: LogFormat,
 }
 
@@ -375,6 +379,17 @@ impl Settings {
             }
             _ => None,
         };
+        let client_keys = Some(r.string("CLIENT_KEY_SECRET", ""))
+            .filter(|secret| !secret.is_empty())
+            .and_then(|secret| {
+                if secret.len() < MIN_SECRET_BYTES {
+                    r.errors.push(format!(
+                        "CLIENT_KEY_SECRET must be at least {MIN_SECRET_BYTES} bytes long"
+                    ));
+                    return None;
+                }
+                Some(ClientKeys::new(secret.as_bytes()))
+            });
         let log_format = match r.string("LOG_FORMAT", "pretty").as_str() {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
@@ -403,6 +418,7 @@ impl Settings {
             sessions,
             login_throttle,
             admin,
+            client_keys,
             log_format,
         })
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use shaku::HasComponent;
 use tokio::task::JoinHandle;
 
-use super::{build_module, AppModule, Settings};
+use super::{build_module, client_keys, AppModule, Settings};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::{PasswordHasher, UserRepository};
 use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
@@ -31,6 +31,8 @@ pub enum StartupError {
     Mongo(#[from] MongoStartupError),
     #[error("MongoDB maintenance failed")]
     Indexes(#[source] RepositoryError),
+    #[error("could not read or create the shared client-key secret in MongoDB")]
+    Secret(#[source] RepositoryError),
     #[error(transparent)]
     Redis(#[from] RedisStartupError),
     #[error("could not ensure the admin account")]
@@ -91,12 +93,13 @@ impl Application {
         MongoWishlistRepository::ensure_indexes(&database)
             .await
             .map_err(StartupError::Indexes)?;
+        let keys = client_keys(&settings, &database).await?;
         let redis = RedisClients::build(&settings.redis).await?;
         let context = Arc::new(CacheContext::for_namespace(
             settings.cache,
             &settings.redis.key_prefix,
         ));
-        let module = build_module(&settings, database, redis.clone(), context.clone());
+        let module = build_module(&settings, database, redis.clone(), context.clone(), keys);
         if let Some((email, password)) = &settings.admin {
             let users: Arc<dyn UserRepository> = module.resolve();
             let hasher: Arc<dyn PasswordHasher> = module.resolve();

@@ -2,6 +2,7 @@
 //! everything else in the crate depends on this module, never the other way round.
 
 pub mod cache;
+pub mod client_key;
 pub mod digest;
 pub mod error;
 pub mod ports;

@@ -5,6 +5,7 @@ use shaku::{Component, Interface};
 
 use super::cache::CacheContext;
 use crate::domain::cache::CacheKeys;
+use crate::domain::client_key::ClientKeys;
 use crate::domain::ports::{RateDecision, RateLimiter, RateRule};
 
 /// The rate classes of the HTTP contract.
@@ -65,7 +66,8 @@ impl Default for RateLimits {
 /// outage weakens protection to per-instance but never removes it.
 #[async_trait]
 pub trait RateLimitUseCase: Interface {
-    /// `client` is a user id or an IP address; it is hashed before it reaches any store.
+    /// `client` is a user id or an IP address; it reaches no store but as a keyed digest
+    /// (`ClientKeys`), which cannot be reversed without the secret.
     async fn check(&self, class: RateClass, client: &str) -> RateDecision;
 }
 
@@ -77,6 +79,7 @@ pub struct CheckRateLimit {
     fallback: Arc<dyn RateLimiter>,
     limits: RateLimits,
     context: Arc<CacheContext>,
+    keys: ClientKeys,
 }
 
 impl CheckRateLimit {
@@ -85,25 +88,23 @@ impl CheckRateLimit {
         fallback: Arc<dyn RateLimiter>,
         limits: RateLimits,
         context: Arc<CacheContext>,
+        keys: ClientKeys,
     ) -> Self {
         Self {
             shared,
             fallback,
             limits,
             context,
+            keys,
         }
     }
-}
-
-fn client_hash(client: &str) -> String {
-    crate::domain::digest::sha256_hex(client.as_bytes(), 12)
 }
 
 #[async_trait]
 impl RateLimitUseCase for CheckRateLimit {
     async fn check(&self, class: RateClass, client: &str) -> RateDecision {
         let rule = self.limits.rule(class);
-        let key = CacheKeys::rate(class.as_str(), &client_hash(client));
+        let key = CacheKeys::rate(class.as_str(), &self.keys.key(client, 12));
         match self.shared.check(&key, rule).await {
             Ok(decision) => decision,
             Err(error) => {
@@ -154,6 +155,7 @@ mod tests {
             Arc::new(MockRateLimiter::new()),
             RateLimits::default(),
             Arc::default(),
+            ClientKeys::new(b"test secret"),
         );
         assert!(!use_case.check(RateClass::Write, "10.0.0.1").await.allowed);
     }
@@ -174,6 +176,7 @@ mod tests {
             Arc::new(local),
             RateLimits::default(),
             Arc::default(),
+            ClientKeys::new(b"test secret"),
         );
         assert!(
             !use_case.check(RateClass::Read, "u1").await.allowed,

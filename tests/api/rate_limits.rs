@@ -12,8 +12,12 @@ fn limited_settings(
     read: &str,
 ) -> product_catalog::config::Settings {
     let mut extra = vec![("RATE_LIMIT_READ", read), ("TRUST_PROXY", "true")];
-    if let Some(prefix) = prefix {
+    // One deployment: one key prefix and one database (which holds the secret that keys
+    // clients, so instances of it key a client alike).
+    let database = prefix.map(|p| format!("deployment_{}", &p[7..23]));
+    if let (Some(prefix), Some(database)) = (prefix, &database) {
         extra.push(("REDIS_KEY_PREFIX", prefix));
+        extra.push(("MONGODB_DB", database));
     }
     test_settings(&shared_servers().mongo_uri, redis_url, &extra)
 }
@@ -279,4 +283,75 @@ async fn forged_forwarded_hops_do_not_escape_the_limit() {
         statuses_with_forwarded(&untrusted_peer, forged_everything).await,
         expected
     );
+}
+
+/// The app's keys in Redis matching `pattern` (after its prefix).
+async fn keys_matching(app: &TestApp, pattern: &str) -> Vec<String> {
+    use fred::prelude::ClientLike;
+    let pattern = format!("{}{pattern}", app.settings.redis.key_prefix);
+    app.redis()
+        .await
+        .custom(fred::cmd!("KEYS"), vec![pattern])
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn rate_limit_keys_are_keyed_digests_that_no_address_list_reverses() {
+    use product_catalog::domain::client_key::ClientKeys;
+    let address = "203.0.113.77";
+    let plain = product_catalog::domain::digest::sha256_hex(format!("ip:{address}").as_bytes(), 12);
+
+    let configured = spawn_app_with(test_settings(
+        &shared_servers().mongo_uri,
+        &shared_servers().redis_url,
+        &[
+            ("TRUST_PROXY", "true"),
+            ("CLIENT_KEY_SECRET", "a-secret-of-more-than-16-bytes"),
+        ],
+    ))
+    .await;
+    assert_eq!(get_as(&configured, address).await.status(), 200);
+    let keys = keys_matching(&configured, "rate:read:*").await;
+    let keyed =
+        ClientKeys::new(b"a-secret-of-more-than-16-bytes").key(&format!("ip:{address}"), 12);
+    assert!(keys.iter().any(|k| k.ends_with(&keyed)), "{keys:?}");
+    assert!(
+        !keys.iter().any(|k| k.contains(&plain)),
+        "a plain digest of the address: {keys:?}"
+    );
+
+    // Unconfigured: the secret comes from MongoDB, never from Redis.
+    let unconfigured = spawn_app_with(limited_settings(
+        &shared_servers().redis_url,
+        Some(&format!("secret:{}:", uuid::Uuid::new_v4().simple())),
+        "100/60s",
+    ))
+    .await;
+    assert_eq!(get_as(&unconfigured, address).await.status(), 200);
+    let keys = keys_matching(&unconfigured, "rate:read:*").await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(
+        !keys[0].contains(&plain),
+        "a plain digest of the address: {keys:?}"
+    );
+    let stored = unconfigured
+        .mongo()
+        .await
+        .collection::<mongodb::bson::Document>("service_secrets")
+        .find_one(mongodb::bson::doc! { "_id": "client-keys" })
+        .await
+        .unwrap()
+        .expect("the shared secret is in MongoDB");
+    let secret = stored.get_str("secret").unwrap();
+    assert_eq!(secret.len(), 64);
+    use fred::prelude::KeysInterface;
+    let redis = unconfigured.redis().await;
+    for key in keys_matching(&unconfigured, "*").await {
+        let value: Option<String> = redis.get(&key).await.unwrap_or(None);
+        assert!(
+            !value.unwrap_or_default().contains(secret),
+            "{key} holds the secret"
+        );
+    }
 }

@@ -5,11 +5,13 @@ mod errors;
 mod product_document;
 mod product_filter;
 mod product_repository;
+mod shared_secret;
 mod user_repository;
 mod wishlist_repository;
 
 pub use connection::{connect, MongoSettings, MongoStartupError};
 pub use errors::failure_counts;
 pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};
+pub use shared_secret::shared_secret;
 pub use user_repository::{MongoUserRepository, MongoUserRepositoryParameters};
 pub use wishlist_repository::{MongoWishlistRepository, MongoWishlistRepositoryParameters};

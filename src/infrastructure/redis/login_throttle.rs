@@ -8,6 +8,7 @@ use shaku::Component;
 use super::call::bounded_call;
 use super::scripts::{LOGIN_LOCKED_FOR, RECORD_LOGIN_FAILURE};
 use crate::domain::cache::CacheKeys;
+use crate::domain::client_key::ClientKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{LoginThrottle, LoginThrottlePolicy};
 use crate::domain::user::Email;
@@ -21,6 +22,7 @@ pub struct RedisLoginThrottle {
     key_prefix: String,
     timeout: Duration,
     policy: LoginThrottlePolicy,
+    keys: ClientKeys,
 }
 
 fn millis(d: Duration) -> u64 {
@@ -33,17 +35,20 @@ impl RedisLoginThrottle {
         key_prefix: String,
         timeout: Duration,
         policy: LoginThrottlePolicy,
+        keys: ClientKeys,
     ) -> Self {
         Self {
             client,
             key_prefix,
             timeout,
             policy,
+            keys,
         }
     }
 
+    /// Keyed, so the key of an account cannot be found by hashing a list of e-mails.
     fn key(&self, account: &Email) -> String {
-        let hash = crate::domain::digest::sha256_hex(account.as_str().as_bytes(), 32);
+        let hash = self.keys.key(account.as_str(), 32);
         format!("{}{}", self.key_prefix, CacheKeys::login_failures(&hash))
     }
 
