@@ -344,6 +344,8 @@ impl Settings {
         };
         let sessions = SessionPolicy {
             ttl: r.seconds("SESSION_TTL_SECS", 86_400, 1, 30 * 86_400),
+            max_lifetime: r.seconds("SESSION_MAX_LIFETIME_SECS", 7 * 86_400, 1, 365 * 86_400),
+            recheck: r.seconds("SESSION_RECHECK_SECS", 60, 1, 86_400),
             ..SessionPolicy::default()
         };
         let throttle = LoginThrottlePolicy::default();

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use super::{build_module, client_keys, AppModule, Settings};
 use crate::domain::error::RepositoryError;
-use crate::domain::ports::{PasswordHasher, UserRepository};
+use crate::domain::ports::{PasswordHasher, SessionStore, UserRepository};
 use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::infrastructure::mongo::{
     self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
@@ -103,9 +103,16 @@ impl Application {
         if let Some((email, password)) = &settings.admin {
             let users: Arc<dyn UserRepository> = module.resolve();
             let hasher: Arc<dyn PasswordHasher> = module.resolve();
-            ensure_admin(users.as_ref(), hasher.as_ref(), email, password)
-                .await
-                .map_err(StartupError::Admin)?;
+            let sessions: Arc<dyn SessionStore> = module.resolve();
+            ensure_admin(
+                users.as_ref(),
+                hasher.as_ref(),
+                sessions.as_ref(),
+                email,
+                password,
+            )
+            .await
+            .map_err(StartupError::Admin)?;
             tracing::info!("admin account ensured");
         }
         let repository: Arc<dyn ProductRepository> = module.resolve();

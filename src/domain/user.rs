@@ -162,6 +162,9 @@ pub struct User {
     pub roles: Vec<Role>,
     pub password_hash: PasswordHash,
     pub created_at: DateTime<Utc>,
+    /// Sessions created before this instant are ended (set when the password or roles
+    /// change), so a credential change outlives any missed session revocation.
+    pub sessions_valid_from: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -207,11 +210,22 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// When `roles` were last compared with the user record.
+    pub checked_at: DateTime<Utc>,
 }
 
 impl Session {
     pub fn is_admin(&self) -> bool {
         self.roles.contains(&Role::Admin)
+    }
+
+    /// Whether `user`'s record still backs this session: a credential change after the
+    /// session began ends it.
+    pub fn still_valid_for(&self, user: &User) -> bool {
+        user.id == self.user_id
+            && user
+                .sessions_valid_from
+                .is_none_or(|from| from <= self.created_at)
     }
 }
 

@@ -27,6 +27,7 @@ mod redis_hang;
 mod redis_memory;
 mod redis_tls;
 mod seed;
+mod session_lifetime;
 mod session_store;
 mod startup;
 mod uncertain_writes;

@@ -27,6 +27,8 @@ struct UserDocument {
     roles: Vec<String>,
     password_hash: String,
     created_at: mongodb::bson::DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sessions_valid_from: Option<mongodb::bson::DateTime>,
 }
 
 impl UserDocument {
@@ -42,6 +44,13 @@ impl UserDocument {
             password_hash: PasswordHash::new(self.password_hash),
             created_at: DateTime::from_timestamp_millis(self.created_at.timestamp_millis())
                 .ok_or_else(|| corrupt("createdAt"))?,
+            sessions_valid_from: self
+                .sessions_valid_from
+                .map(|at| {
+                    DateTime::from_timestamp_millis(at.timestamp_millis())
+                        .ok_or_else(|| corrupt("sessionsValidFrom"))
+                })
+                .transpose()?,
         })
     }
 }
@@ -98,6 +107,7 @@ impl UserRepository for MongoUserRepository {
             roles: roles(&user.roles),
             password_hash: user.password_hash.as_str().to_owned(),
             created_at: now(),
+            sessions_valid_from: None,
         };
         bounded(self.timeout, self.collection().insert_one(&document)).await?;
         document.into_user()
@@ -114,6 +124,17 @@ impl UserRepository for MongoUserRepository {
         .transpose()
     }
 
+    #[tracing::instrument(name = "mongo.user.find_by_id", level = "debug", skip_all)]
+    async fn find_by_id(&self, id: &UserId) -> Result<Option<User>, RepositoryError> {
+        let Ok(id) = ObjectId::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        bounded(self.timeout, self.collection().find_one(doc! { "_id": id }))
+            .await?
+            .map(UserDocument::into_user)
+            .transpose()
+    }
+
     #[tracing::instrument(name = "mongo.user.ensure_admin", level = "debug", skip_all)]
     async fn ensure_admin(
         &self,
@@ -121,7 +142,7 @@ impl UserRepository for MongoUserRepository {
         password_hash: PasswordHash,
     ) -> Result<User, RepositoryError> {
         let update = doc! {
-            "$set": { "passwordHash": password_hash.as_str() },
+            "$set": { "passwordHash": password_hash.as_str(), "sessionsValidFrom": now() },
             "$addToSet": { "roles": { "$each": ["admin", "customer"] } },
             "$setOnInsert": { "_id": ObjectId::new(), "name": "Administrator", "createdAt": now() },
         };

@@ -175,14 +175,35 @@ return {allowed, limit - count, reset, now}
     )
 });
 
-/// Slides a session: if KEYS[1] exists, sets lastSeenAt/expiresAt (ARGV[1], ARGV[2]),
-/// extends its TTL to ARGV[3] ms and returns all fields; otherwise returns nothing.
+/// Slides a session at ARGV[1] (unix ms): its end moves to ARGV[1] + ARGV[2] (idle
+/// lifetime, ms) but never past createdAt + ARGV[3] (absolute lifetime, ms); a session
+/// already at that limit is deleted. Returns all fields, or nothing when there is no
+/// (longer a) session.
 pub(super) static TOUCH_SESSION: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
-        "if redis.call('EXISTS', KEYS[1]) == 0 then return {} end \
-         redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1], 'expiresAt', ARGV[2]) \
-         redis.call('PEXPIRE', KEYS[1], ARGV[3]) \
-         return redis.call('HGETALL', KEYS[1])",
+        r#"
+local created = tonumber(redis.call('HGET', KEYS[1], 'createdAt'))
+if not created then return {} end
+local now = tonumber(ARGV[1])
+local ends = math.min(now + tonumber(ARGV[2]), created + tonumber(ARGV[3]))
+if ends <= now then
+  redis.call('DEL', KEYS[1])
+  return {}
+end
+redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1], 'expiresAt', string.format('%.0f', ends))
+redis.call('PEXPIRE', KEYS[1], ends - now)
+return redis.call('HGETALL', KEYS[1])
+"#,
+    )
+});
+
+/// Sets roles and checkedAt (ARGV[1], ARGV[2]) of the session KEYS[1] only if it still
+/// exists: a refresh racing a logout never leaves a session behind.
+pub(super) static REFRESH_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end \
+         redis.call('HSET', KEYS[1], 'roles', ARGV[1], 'checkedAt', ARGV[2]) \
+         return 1",
     )
 });
 

@@ -11,7 +11,9 @@ use rand::RngCore;
 use shaku::Component;
 
 use super::call::bounded_call;
-use super::scripts::{CREATE_SESSION, REVOKE_ALL_SESSIONS, REVOKE_SESSION, TOUCH_SESSION};
+use super::scripts::{
+    CREATE_SESSION, REFRESH_SESSION, REVOKE_ALL_SESSIONS, REVOKE_SESSION, TOUCH_SESSION,
+};
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::SessionStore;
@@ -54,6 +56,8 @@ fn session_from(fields: &HashMap<String, String>) -> Option<Session> {
         created_at: at("createdAt")?,
         last_seen_at: at("lastSeenAt")?,
         expires_at: at("expiresAt")?,
+        // Sessions made before roles were rechecked have no checkedAt: due at once.
+        checked_at: at("checkedAt").or_else(|| at("createdAt"))?,
     })
 }
 
@@ -100,6 +104,7 @@ impl SessionStore for RedisSessionStore {
             created_at: now,
             last_seen_at: now,
             expires_at,
+            checked_at: now,
         };
         let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let fields = vec![
@@ -108,6 +113,7 @@ impl SessionStore for RedisSessionStore {
             ("createdAt", millis(now)),
             ("lastSeenAt", millis(now)),
             ("expiresAt", millis(expires_at)),
+            ("checkedAt", millis(now)),
         ];
         let key = self.key(&CacheKeys::session(&hash));
         let index = self.key(&CacheKeys::user_sessions(user_id));
@@ -130,11 +136,14 @@ impl SessionStore for RedisSessionStore {
         &self,
         token: &SessionToken,
         ttl: Duration,
+        max_lifetime: Duration,
     ) -> Result<Option<Session>, CacheError> {
         let key = self.key(&CacheKeys::session(&token_hash(token)));
-        let now = Utc::now();
-        let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
-        let args = vec![millis(now), millis(expires_at), ttl.as_millis().to_string()];
+        let args = vec![
+            millis(Utc::now()),
+            ttl.as_millis().to_string(),
+            max_lifetime.as_millis().to_string(),
+        ];
         let fields: HashMap<String, String> = self
             .call(TOUCH_SESSION.evalsha_with_reload(&self.client, key, args))
             .await?;
@@ -149,6 +158,21 @@ impl SessionStore for RedisSessionStore {
             )
             .await;
         Ok(Some(session))
+    }
+
+    #[tracing::instrument(name = "redis.session.refresh", level = "debug", skip_all)]
+    async fn refresh(
+        &self,
+        token: &SessionToken,
+        roles: &[Role],
+        checked_at: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let key = self.key(&CacheKeys::session(&token_hash(token)));
+        let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        let args = vec![roles.join(","), millis(checked_at)];
+        self.call(REFRESH_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, key, args))
+            .await?;
+        Ok(())
     }
 
     #[tracing::instrument(name = "redis.session.revoke", level = "debug", skip_all)]

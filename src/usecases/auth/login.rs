@@ -101,7 +101,11 @@ impl LoginUseCase for Login {
         }
         let (token, session) = self
             .sessions
-            .create(&user.id, &user.roles, self.policy.ttl)
+            .create(
+                &user.id,
+                &user.roles,
+                self.policy.ttl.min(self.policy.max_lifetime),
+            )
             .await?;
         self.fallback.remember(&token, &session);
         Ok(LoginResult {

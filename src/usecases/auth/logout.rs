@@ -56,6 +56,7 @@ mod tests {
             created_at: now,
             last_seen_at: now,
             expires_at: now + chrono::Duration::hours(1),
+            checked_at: now,
         }
     }
 
@@ -70,10 +71,10 @@ mod tests {
             .expect_touch()
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _| Ok(Some(session(USER))));
+            .returning(|_, _, _| Ok(Some(session(USER))));
         store
             .expect_touch()
-            .returning(|_, _| Err(CacheError::Unavailable("down".into())));
+            .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
         store
             .expect_revoke()
             .returning(|_| Err(CacheError::Unavailable("down".into())));
@@ -87,7 +88,12 @@ mod tests {
     async fn a_logged_out_token_is_not_accepted_from_memory_while_redis_fails() {
         let store = Arc::new(store_that_fails_after_one_touch());
         let fallback = Arc::new(SessionFallback::default());
-        let auth = Authenticate::new(store.clone(), SessionPolicy::default(), fallback.clone());
+        let auth = Authenticate::new(
+            store.clone(),
+            Arc::new(crate::domain::ports::MockUserRepository::new()),
+            SessionPolicy::default(),
+            fallback.clone(),
+        );
         let logout = Logout {
             sessions: store,
             fallback,
@@ -105,7 +111,12 @@ mod tests {
     async fn logout_all_forgets_every_remembered_session_of_the_user() {
         let store = Arc::new(store_that_fails_after_one_touch());
         let fallback = Arc::new(SessionFallback::default());
-        let auth = Authenticate::new(store.clone(), SessionPolicy::default(), fallback.clone());
+        let auth = Authenticate::new(
+            store.clone(),
+            Arc::new(crate::domain::ports::MockUserRepository::new()),
+            SessionPolicy::default(),
+            fallback.clone(),
+        );
         let logout = Logout {
             sessions: store,
             fallback,
