@@ -60,6 +60,15 @@ impl CacheKeys {
         Self::http_around(route_key).join(generation)
     }
 
+    /// Generation of one product's stored responses; bumped by every write to that product
+    /// only, so a write to one product leaves every other product's response cached.
+    pub fn product_response_generation(id: &crate::domain::product::ProductId) -> String {
+        format!("http:generation:product:{id}")
+    }
+
+    /// Every stored HTTP response (and response generation).
+    pub const HTTP_PATTERN: &'static str = "http:*";
+
     pub fn http_around(route_key: &str) -> GenerationalKey {
         GenerationalKey {
             before: "http:".to_owned(),

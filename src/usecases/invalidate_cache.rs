@@ -15,7 +15,9 @@ pub enum InvalidationScope {
     Products,
     /// Every cached list page, count and wishlist page (one generation bump).
     Lists,
-    /// Every stored HTTP response (the same generation bump: HTTP entries share it).
+    /// Stored single-product HTTP responses (deleted, up to a bound per call; list and
+    /// count responses are answered from the list pages and go with `Lists`), and every
+    /// list page as well.
     Http,
     All,
 }
@@ -32,10 +34,17 @@ impl InvalidationScope {
     }
 }
 
-/// Drops cache entries on an admin's request; returns how many product keys were deleted.
+/// What an invalidation deleted (retired entries not deleted expire with their TTL).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InvalidationReport {
+    pub product_keys_deleted: u64,
+    pub response_keys_deleted: u64,
+}
+
+/// Drops cache entries on an admin's request.
 #[async_trait]
 pub trait InvalidateCacheUseCase: Interface {
-    async fn execute(&self, scope: InvalidationScope) -> Result<u64, CacheError>;
+    async fn execute(&self, scope: InvalidationScope) -> Result<InvalidationReport, CacheError>;
 }
 
 #[derive(Component)]
@@ -47,10 +56,13 @@ pub struct InvalidateCache {
 
 #[async_trait]
 impl InvalidateCacheUseCase for InvalidateCache {
-    async fn execute(&self, scope: InvalidationScope) -> Result<u64, CacheError> {
-        let mut deleted = 0;
+    async fn execute(&self, scope: InvalidationScope) -> Result<InvalidationReport, CacheError> {
+        let mut report = InvalidationReport::default();
         if matches!(scope, InvalidationScope::Products | InvalidationScope::All) {
-            deleted = self.cache_events.products_invalidated().await?;
+            report.product_keys_deleted = self.cache_events.products_invalidated().await?;
+        }
+        if matches!(scope, InvalidationScope::Http | InvalidationScope::All) {
+            report.response_keys_deleted = self.cache_events.responses_invalidated().await;
         }
         if matches!(
             scope,
@@ -58,6 +70,6 @@ impl InvalidateCacheUseCase for InvalidateCache {
         ) {
             self.cache_events.lists_invalidated().await;
         }
-        Ok(deleted)
+        Ok(report)
     }
 }

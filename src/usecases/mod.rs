@@ -29,7 +29,8 @@ pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUs
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
 pub use invalidate_cache::{
-    InvalidateCache, InvalidateCacheParameters, InvalidateCacheUseCase, InvalidationScope,
+    InvalidateCache, InvalidateCacheParameters, InvalidateCacheUseCase, InvalidationReport,
+    InvalidationScope,
 };
 pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
 pub use list_wishlist::{ListWishlist, ListWishlistParameters, ListWishlistUseCase};

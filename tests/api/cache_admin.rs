@@ -63,6 +63,10 @@ async fn stats_status_and_invalidation_for_admins() {
     assert_eq!(dropped.status(), 200);
     let body: Value = dropped.json().await.unwrap();
     assert_eq!(body["data"]["productKeysDeleted"], 1);
+    assert_eq!(
+        body["data"]["responseKeysDeleted"], 2,
+        "the product's stored response and its generation"
+    );
     let after = app.get_product(&id).await;
     assert_eq!(after.headers()["x-cache"], "MISS");
     assert_eq!(after.headers()["x-data-source"], "database");

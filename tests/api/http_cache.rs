@@ -54,6 +54,36 @@ async fn a_write_makes_the_next_read_a_miss_with_the_new_data() {
     assert_eq!(count.json::<Value>().await.unwrap()["data"], 2);
 }
 
+/// Stored single-product responses are retired per product: a write to X, or deleting it,
+/// leaves Y's stored response a HIT, while X's next read is a MISS with the new data.
+#[tokio::test]
+async fn a_write_to_one_product_leaves_the_others_stored_responses_hits() {
+    let app = spawn_app().await;
+    let id = |product: Value| product["id"].as_str().unwrap().to_owned();
+    let x = id(app.create_product(json!({})).await);
+    let y = id(app.create_product(json!({})).await);
+    for product in [&x, &y] {
+        assert_eq!(x_cache(&app.get_product(product).await), "MISS");
+        assert_eq!(x_cache(&app.get_product(product).await), "HIT");
+    }
+
+    assert_eq!(
+        app.put_product(&x, &json!({"stock": 7}), None)
+            .await
+            .status(),
+        200
+    );
+    let other = app.get_product(&y).await;
+    assert_eq!(x_cache(&other), "HIT", "Y is untouched by a write to X");
+    let written = app.get_product(&x).await;
+    assert_eq!(x_cache(&written), "MISS");
+    assert_eq!(written.json::<Value>().await.unwrap()["data"]["stock"], 7);
+
+    assert_eq!(app.delete_product(&x).await.status(), 200);
+    assert_eq!(x_cache(&app.get_product(&y).await), "HIT");
+    assert_eq!(app.get_product(&x).await.status(), 404);
+}
+
 #[tokio::test]
 async fn non_200_responses_are_never_stored() {
     let app = spawn_app().await;

@@ -96,13 +96,15 @@ pub trait RedisService: Interface {
         initial: i64,
         ttl: Option<Duration>,
     ) -> Result<i64, CacheError>;
-    /// Reads the counter `counter` (creating it at `initial` if missing) and the value under
+    /// Reads the counter `counter` (creating it at `initial`, expiring after `counter_ttl`,
+    /// if missing) and the value under
     /// `key.join(counter value)`. MUST be one atomic round trip on a single server; a
     /// clustered adapter may take two, since the second key is only known after the first.
     async fn get_under_generation(
         &self,
         counter: &str,
         initial: i64,
+        counter_ttl: Option<Duration>,
         key: &GenerationalKey,
     ) -> Result<(i64, Option<String>), CacheError>;
     /// Up to `limit` keys matching a glob `pattern` (logical keys, prefix removed).

@@ -270,16 +270,22 @@ impl RedisService for FredRedisService {
         &self,
         counter: &str,
         initial: i64,
+        counter_ttl: Option<Duration>,
         key: &GenerationalKey,
     ) -> Result<(i64, Option<String>), CacheError> {
         if self.client.is_clustered() {
-            let generation = self.get_or_init_counter(counter, initial, None).await?;
+            let generation = self
+                .get_or_init_counter(counter, initial, counter_ttl)
+                .await?;
             return Ok((generation, self.get(&key.join(generation)).await?));
         }
         let args = vec![
             initial.to_string(),
             self.key(&key.before),
             key.after.clone(),
+            counter_ttl
+                .map_or(0, |ttl| ttl.as_millis().max(1))
+                .to_string(),
         ];
         let (generation, value): (i64, Option<String>) = self
             .call(GET_UNDER_GENERATION.evalsha_with_reload(&self.client, self.key(counter), args))

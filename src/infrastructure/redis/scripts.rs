@@ -207,13 +207,17 @@ pub(super) static REFRESH_SESSION: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Reads the counter KEYS[1] (creating it at ARGV[1] if missing), then the value under
-/// ARGV[2] .. counter .. ARGV[3]. Returns {counter, value-or-nil}. The second key is built
+/// Reads the counter KEYS[1] (creating it at ARGV[1] if missing, with an expiry of ARGV[4]
+/// ms unless that is 0), then the value under ARGV[2] .. counter .. ARGV[3]. Returns
+/// {counter, value-or-nil}. The second key is built
 /// in the script, which a single server allows; the adapter does not use this on a cluster.
 pub(super) static GET_UNDER_GENERATION: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
         "local g = redis.call('GET', KEYS[1]) \
-         if not g then g = ARGV[1] redis.call('SET', KEYS[1], g) end \
+         if not g then g = ARGV[1] \
+           if tonumber(ARGV[4]) > 0 then redis.call('SET', KEYS[1], g, 'PX', ARGV[4]) \
+           else redis.call('SET', KEYS[1], g) end \
+         end \
          return {tonumber(g), redis.call('GET', ARGV[2] .. g .. ARGV[3])}",
     )
 });

@@ -5,10 +5,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shaku::{Component, Interface};
 
-use super::generations::generation_seed;
+use super::generations::{generation_seed, Generation};
 use super::{CacheContext, CacheLayer};
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::RedisService;
+use crate::domain::product::ProductId;
 
 /// A stored HTTP response: only 200s are stored, with what a replay needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,8 +19,9 @@ pub struct CachedResponse {
     pub body: String,
 }
 
-/// Where the HTTP response cache keeps responses, keyed by the list generation so every
-/// product write makes all stored responses unreachable at once.
+/// Where the HTTP response cache keeps single-product responses, keyed by that product's
+/// response generation: a write to a product makes its stored responses unreachable at
+/// once (O(1)), and leaves every other product's stored.
 ///
 /// Contract: `lookup` MUST read the generation and the entry together (one round trip on a
 /// single server) and MUST answer `None` whenever the cache cannot be trusted; `put` MUST
@@ -28,11 +30,17 @@ pub struct CachedResponse {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait HttpResponseStore: Interface {
-    /// The current generation and the response stored for `route_key` under it, in one
-    /// round trip; `None` when the cache must be bypassed (Redis failing, caching off, or
-    /// an invalidation still waiting to be redone).
-    async fn lookup(&self, route_key: &str) -> Option<(i64, Option<CachedResponse>)>;
-    async fn put(&self, generation: i64, route_key: &str, response: &CachedResponse, ttl: Duration);
+    /// The product's current response generation and the response stored under it, in
+    /// one round trip; `None` when the cache must be bypassed (Redis failing, caching off,
+    /// or an invalidation still waiting to be redone).
+    async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<CachedResponse>)>;
+    async fn put(
+        &self,
+        generation: i64,
+        product: &ProductId,
+        response: &CachedResponse,
+        ttl: Duration,
+    );
 }
 
 /// `HttpResponseStore` on the cache port. Built once per process.
@@ -53,15 +61,15 @@ impl GenerationalHttpStore {
 #[async_trait]
 impl HttpResponseStore for GenerationalHttpStore {
     #[tracing::instrument(name = "cache.http.lookup", level = "debug", skip_all)]
-    async fn lookup(&self, route_key: &str) -> Option<(i64, Option<CachedResponse>)> {
+    async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<CachedResponse>)> {
         if !self.context.usable() {
             return None;
         }
-        let initial = generation_seed();
-        let key = CacheKeys::http_around(route_key);
+        let generation = Generation::ProductResponses(product.clone());
+        let key = CacheKeys::http_around(&route_key(product));
         match self
             .cache
-            .get_under_generation(CacheKeys::LIST_GENERATION, initial, &key)
+            .get_under_generation(&generation.key(), generation_seed(), generation.ttl(), &key)
             .await
         {
             Ok((generation, raw)) => {
@@ -83,7 +91,7 @@ impl HttpResponseStore for GenerationalHttpStore {
     async fn put(
         &self,
         generation: i64,
-        route_key: &str,
+        product: &ProductId,
         response: &CachedResponse,
         ttl: Duration,
     ) {
@@ -94,17 +102,25 @@ impl HttpResponseStore for GenerationalHttpStore {
             return;
         }
         let ttl = self.context.jittered(ttl);
-        let key = CacheKeys::http(generation, route_key);
+        let key = CacheKeys::http(generation, &route_key(product));
         if let Err(error) = self.cache.set(&key, &raw, ttl).await {
             self.context.failed("http.put", &error);
         }
     }
 }
 
+fn route_key(product: &ProductId) -> String {
+    format!("product:{product}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::ports::MockRedisService;
+
+    fn product() -> ProductId {
+        ProductId::parse("665f1c0e9b1e8a3d4c2b1a09").unwrap()
+    }
 
     #[tokio::test]
     async fn bypasses_while_repairs_are_pending() {
@@ -114,7 +130,7 @@ mod tests {
             &context.metrics,
         );
         let use_case = GenerationalHttpStore::new(Arc::new(MockRedisService::new()), context);
-        assert_eq!(use_case.lookup("product:x").await, None);
+        assert_eq!(use_case.lookup(&product()).await, None);
     }
 
     #[tokio::test]
@@ -123,16 +139,18 @@ mod tests {
         let mut cache = MockRedisService::new();
         cache
             .expect_set()
-            .withf(|key, _, _| key == "http:9:product:x")
+            .withf(|key, _, _| key == "http:9:product:665f1c0e9b1e8a3d4c2b1a09")
             .times(1)
             .returning(|_, _, _| Ok(()));
         cache
             .expect_get_under_generation()
-            .withf(|counter, _, key| {
-                counter == "products:generation" && key.join(9) == "http:9:product:x"
+            .withf(|counter, _, ttl, key| {
+                counter == "http:generation:product:665f1c0e9b1e8a3d4c2b1a09"
+                    && ttl.is_some()
+                    && key.join(9) == "http:9:product:665f1c0e9b1e8a3d4c2b1a09"
             })
             .times(1)
-            .returning(move |_, _, _| Ok((9, Some(stored.to_owned()))));
+            .returning(move |_, _, _, _| Ok((9, Some(stored.to_owned()))));
         let use_case = GenerationalHttpStore::new(Arc::new(cache), Arc::default());
         let response = CachedResponse {
             content_type: "application/json".into(),
@@ -140,11 +158,8 @@ mod tests {
             body: "{}".into(),
         };
         use_case
-            .put(9, "product:x", &response, Duration::from_secs(60))
+            .put(9, &product(), &response, Duration::from_secs(60))
             .await;
-        assert_eq!(
-            use_case.lookup("product:x").await,
-            Some((9, Some(response)))
-        );
+        assert_eq!(use_case.lookup(&product()).await, Some((9, Some(response))));
     }
 }

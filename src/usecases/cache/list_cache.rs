@@ -114,7 +114,7 @@ impl ListReadThrough {
     async fn lookup(&self, key: GenerationalKey) -> Result<(String, Option<String>), CacheError> {
         let (generation, raw) = self
             .cache
-            .get_under_generation(CacheKeys::LIST_GENERATION, generation_seed(), &key)
+            .get_under_generation(CacheKeys::LIST_GENERATION, generation_seed(), None, &key)
             .await?;
         Ok((key.join(generation), raw))
     }
@@ -211,11 +211,11 @@ mod tests {
         let mut cache = MockRedisService::new();
         cache
             .expect_get_under_generation()
-            .withf(|counter, _, key| {
+            .withf(|counter, _, _, key| {
                 counter == "products:generation" && key.join(7).starts_with("products:list:7:")
             })
             .times(1)
-            .returning(|_, _, _| Ok((7, Some(cached_page(vec![product(ID, 1)], 1)))));
+            .returning(|_, _, _, _| Ok((7, Some(cached_page(vec![product(ID, 1)], 1)))));
         let fetched = run(use_case(MockProductRepository::new(), cache))
             .await
             .unwrap();
@@ -234,7 +234,7 @@ mod tests {
         cache
             .expect_get_under_generation()
             .times(1)
-            .returning(|_, _, _| Ok((7, None)));
+            .returning(|_, _, _, _| Ok((7, None)));
         cache
             .expect_spend_budget()
             .times(1)
@@ -259,7 +259,7 @@ mod tests {
         cache
             .expect_get_under_generation()
             .times(1)
-            .returning(|_, _, _| Ok((7, None)));
+            .returning(|_, _, _, _| Ok((7, None)));
         cache
             .expect_spend_budget()
             .times(1)
@@ -278,7 +278,7 @@ mod tests {
         let mut cache = MockRedisService::new();
         cache
             .expect_get_under_generation()
-            .returning(|_, _, _| Ok((7, None)));
+            .returning(|_, _, _, _| Ok((7, None)));
         cache.expect_set().never();
         let lists = ListReadThrough::new(Arc::new(repo), Arc::new(cache), Arc::new(tiny));
         run(lists).await.unwrap();
@@ -292,7 +292,7 @@ mod tests {
         let mut cache = MockRedisService::new();
         cache
             .expect_get_under_generation()
-            .returning(|_, _, _| Err(CacheError::Unavailable("down".into())));
+            .returning(|_, _, _, _| Err(CacheError::Unavailable("down".into())));
         let fetched = run(use_case(repo, cache)).await.unwrap();
         assert_eq!(fetched.source, DataSource::DatabaseWithoutCache);
     }
@@ -305,7 +305,7 @@ mod tests {
         let mut cache = MockRedisService::new();
         cache
             .expect_get_under_generation()
-            .returning(|_, _, _| Ok((1, None)));
+            .returning(|_, _, _, _| Ok((1, None)));
         assert!(matches!(
             run(use_case(repo, cache)).await,
             Err(ProductError::Unavailable(_))
@@ -329,7 +329,7 @@ mod tests {
         let read = stored.clone();
         cache
             .expect_get_under_generation()
-            .returning(move |_, _, _| Ok((3, read.lock().unwrap().clone())));
+            .returning(move |_, _, _, _| Ok((3, read.lock().unwrap().clone())));
         cache
             .expect_spend_budget()
             .times(1)

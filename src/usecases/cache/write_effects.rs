@@ -41,8 +41,13 @@ pub trait CacheEvents: Interface {
     /// `user`'s wishlist membership of `product` changed: the product's entry takes its new
     /// state and only that user's wishlist pages are retired.
     async fn wishlist_changed(&self, user: &UserId, product: &Product);
-    /// An operator asked to drop every list page, count, stored response and wishlist page.
+    /// An operator asked to drop every list page, count and wishlist page.
     async fn lists_invalidated(&self);
+    /// An operator asked to drop every stored HTTP response: up to `RECLAIM_LIMIT` of them
+    /// (and their generations) are deleted; the rest expire with their TTL. Stored
+    /// responses are never stale (each product's writes retire its own), so this frees
+    /// memory rather than restoring correctness. Returns how many keys were deleted.
+    async fn responses_invalidated(&self) -> u64;
     /// A write to `id` failed with an outage (typically a timeout): it may or may not have
     /// committed. In the background, once MongoDB answers, the cache takes whatever is
     /// stored (write-through, or a tombstone above the cached entry) and lists are retired.
@@ -129,6 +134,8 @@ impl CacheEvents for CacheWriteEffects {
         let product = product.clone();
         self.apply(|cache, context| async move {
             write_through(cache.as_ref(), &context, &product).await;
+            let responses = Generation::ProductResponses(product.id.clone());
+            retire(cache.as_ref(), &context, responses).await;
             retire(cache.as_ref(), &context, Generation::Lists).await;
         })
         .await;
@@ -150,6 +157,8 @@ impl CacheEvents for CacheWriteEffects {
                 Durability::MustLand,
             )
             .await;
+            let responses = Generation::ProductResponses(deleted.id.clone());
+            retire(cache.as_ref(), &context, responses).await;
             retire(cache.as_ref(), &context, Generation::Lists).await;
         })
         .await;
@@ -160,6 +169,8 @@ impl CacheEvents for CacheWriteEffects {
         let (user, product) = (user.clone(), product.clone());
         self.apply(|cache, context| async move {
             write_through(cache.as_ref(), &context, &product).await;
+            let responses = Generation::ProductResponses(product.id.clone());
+            retire(cache.as_ref(), &context, responses).await;
             let ttl = wishlist_generation_ttl(context.policy.list_ttl);
             retire(cache.as_ref(), &context, Generation::Wishlist(user, ttl)).await;
         })
@@ -172,6 +183,33 @@ impl CacheEvents for CacheWriteEffects {
             retire(cache.as_ref(), &context, Generation::Lists).await;
         })
         .await;
+    }
+
+    #[tracing::instrument(name = "cache.responses_invalidated", level = "debug", skip_all)]
+    async fn responses_invalidated(&self) -> u64 {
+        let keys = match self
+            .cache
+            .scan_keys(CacheKeys::HTTP_PATTERN, RECLAIM_LIMIT)
+            .await
+        {
+            Ok(keys) => keys,
+            Err(error) => {
+                self.context.failed("responses.reclaim", &error);
+                return 0;
+            }
+        };
+        let mut deleted = 0;
+        for key in keys {
+            match self.cache.delete(&key).await {
+                Ok(true) => deleted += 1,
+                Ok(false) => {}
+                Err(error) => {
+                    self.context.failed("responses.reclaim", &error);
+                    break;
+                }
+            }
+        }
+        deleted
     }
 
     #[tracing::instrument(name = "cache.products_invalidated", level = "debug", skip_all)]
@@ -292,6 +330,7 @@ async fn agree(
             }
         }
     }
+    retire(cache, context, Generation::ProductResponses(id.clone())).await;
     retire(cache, context, Generation::Lists).await;
 }
 
@@ -313,8 +352,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_written_product_is_stored_at_its_version_and_retires_every_list() {
+    async fn a_written_product_is_stored_at_its_version_and_retires_its_responses_and_every_list() {
         let mut cache = MockRedisService::new();
+        cache
+            .expect_bump_counter()
+            .withf(|key, _, ttl| {
+                key == format!("http:generation:product:{ID}")
+                    && *ttl == Some(Duration::from_secs(86_400))
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(4));
+
         cache
             .expect_set_if_newer()
             .withf(|key, version, value, _| {
@@ -330,7 +378,7 @@ mod tests {
         let (effects, context) = effects(cache);
         effects.product_written(&product(ID, 3)).await;
         assert!(context.repair.is_clean());
-        assert_eq!(context.metrics.snapshot().invalidations, 1);
+        assert_eq!(context.metrics.snapshot().invalidations, 2);
     }
 
     #[tokio::test]
@@ -347,15 +395,33 @@ mod tests {
             .returning(|_, _, _, _| Ok(true));
         cache
             .expect_bump_counter()
+            .withf(|key, _, ttl| {
+                key == format!("http:generation:product:{ID}")
+                    && *ttl == Some(Duration::from_secs(86_400))
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(4));
+        cache
+            .expect_bump_counter()
+            .withf(|key, _, _| key == "products:generation")
             .times(1)
             .returning(|_, _, _| Ok(2));
         effects(cache).0.product_deleted(&product(ID, 4)).await;
     }
 
     #[tokio::test]
-    async fn a_wishlist_change_retires_only_that_users_pages_with_an_expiring_counter() {
+    async fn a_wishlist_change_retires_the_products_responses_and_only_that_users_pages() {
         let user = UserId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
         let mut cache = MockRedisService::new();
+        cache
+            .expect_bump_counter()
+            .withf(|key, _, ttl| {
+                key == format!("http:generation:product:{ID}")
+                    && *ttl == Some(Duration::from_secs(86_400))
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(4));
+
         cache
             .expect_set_if_newer()
             .times(1)
@@ -386,7 +452,11 @@ mod tests {
         let (effects, context) = effects(cache);
         effects.product_deleted(&product(ID, 4)).await;
         assert!(!context.usable());
-        assert_eq!(context.metrics.snapshot().errors, 2);
+        assert_eq!(
+            context.metrics.snapshot().errors,
+            3,
+            "tombstone and two generations"
+        );
     }
 
     #[tokio::test]

@@ -125,5 +125,8 @@ pub struct CacheStatusResponse {
 #[serde(rename_all = "camelCase")]
 pub struct InvalidationResponse {
     pub scope: String,
+    /// Live single-product entries deleted (`products`, `all`).
     pub product_keys_deleted: u64,
+    /// Stored HTTP responses and their generations deleted (`http`, `all`).
+    pub response_keys_deleted: u64,
 }

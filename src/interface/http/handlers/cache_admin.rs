@@ -77,13 +77,14 @@ pub async fn invalidate_cache<M: ApiModule>(
             )],
         )
     })?;
-    let deleted = invalidate
+    let report = invalidate
         .execute(scope)
         .await
         .map_err(|e| ApiError::Unavailable(Box::new(e)))?;
     let data = InvalidationResponse {
         scope: raw,
-        product_keys_deleted: deleted,
+        product_keys_deleted: report.product_keys_deleted,
+        response_keys_deleted: report.response_keys_deleted,
     };
     Ok(HttpResponse::Ok().json(Envelope::new(data, "cache invalidated")))
 }

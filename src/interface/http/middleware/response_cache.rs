@@ -6,8 +6,9 @@
 //! and a cached answer takes `If-None-Match` into account (304).
 //!
 //! Each page is stored once:
-//! - A single product's response is stored whole (content type, ETag, body) under the list
-//!   generation and the product id, and a HIT replays it without running the handler.
+//! - A single product's response is stored whole (content type, ETag, body) under that
+//!   product's response generation, and a HIT replays it without running the handler. A
+//!   write to one product retires only that product's responses.
 //! - List and count responses are not stored a second time: the list cache already holds
 //!   the page (with its size cap and admission rule), and a HIT here is the handler
 //!   answering from that entry, reported by the `DataSource` it attaches to the response.
@@ -67,8 +68,8 @@ enum Plan {
     /// Not a cacheable request (another method, or a request the handler will refuse):
     /// no `X-Cache` at all, so errors are never reported as cache traffic.
     PassThrough,
-    /// A product response stored whole under this key.
-    Stored(String),
+    /// A product's response, stored whole.
+    Stored(ProductId),
     /// A list or count answered by the handler from the list cache.
     FromPageCache,
 }
@@ -83,7 +84,7 @@ fn plan(route: CachedRoute, req: &ServiceRequest) -> Plan {
             Err(_) => Plan::PassThrough,
         },
         CachedRoute::Product => match req.match_info().get("id").map(ProductId::parse) {
-            Some(Ok(id)) => Plan::Stored(format!("product:{id}")),
+            Some(Ok(id)) => Plan::Stored(id),
             _ => Plan::PassThrough,
         },
     }
@@ -146,7 +147,7 @@ async fn serve<B: MessageBody + 'static>(
         mark(next.call(req).await?.map_into_boxed_body(), "BYPASS")
     } else {
         match plan {
-            Plan::Stored(key) => serve_stored(store, ttl, &key, req, next).await?,
+            Plan::Stored(product) => serve_stored(store, ttl, &product, req, next).await?,
             _ => serve_from_page_cache(req, next).await?,
         }
     };
@@ -174,11 +175,11 @@ fn cacheable(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody>
 async fn serve_stored<B: MessageBody + 'static>(
     store: Arc<dyn HttpResponseStore>,
     ttl: Duration,
-    key: &str,
+    product: &ProductId,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let Some((generation, stored)) = store.lookup(key).await else {
+    let Some((generation, stored)) = store.lookup(product).await else {
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     };
     if let Some(stored) = stored {
@@ -220,7 +221,7 @@ async fn serve_stored<B: MessageBody + 'static>(
             etag: etag.clone(),
             body: body.to_owned(),
         };
-        store.put(generation, key, &stored, ttl).await;
+        store.put(generation, product, &stored, ttl).await;
     }
     if let Ok(value) = HeaderValue::from_str(&etag) {
         head.headers_mut().insert(ETAG, value);
@@ -319,7 +320,7 @@ mod tests {
         let mut store = MockHttpResponseStore::new();
         store
             .expect_lookup()
-            .withf(|key| key == format!("product:{ID}"))
+            .withf(|product| product.as_str() == ID)
             .times(1)
             .returning(|_| Some((1, None)));
         store.expect_put().times(1).return_const(());
