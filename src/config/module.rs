@@ -13,8 +13,8 @@ use crate::infrastructure::mongo::{
 use crate::infrastructure::password::Argon2Hasher;
 use crate::infrastructure::redis::{
     FredRedisService, FredRedisServiceParameters, RedisClients, RedisLoginThrottle,
-    RedisLoginThrottleParameters, RedisRateLimiter, RedisRateLimiterParameters, RedisSessionStore,
-    RedisSessionStoreParameters,
+    RedisLoginThrottleParameters, RedisQuotaLeases, RedisQuotaLeasesParameters, RedisRateLimiter,
+    RedisRateLimiterParameters, RedisSessionStore, RedisSessionStoreParameters,
 };
 use crate::usecases::auth::{
     Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
@@ -41,6 +41,7 @@ module! {
             MongoWishlistRepository,
             FredRedisService,
             RedisRateLimiter,
+            RedisQuotaLeases,
             RedisSessionStore,
             RedisLoginThrottle,
             Argon2Hasher,
@@ -98,6 +99,11 @@ pub fn build_module(
             timeout: mongo_timeout,
         })
         .with_component_parameters::<RedisRateLimiter>(RedisRateLimiterParameters {
+            client: redis.main.clone(),
+            key_prefix: prefix.clone(),
+            timeout: redis_timeout,
+        })
+        .with_component_parameters::<RedisQuotaLeases>(RedisQuotaLeasesParameters {
             client: redis.main.clone(),
             key_prefix: prefix.clone(),
             timeout: redis_timeout,

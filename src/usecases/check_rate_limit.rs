@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheContext;
+use super::rate_leases::{Local, LocalQuotas};
 use crate::domain::cache::CacheKeys;
 use crate::domain::client_key::ClientKeys;
-use crate::domain::ports::{RateDecision, RateLimiter, RateRule};
+use crate::domain::ports::{QuotaLeases, RateDecision, RateLimiter, RateRule};
 
 /// The rate classes of the HTTP contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,8 +63,9 @@ impl Default for RateLimits {
 }
 
 /// Decides whether a client may make one more request of a class. Uses the shared Redis
-/// limiter; when Redis fails, the in-process limiter with the same limits decides, so an
-/// outage weakens protection to per-instance but never removes it.
+/// limiter, through local leases of quota while a client's quota is large
+/// (`rate_leases`); when Redis fails, the in-process limiter with the same limits decides,
+/// so an outage weakens protection to per-instance but never removes it.
 #[async_trait]
 pub trait RateLimitUseCase: Interface {
     /// `client` is a user id or an IP address; it reaches no store but as a keyed digest
@@ -76,6 +78,10 @@ pub trait RateLimitUseCase: Interface {
 pub struct CheckRateLimit {
     #[shaku(inject)]
     shared: Arc<dyn RateLimiter>,
+    #[shaku(inject)]
+    leases: Arc<dyn QuotaLeases>,
+    #[shaku(force_default)]
+    quotas: LocalQuotas,
     fallback: Arc<dyn RateLimiter>,
     limits: RateLimits,
     context: Arc<CacheContext>,
@@ -85,6 +91,7 @@ pub struct CheckRateLimit {
 impl CheckRateLimit {
     pub fn new(
         shared: Arc<dyn RateLimiter>,
+        leases: Arc<dyn QuotaLeases>,
         fallback: Arc<dyn RateLimiter>,
         limits: RateLimits,
         context: Arc<CacheContext>,
@@ -92,6 +99,8 @@ impl CheckRateLimit {
     ) -> Self {
         Self {
             shared,
+            leases,
+            quotas: LocalQuotas::default(),
             fallback,
             limits,
             context,
@@ -105,8 +114,16 @@ impl RateLimitUseCase for CheckRateLimit {
     async fn check(&self, class: RateClass, client: &str) -> RateDecision {
         let rule = self.limits.rule(class);
         let key = CacheKeys::rate(class.as_str(), &self.keys.key(client, 12));
-        match self.shared.check(&key, rule).await {
-            Ok(decision) => decision,
+        let exact = match self.quotas.decide(&self.leases, &key, rule).await {
+            Ok(Local::Decided(decision)) => return decision,
+            Ok(Local::AskRedis) => self.shared.check(&key, rule).await,
+            Err(error) => Err(error),
+        };
+        match exact {
+            Ok(decision) => {
+                self.quotas.exact(&key, &decision).await;
+                decision
+            }
             Err(error) => {
                 self.context.failed("rate_limit.check", &error);
                 match self.fallback.check(&key, rule).await {
@@ -152,6 +169,7 @@ mod tests {
             .returning(|_, _| Ok(decision(false)));
         let use_case = CheckRateLimit::new(
             Arc::new(shared),
+            Arc::new(crate::domain::ports::MockQuotaLeases::new()),
             Arc::new(MockRateLimiter::new()),
             RateLimits::default(),
             Arc::default(),
@@ -173,6 +191,7 @@ mod tests {
             .returning(|_, _| Ok(decision(false)));
         let use_case = CheckRateLimit::new(
             Arc::new(shared),
+            Arc::new(crate::domain::ports::MockQuotaLeases::new()),
             Arc::new(local),
             RateLimits::default(),
             Arc::default(),

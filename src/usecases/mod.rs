@@ -14,6 +14,7 @@ mod get_product;
 mod invalidate_cache;
 mod list_products;
 mod list_wishlist;
+mod rate_leases;
 mod set_wishlist_status;
 mod update_product;
 

@@ -355,3 +355,96 @@ async fn rate_limit_keys_are_keyed_digests_that_no_address_list_reverses() {
         );
     }
 }
+
+/// Calls of Lua scripts (`EVAL`, `EVALSHA`) a Redis server has run.
+async fn script_calls(url: &str) -> u64 {
+    use fred::prelude::ClientLike;
+    let config = fred::prelude::Config::from_url(url).unwrap();
+    let client = fred::prelude::Builder::from_config(config).build().unwrap();
+    client.init().await.unwrap();
+    let stats: String = client
+        .info(Some(fred::types::InfoKind::CommandStats))
+        .await
+        .unwrap();
+    let _ = client.quit().await;
+    stats
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_evalsha:") || l.starts_with("cmdstat_eval:"))
+        .filter_map(|l| {
+            l.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+/// A large quota is spent mostly from local leases: two instances, 10,000 per minute,
+/// 12,000 requests from 8 concurrent clients on one key split over both. The shared limit
+/// still holds exactly, and the server holding rate limits runs fewer than one script per
+/// ten admitted requests (cache entries live on another server, so it counts only
+/// rate-limit and session calls).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_quota_is_spent_from_local_leases_without_exceeding_it() {
+    let main = RedisServer::start();
+    let prefix = format!("lease:{}:", uuid::Uuid::new_v4().simple());
+    let settings = || {
+        test_settings(
+            &shared_servers().mongo_uri,
+            &main.url(),
+            &[
+                ("RATE_LIMIT_READ", "10000/60s"),
+                ("TRUST_PROXY", "true"),
+                ("REDIS_KEY_PREFIX", prefix.as_str()),
+                ("MONGODB_DB", &format!("lease_{}", &prefix[6..22])),
+                ("REDIS_CACHE_URL", shared_servers().redis_url.as_str()),
+            ],
+        )
+    };
+    let apps = [
+        Arc::new(spawn_app_with(settings()).await),
+        Arc::new(spawn_app_with(settings()).await),
+    ];
+    let before = script_calls(&main.url()).await;
+    let sent = Arc::new(AtomicU32::new(0));
+    let (ok, limited) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (apps, sent, ok, limited) =
+                (apps.clone(), sent.clone(), ok.clone(), limited.clone());
+            tokio::spawn(async move {
+                loop {
+                    let n = sent.fetch_add(1, Ordering::SeqCst);
+                    if n >= 12_000 {
+                        break;
+                    }
+                    let response = get_as(&apps[n as usize % 2], "10.9.9.9").await;
+                    match response.status().as_u16() {
+                        200 => ok.fetch_add(1, Ordering::SeqCst),
+                        429 => limited.fetch_add(1, Ordering::SeqCst),
+                        other => panic!("unexpected status {other}"),
+                    };
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let calls = script_calls(&main.url()).await - before;
+    let (ok, limited) = (ok.load(Ordering::SeqCst), limited.load(Ordering::SeqCst));
+    println!(
+        "two instances, 10000/min, 12000 requests: {ok} admitted, {limited} limited, \
+         {calls} rate-limit scripts on Redis ({:.3} per admitted request)",
+        f64::from(calls as u32) / f64::from(ok.max(1))
+    );
+    assert!(ok <= 10_000, "never more than the limit: {ok}");
+    assert!(ok >= 9_900, "leases give back what they do not spend: {ok}");
+    assert_eq!(ok + limited, 12_000);
+    assert!(
+        (calls as f64) < 0.1 * f64::from(ok),
+        "{calls} script calls for {ok} admitted requests"
+    );
+}

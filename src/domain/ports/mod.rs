@@ -3,6 +3,7 @@
 mod login_throttle;
 mod password_hasher;
 mod product_repository;
+mod quota_leases;
 mod rate_limiter;
 mod redis_service;
 mod session_store;
@@ -12,6 +13,7 @@ mod wishlist_repository;
 pub use login_throttle::{LoginThrottle, LoginThrottlePolicy};
 pub use password_hasher::{HasherBusy, PasswordHasher};
 pub use product_repository::ProductRepository;
+pub use quota_leases::{QuotaGrant, QuotaLeases};
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
 pub use redis_service::{CacheUsage, LockToken, RedisService, VersionedValue};
 pub use session_store::SessionStore;
@@ -24,6 +26,8 @@ pub use login_throttle::MockLoginThrottle;
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mock"))]
 pub use product_repository::MockProductRepository;
+#[cfg(any(test, feature = "mock"))]
+pub use quota_leases::MockQuotaLeases;
 #[cfg(any(test, feature = "mock"))]
 pub use rate_limiter::MockRateLimiter;
 #[cfg(any(test, feature = "mock"))]

@@ -4,6 +4,7 @@ mod call;
 mod circuit;
 mod client;
 mod login_throttle;
+mod quota_leases;
 mod rate_limiter;
 mod redis_service;
 mod scripts;
@@ -12,6 +13,7 @@ mod tls;
 
 pub use client::{build_client, RedisClients, RedisSettings, RedisStartupError};
 pub use login_throttle::{RedisLoginThrottle, RedisLoginThrottleParameters};
+pub use quota_leases::{RedisQuotaLeases, RedisQuotaLeasesParameters};
 pub use rate_limiter::{RedisRateLimiter, RedisRateLimiterParameters};
 pub use redis_service::{FredRedisService, FredRedisServiceParameters};
 pub use session_store::{RedisSessionStore, RedisSessionStoreParameters};

@@ -163,7 +163,7 @@ local count = redis.call('ZCARD', KEYS[1])
 local allowed = 0
 if count < limit then
   redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
+  if redis.call('PTTL', KEYS[1]) < window then redis.call('PEXPIRE', KEYS[1], window) end
   count = count + 1
   allowed = 1
 end
@@ -172,6 +172,50 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then reset = tonumber(oldest[2]) + window end
 return {allowed, limit - count, reset, now}
 "#,
+    )
+});
+
+/// Leases quota from the sliding log KEYS[1]. ARGV: limit, window ms, slots wanted, lease
+/// ms, a unique ticket. Grants at most what the window leaves free, each slot logged as a
+/// request at the lease's end (now + lease), so a slot spent at any moment of the lease is
+/// counted at least as long as that request must be. The key lives at least window + lease.
+/// Returns {granted, remaining, reset_at_ms, now_ms}.
+pub(super) static LEASE_QUOTA: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local lease = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local grant = math.max(0, math.min(tonumber(ARGV[3]), limit - count))
+if grant > 0 then
+  local stamp = now + lease
+  for i = 1, grant do
+    redis.call('ZADD', KEYS[1], stamp, ARGV[5] .. ':' .. i)
+  end
+  if redis.call('PTTL', KEYS[1]) < window + lease then
+    redis.call('PEXPIRE', KEYS[1], window + lease)
+  end
+end
+local reset = now + window
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] then reset = tonumber(oldest[2]) + window end
+return {grant, math.max(0, limit - count - grant), reset, now}
+"#,
+    )
+});
+
+/// Frees the unspent slots ARGV[2]..=ARGV[3] of the lease ARGV[1] in the log KEYS[1].
+/// Returns how many were still there.
+pub(super) static RETURN_QUOTA: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local freed = 0 \
+         for i = tonumber(ARGV[2]), tonumber(ARGV[3]) do \
+           freed = freed + redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. i) end \
+         return freed",
     )
 });
 

@@ -1,0 +1,295 @@
+//! Rate limiting mostly off the network: while a client's quota is large, an instance
+//! leases a slice of it (`QuotaLeases`) and admits from that slice locally; once the quota
+//! is small, every request is decided exactly in Redis; a refusal is remembered until the
+//! client may retry (at most `DENIAL_MEMORY`), so a client over its limit does not cost a
+//! Redis call per request either.
+//!
+//! The guarantee stays the store's: leased slots are counted in the shared log as requests
+//! made at the lease's end, so "never more than N in any window" holds across instances
+//! whatever each one does locally. What leasing costs is precision the other way: slots
+//! leased and not spent are held until the lease ends (at most `LEASE_FOR`) and then given
+//! back, so near the limit a client can be refused slightly early, never admitted late.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::domain::error::CacheError;
+use crate::domain::ports::{QuotaLeases, RateDecision, RateRule};
+
+/// How long a lease may be spent.
+pub const LEASE_FOR: Duration = Duration::from_secs(1);
+/// Below this many free slots, decisions are exact (one Redis call each).
+pub const EXACT_BELOW: u32 = 64;
+/// A lease takes this share (1/n) of the free slots...
+const SHARE: u32 = 16;
+/// ...but never more than this many.
+const MAX_LEASE: u32 = 256;
+/// Longest a refusal is answered locally before Redis is asked again.
+pub const DENIAL_MEMORY: Duration = Duration::from_secs(1);
+/// Clients whose state is kept per instance; the least recently used beyond it are
+/// forgotten (their unspent slots come back when the lease's log entries expire).
+const MAX_CLIENTS: u64 = 100_000;
+
+#[derive(Debug)]
+struct Lease {
+    ticket: String,
+    granted: u32,
+    spent: u32,
+    until: Instant,
+    /// Free slots left for everyone when it was granted.
+    remaining: u32,
+    reset_at_ms: i64,
+}
+
+#[derive(Debug, Default)]
+struct ClientQuota {
+    lease: Option<Lease>,
+    /// Free slots the last Redis answer reported.
+    last_remaining: Option<u32>,
+    /// A refusal and until when to repeat it.
+    denied: Option<(Instant, RateDecision)>,
+}
+
+/// What the local layer decided, or that Redis must decide exactly.
+pub(crate) enum Local {
+    Decided(RateDecision),
+    AskRedis,
+}
+
+fn wall_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Per-instance quota state, one entry per client key. Built once per process.
+pub struct LocalQuotas {
+    clients: moka::sync::Cache<String, Arc<tokio::sync::Mutex<ClientQuota>>>,
+}
+
+impl Default for LocalQuotas {
+    fn default() -> Self {
+        Self {
+            clients: moka::sync::Cache::builder()
+                .max_capacity(MAX_CLIENTS)
+                .time_to_idle(Duration::from_secs(3_600))
+                .build(),
+        }
+    }
+}
+
+impl LocalQuotas {
+    /// Decides `key` under `rule`: from a live lease, a remembered refusal, or a new lease
+    /// while the quota is large; `AskRedis` when the decision must be exact. Requests for
+    /// one key on one instance are decided one at a time, so a lease is taken once, not by
+    /// every request that finds none.
+    pub(crate) async fn decide(
+        &self,
+        leases: &Arc<dyn QuotaLeases>,
+        key: &str,
+        rule: RateRule,
+    ) -> Result<Local, CacheError> {
+        let state = self.clients.get_with_by_ref(key, || {
+            Arc::new(tokio::sync::Mutex::new(ClientQuota::default()))
+        });
+        let mut quota = state.lock().await;
+        let now = Instant::now();
+        if let Some((until, decision)) = quota.denied {
+            if now < until {
+                let retry_after_ms = (decision.reset_at_ms - wall_ms()).max(1);
+                return Ok(Local::Decided(RateDecision {
+                    retry_after_ms,
+                    ..decision
+                }));
+            }
+            quota.denied = None;
+        }
+        if let Some(lease) = quota.lease.as_mut() {
+            if now < lease.until && lease.spent < lease.granted {
+                lease.spent += 1;
+                return Ok(Local::Decided(RateDecision {
+                    allowed: true,
+                    limit: rule.limit,
+                    remaining: lease.remaining + (lease.granted - lease.spent),
+                    reset_at_ms: lease.reset_at_ms,
+                    retry_after_ms: 0,
+                }));
+            }
+        }
+        if let Some(lease) = quota.lease.take() {
+            give_back_unspent(leases.clone(), key.to_owned(), lease);
+        }
+        let free = quota.last_remaining.unwrap_or(0);
+        if free < EXACT_BELOW {
+            return Ok(Local::AskRedis);
+        }
+        let want = (free / SHARE).clamp(2, MAX_LEASE);
+        let asked = Instant::now();
+        let grant = leases.lease(key, rule, want, LEASE_FOR).await?;
+        quota.last_remaining = Some(grant.remaining);
+        if grant.granted == 0 {
+            let decision = RateDecision {
+                allowed: false,
+                limit: rule.limit,
+                remaining: 0,
+                reset_at_ms: grant.reset_at_ms,
+                retry_after_ms: (grant.reset_at_ms - grant.now_ms).max(1),
+            };
+            quota.denied = Some((deny_until(asked, decision.retry_after_ms), decision));
+            return Ok(Local::Decided(decision));
+        }
+        let lease = Lease {
+            ticket: grant.ticket,
+            granted: grant.granted,
+            spent: 1,
+            // Measured from before the call: the store stamped the slots at its own
+            // "now + LEASE_FOR", which is later.
+            until: asked + LEASE_FOR,
+            remaining: grant.remaining,
+            reset_at_ms: grant.reset_at_ms,
+        };
+        let decision = RateDecision {
+            allowed: true,
+            limit: rule.limit,
+            remaining: lease.remaining + (lease.granted - lease.spent),
+            reset_at_ms: lease.reset_at_ms,
+            retry_after_ms: 0,
+        };
+        quota.lease = Some(lease);
+        Ok(Local::Decided(decision))
+    }
+
+    /// Records an exact decision made in Redis for `key`.
+    pub(crate) async fn exact(&self, key: &str, decision: &RateDecision) {
+        let Some(state) = self.clients.get(key) else {
+            return;
+        };
+        let mut quota = state.lock().await;
+        quota.last_remaining = Some(decision.remaining);
+        if !decision.allowed {
+            let until = deny_until(Instant::now(), decision.retry_after_ms);
+            quota.denied = Some((until, *decision));
+        }
+    }
+}
+
+fn deny_until(from: Instant, retry_after_ms: i64) -> Instant {
+    let retry = Duration::from_millis(u64::try_from(retry_after_ms.max(1)).unwrap_or(1));
+    from + retry.min(DENIAL_MEMORY)
+}
+
+/// Frees a lease's unspent slots in the background; a failure only leaves them to expire.
+fn give_back_unspent(leases: Arc<dyn QuotaLeases>, key: String, lease: Lease) {
+    if lease.spent >= lease.granted {
+        return;
+    }
+    tokio::spawn(async move {
+        let _ = leases
+            .give_back(&key, &lease.ticket, lease.spent + 1, lease.granted)
+            .await;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ports::{MockQuotaLeases, QuotaGrant};
+
+    fn rule() -> RateRule {
+        RateRule {
+            limit: 10_000,
+            window: Duration::from_secs(60),
+        }
+    }
+
+    fn grant(granted: u32, remaining: u32) -> QuotaGrant {
+        QuotaGrant {
+            granted,
+            remaining,
+            reset_at_ms: 1_000,
+            now_ms: 0,
+            ticket: "lease:1".into(),
+        }
+    }
+
+    fn allowed(local: Local) -> bool {
+        match local {
+            Local::Decided(decision) => decision.allowed,
+            Local::AskRedis => panic!("expected a local decision"),
+        }
+    }
+
+    fn exact_decision(allowed: bool, remaining: u32) -> RateDecision {
+        RateDecision {
+            allowed,
+            limit: 10_000,
+            remaining,
+            reset_at_ms: wall_ms() + 30_000,
+            retry_after_ms: if allowed { 0 } else { 30_000 },
+        }
+    }
+
+    #[tokio::test]
+    async fn the_first_request_is_exact_then_a_lease_serves_many_locally() {
+        let mut store = MockQuotaLeases::new();
+        store
+            .expect_lease()
+            .withf(|_, _, want, _| *want == 256)
+            .times(1)
+            .returning(|_, _, _, _| Ok(grant(256, 9_000)));
+        let leases: Arc<dyn QuotaLeases> = Arc::new(store);
+        let quotas = LocalQuotas::default();
+        assert!(matches!(
+            quotas.decide(&leases, "k", rule()).await.unwrap(),
+            Local::AskRedis
+        ));
+        quotas.exact("k", &exact_decision(true, 9_999)).await;
+        for _ in 0..256 {
+            assert!(allowed(quotas.decide(&leases, "k", rule()).await.unwrap()));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_small_quota_is_decided_exactly_and_a_refusal_is_remembered() {
+        let leases: Arc<dyn QuotaLeases> = Arc::new(MockQuotaLeases::new());
+        let quotas = LocalQuotas::default();
+        let _ = quotas.decide(&leases, "k", rule()).await.unwrap();
+        quotas
+            .exact("k", &exact_decision(true, EXACT_BELOW - 1))
+            .await;
+        assert!(matches!(
+            quotas.decide(&leases, "k", rule()).await.unwrap(),
+            Local::AskRedis
+        ));
+        quotas.exact("k", &exact_decision(false, 0)).await;
+        match quotas.decide(&leases, "k", rule()).await.unwrap() {
+            Local::Decided(decision) => {
+                assert!(!decision.allowed);
+                assert!(decision.retry_after_ms > 25_000, "the real retry time");
+            }
+            Local::AskRedis => panic!("a refusal is repeated locally"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_exhausted_lease_gives_nothing_back_and_a_spent_quota_refuses() {
+        let mut store = MockQuotaLeases::new();
+        let mut seq = mockall::Sequence::new();
+        store
+            .expect_lease()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _, _| Ok(grant(2, 5_000)));
+        store
+            .expect_lease()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _, _| Ok(grant(0, 0)));
+        store.expect_give_back().times(0);
+        let leases: Arc<dyn QuotaLeases> = Arc::new(store);
+        let quotas = LocalQuotas::default();
+        let _ = quotas.decide(&leases, "k", rule()).await.unwrap();
+        quotas.exact("k", &exact_decision(true, 9_000)).await;
+        assert!(allowed(quotas.decide(&leases, "k", rule()).await.unwrap()));
+        assert!(allowed(quotas.decide(&leases, "k", rule()).await.unwrap()));
+        assert!(!allowed(quotas.decide(&leases, "k", rule()).await.unwrap()));
+    }
+}
