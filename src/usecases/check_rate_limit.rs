@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheContext;
+use super::cache::{CacheContext, RateSource};
 use super::rate_leases::{Local, LocalQuotas};
 use crate::domain::cache::CacheKeys;
 use crate::domain::client_key::ClientKeys;
@@ -114,17 +114,23 @@ impl RateLimitUseCase for CheckRateLimit {
     async fn check(&self, class: RateClass, client: &str) -> RateDecision {
         let rule = self.limits.rule(class);
         let key = CacheKeys::rate(class.as_str(), &self.keys.key(client, 12));
+        let metrics = &self.context.metrics;
         let exact = match self.quotas.decide(&self.leases, &key, rule).await {
-            Ok(Local::Decided(decision)) => return decision,
+            Ok(Local::Decided(decision, source)) => {
+                metrics.rate_decision(source);
+                return decision;
+            }
             Ok(Local::AskRedis) => self.shared.check(&key, rule).await,
             Err(error) => Err(error),
         };
         match exact {
             Ok(decision) => {
+                metrics.rate_decision(RateSource::Redis);
                 self.quotas.exact(&key, &decision).await;
                 decision
             }
             Err(error) => {
+                metrics.rate_decision(RateSource::Fallback);
                 self.context.failed("rate_limit.check", &error);
                 match self.fallback.check(&key, rule).await {
                     Ok(decision) => decision,

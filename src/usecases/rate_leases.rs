@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::cache::RateSource;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{QuotaLeases, RateDecision, RateRule};
 
@@ -50,9 +51,10 @@ struct ClientQuota {
     denied: Option<(Instant, RateDecision)>,
 }
 
-/// What the local layer decided, or that Redis must decide exactly.
+/// What the local layer decided (and whether that took a call to Redis), or that Redis
+/// must decide exactly.
 pub(crate) enum Local {
-    Decided(RateDecision),
+    Decided(RateDecision, RateSource),
     AskRedis,
 }
 
@@ -95,23 +97,25 @@ impl LocalQuotas {
         if let Some((until, decision)) = quota.denied {
             if now < until {
                 let retry_after_ms = (decision.reset_at_ms - wall_ms()).max(1);
-                return Ok(Local::Decided(RateDecision {
+                let decision = RateDecision {
                     retry_after_ms,
                     ..decision
-                }));
+                };
+                return Ok(Local::Decided(decision, RateSource::Local));
             }
             quota.denied = None;
         }
         if let Some(lease) = quota.lease.as_mut() {
             if now < lease.until && lease.spent < lease.granted {
                 lease.spent += 1;
-                return Ok(Local::Decided(RateDecision {
+                let decision = RateDecision {
                     allowed: true,
                     limit: rule.limit,
                     remaining: lease.remaining + (lease.granted - lease.spent),
                     reset_at_ms: lease.reset_at_ms,
                     retry_after_ms: 0,
-                }));
+                };
+                return Ok(Local::Decided(decision, RateSource::Local));
             }
         }
         if let Some(lease) = quota.lease.take() {
@@ -134,7 +138,7 @@ impl LocalQuotas {
                 retry_after_ms: (grant.reset_at_ms - grant.now_ms).max(1),
             };
             quota.denied = Some((deny_until(asked, decision.retry_after_ms), decision));
-            return Ok(Local::Decided(decision));
+            return Ok(Local::Decided(decision, RateSource::Redis));
         }
         let lease = Lease {
             ticket: grant.ticket,
@@ -154,7 +158,7 @@ impl LocalQuotas {
             retry_after_ms: 0,
         };
         quota.lease = Some(lease);
-        Ok(Local::Decided(decision))
+        Ok(Local::Decided(decision, RateSource::Redis))
     }
 
     /// Records an exact decision made in Redis for `key`.
@@ -212,7 +216,7 @@ mod tests {
 
     fn allowed(local: Local) -> bool {
         match local {
-            Local::Decided(decision) => decision.allowed,
+            Local::Decided(decision, _) => decision.allowed,
             Local::AskRedis => panic!("expected a local decision"),
         }
     }
@@ -261,7 +265,8 @@ mod tests {
         ));
         quotas.exact("k", &exact_decision(false, 0)).await;
         match quotas.decide(&leases, "k", rule()).await.unwrap() {
-            Local::Decided(decision) => {
+            Local::Decided(decision, source) => {
+                assert_eq!(source, RateSource::Local);
                 assert!(!decision.allowed);
                 assert!(decision.retry_after_ms > 25_000, "the real retry time");
             }

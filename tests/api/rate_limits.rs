@@ -435,11 +435,19 @@ async fn a_large_quota_is_spent_from_local_leases_without_exceeding_it() {
     }
     let calls = script_calls(&main.url()).await - before;
     let (ok, limited) = (ok.load(Ordering::SeqCst), limited.load(Ordering::SeqCst));
+    let mut local = 0;
+    for app in &apps {
+        local += app
+            .metric("rate_limit_decisions_by_source_total{source=\"local\"}")
+            .await;
+    }
     println!(
         "two instances, 10000/min, 12000 requests: {ok} admitted, {limited} limited, \
-         {calls} rate-limit scripts on Redis ({:.3} per admitted request)",
+         {calls} rate-limit scripts on Redis ({:.3} per admitted request), \
+         {local} decisions taken locally",
         f64::from(calls as u32) / f64::from(ok.max(1))
     );
+    assert!(local >= 11_000, "most decisions are local: {local}");
     assert!(ok <= 10_000, "never more than the limit: {ok}");
     assert!(ok >= 9_900, "leases give back what they do not spend: {ok}");
     assert_eq!(ok + limited, 12_000);

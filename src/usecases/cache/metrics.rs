@@ -2,6 +2,17 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
+/// Where a rate-limit decision was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateSource {
+    /// From a lease or a remembered refusal, without a network call.
+    Local,
+    /// By a call to Redis (an exact decision or a new lease).
+    Redis,
+    /// By the in-process fallback limiter, Redis failing.
+    Fallback,
+}
+
 /// Which cache a hit or miss belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheLayer {
@@ -38,6 +49,17 @@ pub struct CacheMetrics {
     consistency_mismatches: AtomicU64,
     consistency_repaired: AtomicU64,
     consistency_last_run_ms: AtomicI64,
+    rate_local: AtomicU64,
+    rate_redis: AtomicU64,
+    rate_fallback: AtomicU64,
+}
+
+/// Rate-limit decisions by where they were taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateSnapshot {
+    pub local: u64,
+    pub redis: u64,
+    pub fallback: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,6 +92,7 @@ pub struct CacheMetricsSnapshot {
     pub consistency_repaired: u64,
     /// Unix milliseconds of the last completed consistency run, if any.
     pub consistency_last_run_ms: Option<i64>,
+    pub rate_limit: RateSnapshot,
 }
 
 impl CacheMetricsSnapshot {
@@ -146,6 +169,15 @@ impl CacheMetrics {
         self.entries_too_large.fetch_add(1, Relaxed);
     }
 
+    pub fn rate_decision(&self, source: RateSource) {
+        match source {
+            RateSource::Local => &self.rate_local,
+            RateSource::Redis => &self.rate_redis,
+            RateSource::Fallback => &self.rate_fallback,
+        }
+        .fetch_add(1, Relaxed);
+    }
+
     pub fn repairs_pending(&self, pending: u64) {
         self.repairs_pending_peak.fetch_max(pending, Relaxed);
     }
@@ -181,6 +213,11 @@ impl CacheMetrics {
             consistency_mismatches: self.consistency_mismatches.load(Relaxed),
             consistency_repaired: self.consistency_repaired.load(Relaxed),
             consistency_last_run_ms: (last_run > 0).then_some(last_run),
+            rate_limit: RateSnapshot {
+                local: self.rate_local.load(Relaxed),
+                redis: self.rate_redis.load(Relaxed),
+                fallback: self.rate_fallback.load(Relaxed),
+            },
         }
     }
 }

@@ -53,7 +53,9 @@ pub use http_store::{
 pub use list_cache::{
     count_hash, list_hash, ListCache, ListReadThrough, ListReadThroughParameters,
 };
-pub use metrics::{CacheLayer, CacheMetrics, CacheMetricsSnapshot, LayerSnapshot};
+pub use metrics::{
+    CacheLayer, CacheMetrics, CacheMetricsSnapshot, LayerSnapshot, RateSnapshot, RateSource,
+};
 pub use post_commit::PostCommitTasks;
 pub use product_cache::{ProductCache, ProductReadThrough, ProductReadThroughParameters};
 pub use repair::{run_repair_worker, CacheRepair};

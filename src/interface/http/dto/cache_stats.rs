@@ -40,6 +40,17 @@ pub struct ConsistencyStats {
     pub last_run_at: Option<DateTime<Utc>>,
 }
 
+/// Rate-limit decisions since start by where they were taken.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RateLimitStats {
+    /// From a local lease of quota or a remembered refusal: no network call.
+    pub local: u64,
+    /// By a call to Redis (exact decisions and new leases).
+    pub redis: u64,
+    /// By the in-process fallback limiter while Redis failed.
+    pub fallback: u64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RedisStats {
@@ -70,6 +81,7 @@ pub struct CacheStatsResponse {
     /// Pages and responses served but not stored for exceeding `CACHE_MAX_ENTRY_BYTES`.
     pub entries_too_large: u64,
     pub consistency: ConsistencyStats,
+    pub rate_limit_decisions: RateLimitStats,
     pub redis: RedisStats,
 }
 
@@ -101,6 +113,11 @@ impl From<CacheStatsReport> for CacheStatsResponse {
                 last_run_at: m
                     .consistency_last_run_ms
                     .and_then(DateTime::from_timestamp_millis),
+            },
+            rate_limit_decisions: RateLimitStats {
+                local: m.rate_limit.local,
+                redis: m.rate_limit.redis,
+                fallback: m.rate_limit.fallback,
             },
             redis: RedisStats {
                 connected: report.redis_connected,

@@ -105,6 +105,17 @@ impl Collector for CacheCollector {
         }
         labelled(
             e,
+            "rate_limit_decisions_by_source",
+            "Rate-limit decisions by where they were taken: local (a lease or a remembered refusal), redis, fallback (Redis failing).",
+            "source",
+            [
+                ("local", m.rate_limit.local),
+                ("redis", m.rate_limit.redis),
+                ("fallback", m.rate_limit.fallback),
+            ],
+        )?;
+        labelled(
+            e,
             "cache_errors_by_kind",
             "Failed Redis calls (cache, sessions, rate limits), by cause.",
             "kind",
