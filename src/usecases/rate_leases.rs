@@ -42,6 +42,20 @@ struct Lease {
     reset_at_ms: i64,
 }
 
+impl Lease {
+    /// The decision for the request that just spent a slot of this lease. `remaining`
+    /// counts this lease's unspent slots as free.
+    fn admitted(&self, rule: RateRule) -> RateDecision {
+        RateDecision {
+            allowed: true,
+            limit: rule.limit,
+            remaining: self.remaining + (self.granted - self.spent),
+            reset_at_ms: self.reset_at_ms,
+            retry_after_ms: 0,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct ClientQuota {
     lease: Option<Lease>,
@@ -108,14 +122,7 @@ impl LocalQuotas {
         if let Some(lease) = quota.lease.as_mut() {
             if now < lease.until && lease.spent < lease.granted {
                 lease.spent += 1;
-                let decision = RateDecision {
-                    allowed: true,
-                    limit: rule.limit,
-                    remaining: lease.remaining + (lease.granted - lease.spent),
-                    reset_at_ms: lease.reset_at_ms,
-                    retry_after_ms: 0,
-                };
-                return Ok(Local::Decided(decision, RateSource::Local));
+                return Ok(Local::Decided(lease.admitted(rule), RateSource::Local));
             }
         }
         if let Some(lease) = quota.lease.take() {
@@ -150,13 +157,7 @@ impl LocalQuotas {
             remaining: grant.remaining,
             reset_at_ms: grant.reset_at_ms,
         };
-        let decision = RateDecision {
-            allowed: true,
-            limit: rule.limit,
-            remaining: lease.remaining + (lease.granted - lease.spent),
-            reset_at_ms: lease.reset_at_ms,
-            retry_after_ms: 0,
-        };
+        let decision = lease.admitted(rule);
         quota.lease = Some(lease);
         Ok(Local::Decided(decision, RateSource::Redis))
     }

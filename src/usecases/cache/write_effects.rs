@@ -96,6 +96,19 @@ impl CacheWriteEffects {
         let work = effect(self.cache.clone(), self.context.clone());
         self.context.post_commit.run(work).await;
     }
+
+    /// Up to `RECLAIM_LIMIT` keys matching `pattern`, for an invalidation to delete; none
+    /// (counted as a failure of `operation`) when the scan fails: what is not deleted
+    /// expires with its TTL.
+    async fn reclaimable(&self, pattern: &str, operation: &'static str) -> Vec<String> {
+        match self.cache.scan_keys(pattern, RECLAIM_LIMIT).await {
+            Ok(keys) => keys,
+            Err(error) => {
+                self.context.failed(operation, &error);
+                Vec::new()
+            }
+        }
+    }
 }
 
 /// Writes `product` at its version; a failure is queued for repair.
@@ -187,17 +200,9 @@ impl CacheEvents for CacheWriteEffects {
 
     #[tracing::instrument(name = "cache.responses_invalidated", level = "debug", skip_all)]
     async fn responses_invalidated(&self) -> u64 {
-        let keys = match self
-            .cache
-            .scan_keys(CacheKeys::HTTP_PATTERN, RECLAIM_LIMIT)
-            .await
-        {
-            Ok(keys) => keys,
-            Err(error) => {
-                self.context.failed("responses.reclaim", &error);
-                return 0;
-            }
-        };
+        let keys = self
+            .reclaimable(CacheKeys::HTTP_PATTERN, "responses.reclaim")
+            .await;
         let mut deleted = 0;
         for key in keys {
             match self.cache.delete(&key).await {
@@ -215,17 +220,9 @@ impl CacheEvents for CacheWriteEffects {
     #[tracing::instrument(name = "cache.products_invalidated", level = "debug", skip_all)]
     async fn products_invalidated(&self) -> Result<u64, CacheError> {
         self.cache.retire_versioned().await?;
-        let keys = match self
-            .cache
-            .scan_keys(CacheKeys::PRODUCT_PATTERN, RECLAIM_LIMIT)
-            .await
-        {
-            Ok(keys) => keys,
-            Err(error) => {
-                self.context.failed("products.reclaim", &error);
-                return Ok(0);
-            }
-        };
+        let keys = self
+            .reclaimable(CacheKeys::PRODUCT_PATTERN, "products.reclaim")
+            .await;
         let mut deleted = 0;
         for key in keys {
             match self.cache.get(&key).await {
