@@ -94,9 +94,10 @@ impl Default for LocalQuotas {
 
 impl LocalQuotas {
     /// Decides `key` under `rule`: from a live lease, a remembered refusal, or a new lease
-    /// while the quota is large; `AskRedis` when the decision must be exact. Requests for
-    /// one key on one instance are decided one at a time, so a lease is taken once, not by
-    /// every request that finds none.
+    /// while the quota is large; `AskRedis` when the decision must be exact. Local
+    /// decisions and new leases for one key on one instance are made one at a time, so a
+    /// lease is taken once, not by every request that finds none; exact decisions run
+    /// outside that lock and report back through `exact`.
     pub(crate) async fn decide(
         &self,
         leases: &Arc<dyn QuotaLeases>,

@@ -9,6 +9,7 @@ mod rate_limiter;
 mod redis_service;
 mod scripts;
 mod session_store;
+mod sliding_log;
 mod tls;
 
 pub use client::{build_client, RedisClients, RedisSettings, RedisStartupError};

@@ -5,12 +5,13 @@ use fred::prelude::Client;
 use shaku::Component;
 
 use super::call::bounded_call;
-use super::scripts::{LEASE_QUOTA, RETURN_QUOTA};
+use super::scripts::RETURN_QUOTA;
+use super::sliding_log::take_slots;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{QuotaGrant, QuotaLeases, RateRule};
 
-/// `QuotaLeases` on the rate limiter's Redis logs: one Lua call per lease or return, on
-/// the server clock.
+/// `QuotaLeases` on the rate limiter's Redis logs: a lease is many slots taken in the one
+/// call an exact check makes (`sliding_log`); a return is one more call.
 #[derive(Component)]
 #[shaku(interface = QuotaLeases)]
 pub struct RedisQuotaLeases {
@@ -40,28 +41,22 @@ impl QuotaLeases for RedisQuotaLeases {
         lease_for: Duration,
     ) -> Result<QuotaGrant, CacheError> {
         let ticket = format!("lease:{:016x}", rand::random::<u64>());
-        let args = vec![
-            rule.limit.to_string(),
-            rule.window.as_millis().to_string(),
-            want.to_string(),
-            lease_for.as_millis().to_string(),
-            ticket.clone(),
-        ];
-        let call = LEASE_QUOTA.evalsha_with_reload::<Vec<i64>, _, _>(
+        let key = format!("{}{key}", self.key_prefix);
+        let slots = take_slots(
             &self.client,
-            format!("{}{key}", self.key_prefix),
-            args,
-        );
-        let reply = bounded_call(&self.client, self.timeout, call).await?;
-        let [granted, remaining, reset_at_ms, now_ms] = reply[..] else {
-            return Err(CacheError::Command("unexpected lease reply".into()));
-        };
-        let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(0);
+            self.timeout,
+            key,
+            rule,
+            want,
+            lease_for,
+            &ticket,
+        )
+        .await?;
         Ok(QuotaGrant {
-            granted: count(granted),
-            remaining: count(remaining),
-            reset_at_ms,
-            now_ms,
+            granted: slots.taken,
+            remaining: slots.remaining,
+            reset_at_ms: slots.reset_at_ms,
+            now_ms: slots.now_ms,
             ticket,
         })
     }

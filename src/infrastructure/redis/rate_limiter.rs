@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use fred::prelude::Client;
 use shaku::Component;
 
-use super::call::bounded_call;
-use super::scripts::SLIDING_WINDOW;
+use super::sliding_log::take_slots;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{RateDecision, RateLimiter, RateRule};
 
-/// `RateLimiter` on Redis: one atomic Lua call per check, shared by every instance.
+/// `RateLimiter` on Redis: one atomic Lua call per check (one slot taken from the
+/// client's sliding log), shared by every instance.
 #[derive(Component)]
 #[shaku(interface = RateLimiter)]
 pub struct RedisRateLimiter {
@@ -32,31 +32,28 @@ impl RedisRateLimiter {
 impl RateLimiter for RedisRateLimiter {
     #[tracing::instrument(name = "redis.rate_limit.check", level = "debug", skip_all)]
     async fn check(&self, key: &str, rule: RateRule) -> Result<RateDecision, CacheError> {
-        let member = format!("{:016x}", rand::random::<u64>());
-        let args = vec![
-            rule.limit.to_string(),
-            rule.window.as_millis().to_string(),
-            member,
-        ];
-        let call = SLIDING_WINDOW.evalsha_with_reload::<Vec<i64>, _, _>(
+        let ticket = format!("{:016x}", rand::random::<u64>());
+        let key = format!("{}{key}", self.key_prefix);
+        let slot = take_slots(
             &self.client,
-            format!("{}{key}", self.key_prefix),
-            args,
-        );
-        let reply = bounded_call(&self.client, self.timeout, call).await?;
-        let [allowed, remaining, reset_at_ms, now_ms] = reply[..] else {
-            return Err(CacheError::Command("unexpected rate limit reply".into()));
-        };
-        let allowed = allowed == 1;
+            self.timeout,
+            key,
+            rule,
+            1,
+            Duration::ZERO,
+            &ticket,
+        )
+        .await?;
+        let allowed = slot.taken == 1;
         Ok(RateDecision {
             allowed,
             limit: rule.limit,
-            remaining: u32::try_from(remaining.max(0)).unwrap_or(0),
-            reset_at_ms,
+            remaining: slot.remaining,
+            reset_at_ms: slot.reset_at_ms,
             retry_after_ms: if allowed {
                 0
             } else {
-                (reset_at_ms - now_ms).max(1)
+                (slot.reset_at_ms - slot.now_ms).max(1)
             },
         })
     }

@@ -140,47 +140,22 @@ pub(super) static LOGIN_LOCKED_FOR: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Sliding-log rate limit on KEYS[1] (a sorted set of request times). ARGV: limit, window
-/// in ms, a unique member suffix. Uses the server clock, so every instance agrees.
-/// Returns {allowed, remaining, reset_at_ms, now_ms}.
+/// Takes slots from the sliding-log rate limit KEYS[1] (a sorted set of request times, on
+/// the server clock, so every instance agrees). ARGV: limit, window ms, slots wanted,
+/// lease ms, a unique ticket. Takes at most what the window leaves free, each slot logged
+/// as a request made at now + lease: one exact check is one slot with a lease of 0; a
+/// lease of quota is many, and a slot spent at any moment of the lease is counted at least
+/// as long as that request must be. The key lives at least window + lease.
+/// Returns {taken, remaining, reset_at_ms, now_ms}.
 ///
 /// Why a sliding log and not GCRA: GCRA keeps one number per client and is cheaper, but
 /// after an idle period it admits a full burst and then one request per emission interval,
 /// so up to twice the limit can pass within one window, and quota trickles back instead of
 /// returning when the window has passed. The contract here is "never more than N in any
 /// window" and "a rejected request consumes nothing"; the log gives exactly that. Its cost
-/// is bounded: only admitted requests are logged, so a key holds at most `limit` entries,
-/// and each call is O(log N) on the server.
-pub(super) static SLIDING_WINDOW: LazyLock<Script> = LazyLock::new(|| {
-    Script::from_lua(
-        r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-local allowed = 0
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
-  if redis.call('PTTL', KEYS[1]) < window then redis.call('PEXPIRE', KEYS[1], window) end
-  count = count + 1
-  allowed = 1
-end
-local reset = now + window
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if oldest[2] then reset = tonumber(oldest[2]) + window end
-return {allowed, limit - count, reset, now}
-"#,
-    )
-});
-
-/// Leases quota from the sliding log KEYS[1]. ARGV: limit, window ms, slots wanted, lease
-/// ms, a unique ticket. Grants at most what the window leaves free, each slot logged as a
-/// request at the lease's end (now + lease), so a slot spent at any moment of the lease is
-/// counted at least as long as that request must be. The key lives at least window + lease.
-/// Returns {granted, remaining, reset_at_ms, now_ms}.
-pub(super) static LEASE_QUOTA: LazyLock<Script> = LazyLock::new(|| {
+/// is bounded: only taken slots are logged, so a key holds at most `limit` entries, and
+/// each slot costs O(log N) on the server.
+pub(super) static TAKE_SLOTS: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
         r#"
 local t = redis.call('TIME')

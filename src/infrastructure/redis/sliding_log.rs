@@ -1,0 +1,52 @@
+//! The one call both rate-limit adapters make: taking slots from a client's sliding log
+//! (`TAKE_SLOTS`), one for an exact check, many for a lease.
+
+use std::time::Duration;
+
+use fred::prelude::Client;
+
+use super::call::bounded_call;
+use super::scripts::TAKE_SLOTS;
+use crate::domain::error::CacheError;
+use crate::domain::ports::RateRule;
+
+/// What the log answered.
+pub(super) struct Taken {
+    pub taken: u32,
+    /// Slots still free after this call.
+    pub remaining: u32,
+    pub reset_at_ms: i64,
+    pub now_ms: i64,
+}
+
+/// Takes up to `want` slots of `key` (prefixed) under `rule`, each logged `ahead` after
+/// the server's now and named `ticket:1..`.
+pub(super) async fn take_slots(
+    client: &Client,
+    timeout: Duration,
+    key: String,
+    rule: RateRule,
+    want: u32,
+    ahead: Duration,
+    ticket: &str,
+) -> Result<Taken, CacheError> {
+    let args = vec![
+        rule.limit.to_string(),
+        rule.window.as_millis().to_string(),
+        want.to_string(),
+        ahead.as_millis().to_string(),
+        ticket.to_owned(),
+    ];
+    let call = TAKE_SLOTS.evalsha_with_reload::<Vec<i64>, _, _>(client, key, args);
+    let reply = bounded_call(client, timeout, call).await?;
+    let [taken, remaining, reset_at_ms, now_ms] = reply[..] else {
+        return Err(CacheError::Command("unexpected rate limit reply".into()));
+    };
+    let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(0);
+    Ok(Taken {
+        taken: count(taken),
+        remaining: count(remaining),
+        reset_at_ms,
+        now_ms,
+    })
+}
