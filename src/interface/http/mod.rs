@@ -1,5 +1,6 @@
 //! HTTP: routes, handlers, DTOs, error mapping, middleware and the OpenAPI document.
 
+pub mod bearer;
 pub mod client_address;
 pub mod conditional;
 pub mod cors;

@@ -1,8 +1,8 @@
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shaku_actix::Inject;
 
 use super::ApiModule;
+use crate::interface::http::bearer::bearer_token;
 use crate::interface::http::error::ApiError;
 use crate::interface::http::metrics::{Metrics, MetricsAccess, CONTENT_TYPE};
 use crate::usecases::CacheStatsUseCase;
@@ -22,11 +22,7 @@ pub async fn metrics<M: ApiModule>(
     registry: web::Data<Metrics>,
     access: web::Data<MetricsAccess>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if !access.allows(presented) {
+    if !access.allows(bearer_token(req.headers())) {
         return Err(ApiError::Unauthorized(
             "the metrics token is required: Authorization: Bearer <METRICS_TOKEN>".to_owned(),
         ));

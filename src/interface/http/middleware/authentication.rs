@@ -18,6 +18,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::rate_limit::RateClient;
 use crate::domain::user::{Session, SessionToken};
+use crate::interface::http::bearer::bearer_token;
 use crate::usecases::auth::{AuthError, AuthenticateUseCase};
 
 /// The authenticated caller of this request.
@@ -34,12 +35,11 @@ pub enum AuthFailure {
     StoreUnavailable,
 }
 
+/// A session token is at most 256 bytes; anything longer is not looked up.
 fn bearer(req: &ServiceRequest) -> Option<SessionToken> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 256)
-        .then(|| SessionToken::new(token.to_owned()))
+    bearer_token(req.headers())
+        .filter(|token| token.len() <= 256)
+        .map(|token| SessionToken::new(token.to_owned()))
 }
 
 /// The middleware function over `authenticate`, for `.wrap(from_fn(authentication(..)))`.
