@@ -64,11 +64,8 @@ async fn redis_failures_are_logged_once_per_cause_per_interval_without_secrets()
     let sleeper = {
         let url = redis.url();
         tokio::spawn(async move {
-            use fred::prelude::{ClientLike, Config};
-            let client = fred::prelude::Builder::from_config(Config::from_url(&url).unwrap())
-                .build()
-                .unwrap();
-            client.init().await.unwrap();
+            use fred::prelude::ClientLike;
+            let client = crate::helpers::redis_client(&url).await;
             let _: Value = client
                 .custom(fred::cmd!("DEBUG"), vec!["SLEEP", "2"])
                 .await

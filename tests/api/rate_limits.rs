@@ -359,9 +359,7 @@ async fn rate_limit_keys_are_keyed_digests_that_no_address_list_reverses() {
 /// Calls of Lua scripts (`EVAL`, `EVALSHA`) a Redis server has run.
 async fn script_calls(url: &str) -> u64 {
     use fred::prelude::ClientLike;
-    let config = fred::prelude::Config::from_url(url).unwrap();
-    let client = fred::prelude::Builder::from_config(config).build().unwrap();
-    client.init().await.unwrap();
+    let client = crate::helpers::redis_client(url).await;
     let stats: String = client
         .info(Some(fred::types::InfoKind::CommandStats))
         .await

@@ -21,11 +21,7 @@ fn setuser(prefix: &str, password: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_flow_runs_under_the_documented_acl_user_with_an_empty_acl_log() {
     let redis = RedisServer::start();
-    let admin =
-        fred::prelude::Builder::from_config(fred::prelude::Config::from_url(&redis.url()).unwrap())
-            .build()
-            .unwrap();
-    admin.init().await.unwrap();
+    let admin = crate::helpers::redis_client(&redis.url()).await;
     let prefix = "acl-test:";
     let mut args = vec!["SETUSER".to_owned()];
     args.extend(setuser(prefix, "s3cret-pass"));

@@ -9,9 +9,7 @@ use crate::helpers::{shared_servers, spawn_app_with, test_settings, RedisServer}
 
 /// Logical keys (prefix removed) on the server at `url` under `prefix`.
 async fn keys_on(url: &str, prefix: &str) -> Vec<String> {
-    let config = fred::prelude::Config::from_url(url).unwrap();
-    let client = fred::prelude::Builder::from_config(config).build().unwrap();
-    client.init().await.unwrap();
+    let client = crate::helpers::redis_client(url).await;
     let keys: Vec<String> = client
         .custom(fred::cmd!("KEYS"), vec![format!("{prefix}*")])
         .await

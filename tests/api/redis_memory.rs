@@ -69,11 +69,7 @@ async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
             status => panic!("unexpected {status}"),
         }
     }
-    let admin =
-        fred::prelude::Builder::from_config(fred::prelude::Config::from_url(&redis.url()).unwrap())
-            .build()
-            .unwrap();
-    admin.init().await.unwrap();
+    let admin = crate::helpers::redis_client(&redis.url()).await;
     let info: String = admin
         .info(Some(fred::types::InfoKind::Stats))
         .await

@@ -348,9 +348,8 @@ mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn a_written_product_is_stored_at_its_version_and_retires_its_responses_and_every_list() {
-        let mut cache = MockRedisService::new();
+    /// One bump of the product's response generation, with its day-long expiry.
+    fn expect_responses_retired(cache: &mut MockRedisService) {
         cache
             .expect_bump_counter()
             .withf(|key, _, ttl| {
@@ -359,6 +358,12 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _| Ok(4));
+    }
+
+    #[tokio::test]
+    async fn a_written_product_is_stored_at_its_version_and_retires_its_responses_and_every_list() {
+        let mut cache = MockRedisService::new();
+        expect_responses_retired(&mut cache);
 
         cache
             .expect_set_if_newer()
@@ -390,14 +395,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| Ok(true));
-        cache
-            .expect_bump_counter()
-            .withf(|key, _, ttl| {
-                key == format!("http:generation:product:{ID}")
-                    && *ttl == Some(Duration::from_secs(86_400))
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(4));
+        expect_responses_retired(&mut cache);
         cache
             .expect_bump_counter()
             .withf(|key, _, _| key == "products:generation")
@@ -410,14 +408,7 @@ mod tests {
     async fn a_wishlist_change_retires_the_products_responses_and_only_that_users_pages() {
         let user = UserId::parse("aaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
         let mut cache = MockRedisService::new();
-        cache
-            .expect_bump_counter()
-            .withf(|key, _, ttl| {
-                key == format!("http:generation:product:{ID}")
-                    && *ttl == Some(Duration::from_secs(86_400))
-            })
-            .times(1)
-            .returning(|_, _, _| Ok(4));
+        expect_responses_retired(&mut cache);
 
         cache
             .expect_set_if_newer()

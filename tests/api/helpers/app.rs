@@ -218,11 +218,7 @@ impl TestApp {
 
     /// A Redis client on the app's server (keys must be given with the app's prefix).
     pub async fn redis(&self) -> fred::prelude::Client {
-        use fred::prelude::ClientLike;
-        let config = fred::prelude::Config::from_url(self.settings.redis.url.expose()).unwrap();
-        let client = fred::prelude::Builder::from_config(config).build().unwrap();
-        client.init().await.expect("test connects to Redis");
-        client
+        super::redis_client(self.settings.redis.url.expose()).await
     }
 
     /// The raw cache entry of a product: its version tag and JSON body.

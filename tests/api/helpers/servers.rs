@@ -328,3 +328,12 @@ pub fn shared_servers() -> &'static SharedServers {
         }
     })
 }
+
+/// A connected Redis client for a test to look at or steer a server directly.
+pub async fn redis_client(url: &str) -> fred::prelude::Client {
+    use fred::prelude::ClientLike;
+    let config = fred::prelude::Config::from_url(url).unwrap();
+    let client = fred::prelude::Builder::from_config(config).build().unwrap();
+    client.init().await.expect("test connects to Redis");
+    client
+}
