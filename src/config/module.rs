@@ -10,11 +10,12 @@ use crate::infrastructure::mongo::{
     MongoProductRepository, MongoProductRepositoryParameters, MongoUserRepository,
     MongoUserRepositoryParameters, MongoWishlistRepository, MongoWishlistRepositoryParameters,
 };
+use crate::infrastructure::near_cache::{NearCachedRedis, NearCachedRedisParameters, NearTier};
 use crate::infrastructure::password::Argon2Hasher;
 use crate::infrastructure::redis::{
-    FredRedisService, FredRedisServiceParameters, RedisClients, RedisLoginThrottle,
-    RedisLoginThrottleParameters, RedisQuotaLeases, RedisQuotaLeasesParameters, RedisRateLimiter,
-    RedisRateLimiterParameters, RedisSessionStore, RedisSessionStoreParameters,
+    FredRedisService, RedisClients, RedisLoginThrottle, RedisLoginThrottleParameters,
+    RedisQuotaLeases, RedisQuotaLeasesParameters, RedisRateLimiter, RedisRateLimiterParameters,
+    RedisSessionStore, RedisSessionStoreParameters,
 };
 use crate::usecases::auth::{
     Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
@@ -39,7 +40,7 @@ module! {
             MongoProductRepository,
             MongoUserRepository,
             MongoWishlistRepository,
-            FredRedisService,
+            NearCachedRedis,
             RedisRateLimiter,
             RedisQuotaLeases,
             RedisSessionStore,
@@ -73,11 +74,13 @@ module! {
 
 /// Wires the adapters over the given connections. The cache components are built once
 /// here and share `context`; use cases reach the cache only through them. Cache entries
-/// (the port `RedisService`) go to `redis.cache`, sessions and rate limits to `redis.main`.
+/// (the port `RedisService`) go to `redis.cache`, behind the near tier when there is one;
+/// sessions and rate limits to `redis.main`.
 pub fn build_module(
     settings: &Settings,
     database: Database,
     redis: RedisClients,
+    near: Option<Arc<NearTier>>,
     context: Arc<CacheContext>,
     client_keys: ClientKeys,
 ) -> Arc<AppModule> {
@@ -120,10 +123,9 @@ pub fn build_module(
             policy: settings.login_throttle,
             keys: client_keys.clone(),
         })
-        .with_component_parameters::<FredRedisService>(FredRedisServiceParameters {
-            client: redis.cache,
-            key_prefix: prefix,
-            timeout: redis_timeout,
+        .with_component_parameters::<NearCachedRedis>(NearCachedRedisParameters {
+            redis: Arc::new(FredRedisService::new(redis.cache, prefix, redis_timeout)),
+            tier: near,
         })
         .with_component_parameters::<ProductReadThrough>(ProductReadThroughParameters {
             context: context.clone(),

@@ -72,7 +72,7 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
     let keys = client_keys(&settings, &database).await?;
     let redis = RedisClients::build(&settings.redis).await?;
     let context = Arc::new(CacheContext::new(settings.cache));
-    let module = build_module(&settings, database, redis, context.clone(), keys);
+    let module = build_module(&settings, database, redis, None, context.clone(), keys);
     let cache: Arc<dyn RedisService> = module.resolve();
     let terminal = std::io::stderr().is_terminal();
     let create: Arc<dyn CreateProductUseCase> = module.resolve();

@@ -9,6 +9,7 @@ use crate::domain::ports::RateRule;
 use crate::domain::user::{Email, Password};
 use crate::infrastructure::connection_string::ConnectionString;
 use crate::infrastructure::mongo::MongoSettings;
+use crate::infrastructure::near_cache::NearCacheSettings;
 use crate::infrastructure::redis::{RedisSettings, RedisTls};
 use crate::interface::http::client_address::ClientAddressPolicy;
 use crate::interface::http::metrics::{MetricsAccess, MetricsToken};
@@ -49,6 +50,7 @@ pub struct Settings {
     pub mongo: MongoSettings,
     pub redis: RedisSettings,
     pub cache: CachePolicy,
+    pub near_cache: NearCacheSettings,
     pub consistency: ConsistencySettings,
     pub rate_limits: RateLimits,
     pub http: HttpSettings,
@@ -284,6 +286,12 @@ impl Settings {
             ),
             ..defaults
         };
+        let near = NearCacheSettings::default();
+        let near_cache = NearCacheSettings {
+            enabled: r.parsed("NEAR_CACHE_ENABLED", near.enabled, "true or false"),
+            max_entries: r.count("NEAR_CACHE_MAX_ENTRIES", near.max_entries, 1, 10_000_000),
+            ttl: r.millis("NEAR_CACHE_TTL_MS", near.ttl.as_millis() as u64, 10, 60_000),
+        };
         let interval = r.seconds("CONSISTENCY_CHECK_INTERVAL_SECS", 60, 0, 86_400);
         let consistency = ConsistencySettings {
             interval: (!interval.is_zero()).then_some(interval),
@@ -414,6 +422,7 @@ impl Settings {
             mongo,
             redis,
             cache,
+            near_cache,
             consistency,
             rate_limits,
             http,

@@ -15,6 +15,7 @@ use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::infrastructure::mongo::{
     self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
 };
+use crate::infrastructure::near_cache::NearCache;
 use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::metrics::{CounterSource, Metrics};
@@ -70,6 +71,7 @@ pub struct Application {
     port: u16,
     server: Server,
     redis: RedisClients,
+    near: Option<NearCache>,
     cache: Arc<CacheContext>,
     background: Vec<JoinHandle<()>>,
 }
@@ -99,7 +101,20 @@ impl Application {
             settings.cache,
             &settings.redis.key_prefix,
         ));
-        let module = build_module(&settings, database, redis.clone(), context.clone(), keys);
+        let near = NearCache::start(
+            &settings.near_cache,
+            &settings.redis,
+            context.metrics.clone(),
+        )
+        .await?;
+        let module = build_module(
+            &settings,
+            database,
+            redis.clone(),
+            near.as_ref().map(|near| near.tier.clone()),
+            context.clone(),
+            keys,
+        );
         if let Some((email, password)) = &settings.admin {
             let users: Arc<dyn UserRepository> = module.resolve();
             let hasher: Arc<dyn PasswordHasher> = module.resolve();
@@ -186,6 +201,7 @@ impl Application {
             port,
             server,
             redis,
+            near,
             cache: context,
             background,
         })
@@ -205,6 +221,9 @@ impl Application {
         }
         for task in &self.background {
             task.abort();
+        }
+        if let Some(near) = &self.near {
+            near.stop().await;
         }
         self.redis.quit().await;
         tracing::info!("stopped");

@@ -4,5 +4,6 @@
 pub mod connection_string;
 pub mod local_rate_limiter;
 pub mod mongo;
+pub mod near_cache;
 pub mod password;
 pub mod redis;

@@ -13,6 +13,7 @@ mod helpers;
 mod http_cache;
 mod login_throttle;
 mod metrics;
+mod near_cache;
 mod openapi;
 mod outages;
 mod products_crud;

@@ -47,6 +47,8 @@ async fn every_flow_runs_under_the_documented_acl_user_with_an_empty_acl_log() {
     assert!(!app.admin_token.is_empty(), "login works");
     let health: Value = app.health().await.json().await.unwrap();
     assert_eq!(health["data"]["status"], "ok", "{health}");
+    // Client tracking on the namespace's prefixes is within the documented rules.
+    crate::near_cache::wait_until_serving(&app).await;
     let id = app.create_product(json!({})).await["id"]
         .as_str()
         .unwrap()

@@ -162,6 +162,8 @@ async fn rediss_encrypts_and_verifies_the_server() {
     assert!(!app.admin_token.is_empty(), "sessions work over TLS");
     let health: Value = app.health().await.json().await.unwrap();
     assert_eq!(health["data"]["status"], "ok", "{health}");
+    // The near tier's RESP3 tracking connection goes over TLS too.
+    crate::near_cache::wait_until_serving(&app).await;
     let id = app.create_product(json!({})).await["id"]
         .as_str()
         .unwrap()

@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
+use fred::types::RespVersion;
 
 /// How to reach Redis and how long any one call may take.
 #[derive(Debug, Clone)]
@@ -44,8 +45,23 @@ pub enum RedisStartupError {
 /// connecting in the background. An unreachable Redis at start is logged, not fatal: the
 /// service runs degraded and picks Redis up when it appears.
 pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
+    build(settings, RespVersion::RESP2).await
+}
+
+/// A client for the near cache's invalidation feed: RESP3, which client tracking needs
+/// to push invalidations on the connection that switched it on, with room to queue a
+/// burst of them.
+pub async fn build_tracking_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
+    build(settings, RespVersion::RESP3).await
+}
+
+async fn build(
+    settings: &RedisSettings,
+    protocol: RespVersion,
+) -> Result<Client, RedisStartupError> {
     let mut config =
         Config::from_url(settings.url.expose()).map_err(RedisStartupError::InvalidUrl)?;
+    config.version = protocol;
     config.fail_fast = false;
     if settings.url.expose().starts_with("rediss") {
         config.tls = Some(super::tls::connector(&settings.tls)?.into());
@@ -64,7 +80,10 @@ pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStart
                 interval: Duration::from_millis(250),
             };
         })
-        .with_performance_config(|p| p.default_command_timeout = command_timeout)
+        .with_performance_config(|p| {
+            p.default_command_timeout = command_timeout;
+            p.broadcast_channel_capacity = 4_096;
+        })
         .set_policy(ReconnectPolicy::new_exponential(0, 50, 2_000, 2))
         .build()
         .map_err(RedisStartupError::InvalidUrl)?;

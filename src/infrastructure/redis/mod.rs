@@ -12,7 +12,9 @@ mod session_store;
 mod sliding_log;
 mod tls;
 
-pub use client::{build_client, RedisClients, RedisSettings, RedisStartupError};
+pub use client::{
+    build_client, build_tracking_client, RedisClients, RedisSettings, RedisStartupError,
+};
 pub use login_throttle::{RedisLoginThrottle, RedisLoginThrottleParameters};
 pub use quota_leases::{RedisQuotaLeases, RedisQuotaLeasesParameters};
 pub use rate_limiter::{RedisRateLimiter, RedisRateLimiterParameters};

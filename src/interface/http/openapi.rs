@@ -9,8 +9,9 @@ use utoipa::{Modify, OpenApi};
 use super::dto::{
     CacheStatsResponse, CacheStatusResponse, ConsistencyStats, DependencyStatus, Envelope,
     HealthData, InvalidationResponse, LayerStats, Layers, Liveness, LoginRequest, LoginResponse,
-    LogoutAllResponse, ProductList, ProductPayload, ProductResponse, RateLimitStats, RedisStats,
-    RegisterRequest, SessionResponse, SessionUser, UserResponse, WishlistRequest, WishlistResponse,
+    LogoutAllResponse, NearCacheStats, ProductList, ProductPayload, ProductResponse,
+    RateLimitStats, RedisStats, RegisterRequest, SessionResponse, SessionUser, UserResponse,
+    WishlistRequest, WishlistResponse,
 };
 use super::error::{ErrorBody, FieldError};
 use super::handlers;
@@ -48,7 +49,7 @@ use super::middleware::CachedRoute;
         Envelope<ProductResponse>, Envelope<ProductList>, Envelope<HealthData>, Envelope<u64>,
         RegisterRequest, LoginRequest, UserResponse, LoginResponse, SessionResponse, SessionUser,
         LogoutAllResponse, WishlistRequest, WishlistResponse, CacheStatsResponse, CacheStatusResponse,
-        InvalidationResponse, LayerStats, Layers, ConsistencyStats, RateLimitStats, RedisStats,
+        InvalidationResponse, LayerStats, Layers, ConsistencyStats, RateLimitStats, NearCacheStats, RedisStats,
         Envelope<UserResponse>, Envelope<LoginResponse>, Envelope<SessionResponse>, Envelope<LogoutAllResponse>,
         Envelope<WishlistResponse>, Envelope<CacheStatsResponse>, Envelope<CacheStatusResponse>,
         Envelope<InvalidationResponse>,

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
+use super::near_metrics::{NearSnapshot, NearTierCounters};
+
 /// Where a rate-limit decision was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateSource {
@@ -52,6 +54,8 @@ pub struct CacheMetrics {
     rate_local: AtomicU64,
     rate_redis: AtomicU64,
     rate_fallback: AtomicU64,
+    /// The in-process tier in front of Redis.
+    pub near: NearTierCounters,
 }
 
 /// Rate-limit decisions by where they were taken.
@@ -93,6 +97,7 @@ pub struct CacheMetricsSnapshot {
     /// Unix milliseconds of the last completed consistency run, if any.
     pub consistency_last_run_ms: Option<i64>,
     pub rate_limit: RateSnapshot,
+    pub near: NearSnapshot,
 }
 
 impl CacheMetricsSnapshot {
@@ -218,6 +223,7 @@ impl CacheMetrics {
                 redis: self.rate_redis.load(Relaxed),
                 fallback: self.rate_fallback.load(Relaxed),
             },
+            near: self.near.snapshot(),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! | `product_cache` | cache-aside reads of one product (single flight, fill lock, refresh-ahead) |
 //! | `list_cache` | list pages and counts under the list generation |
 //! | `wishlist_cache` | wishlist pages under the list and the user's generation |
-//! | `http_store` | stored single-product HTTP responses under the list generation (for the response-cache middleware) |
+//! | `http_store` | stored single-product HTTP responses under that product's response generation (for the response-cache middleware) |
 //! | `read_through` | the one read-through flow behind lists, counts and wishlists |
 //! | `admission` | which list and count pages are stored (fill budget, doorkeeper) |
 //! | `write_effects` | the one entry point from a committed write to the cache (`CacheEvents`) |
@@ -19,6 +19,7 @@
 //! | `repair` | failed cache writes, redone in the background |
 //! | `consistency` | the background checker comparing cached products with MongoDB |
 //! | `metrics`, `failure_log` | counters, and rate-limited logging of failures |
+//! | `near_metrics` | counters of the in-process near tier (kept by its adapter) |
 //!
 //! Dependencies between these files only point down this list's "uses" order: nothing
 //! below `context` imports a component, and `repair` imports only `generations`.
@@ -33,6 +34,7 @@ mod generations;
 mod http_store;
 mod list_cache;
 mod metrics;
+mod near_metrics;
 mod post_commit;
 mod product_cache;
 mod product_entries;
@@ -56,6 +58,7 @@ pub use list_cache::{
 pub use metrics::{
     CacheLayer, CacheMetrics, CacheMetricsSnapshot, LayerSnapshot, RateSnapshot, RateSource,
 };
+pub use near_metrics::{NearSnapshot, NearTierCounters};
 pub use post_commit::PostCommitTasks;
 pub use product_cache::{ProductCache, ProductReadThrough, ProductReadThroughParameters};
 pub use repair::{run_repair_worker, CacheRepair};

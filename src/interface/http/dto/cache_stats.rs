@@ -51,6 +51,25 @@ pub struct RateLimitStats {
     pub fallback: u64,
 }
 
+/// The in-process tier in front of Redis.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NearCacheStats {
+    /// Configured on (`NEAR_CACHE_ENABLED`) and supported by the deployment.
+    pub enabled: bool,
+    /// Serving reads: its invalidation feed from Redis is confirmed.
+    pub serving: bool,
+    pub entries: u64,
+    /// Cached reads answered from process memory.
+    pub hits: u64,
+    /// Lookups that went on to Redis.
+    pub misses: u64,
+    /// Keys Redis reported changed, each dropped from the tier.
+    pub invalidations_received: u64,
+    /// Times the tier was emptied and bypassed because its feed dropped or went unconfirmed.
+    pub flushes_on_disconnect: u64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RedisStats {
@@ -82,6 +101,7 @@ pub struct CacheStatsResponse {
     pub entries_too_large: u64,
     pub consistency: ConsistencyStats,
     pub rate_limit_decisions: RateLimitStats,
+    pub near_cache: NearCacheStats,
     pub redis: RedisStats,
 }
 
@@ -118,6 +138,15 @@ impl From<CacheStatsReport> for CacheStatsResponse {
                 local: m.rate_limit.local,
                 redis: m.rate_limit.redis,
                 fallback: m.rate_limit.fallback,
+            },
+            near_cache: NearCacheStats {
+                enabled: m.near.enabled,
+                serving: m.near.trusted,
+                entries: m.near.entries,
+                hits: m.near.hits,
+                misses: m.near.misses,
+                invalidations_received: m.near.invalidations_received,
+                flushes_on_disconnect: m.near.flushes_on_disconnect,
             },
             redis: RedisStats {
                 connected: report.redis_connected,

@@ -15,7 +15,7 @@ pub use auth::{
 };
 pub use cache_stats::{
     CacheStatsResponse, CacheStatusResponse, ConsistencyStats, InvalidationResponse, LayerStats,
-    Layers, RateLimitStats, RedisStats,
+    Layers, NearCacheStats, RateLimitStats, RedisStats,
 };
 pub use envelope::Envelope;
 pub use health::{DependencyStatus, HealthData, Liveness};

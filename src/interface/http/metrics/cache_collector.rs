@@ -4,7 +4,7 @@
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 
-use super::encode::{counter, flag, labelled, Encoded};
+use super::encode::{counter, flag, gauge, labelled, Encoded};
 use crate::usecases::cache::LayerSnapshot;
 use crate::usecases::CacheStatsReport;
 
@@ -100,6 +100,26 @@ impl Collector for CacheCollector {
                 "Mismatched entries repaired.",
                 m.consistency_repaired,
             ),
+            (
+                "near_cache_hits",
+                "Cached reads answered from process memory (the near tier).",
+                m.near.hits,
+            ),
+            (
+                "near_cache_misses",
+                "Near-tier lookups that went on to Redis.",
+                m.near.misses,
+            ),
+            (
+                "near_cache_invalidations_received",
+                "Keys Redis reported changed (client tracking), each dropped from the near tier.",
+                m.near.invalidations_received,
+            ),
+            (
+                "near_cache_flushes_on_disconnect",
+                "Times the near tier was emptied and bypassed because its invalidation feed dropped or went unconfirmed.",
+                m.near.flushes_on_disconnect,
+            ),
         ] {
             counter(e, name, help, value)?;
         }
@@ -129,6 +149,18 @@ impl Collector for CacheCollector {
             "cache_repairs_pending",
             "1 while cache writes wait to be redone (reads bypass the cache meanwhile).",
             report.repairs_pending,
+        )?;
+        gauge(
+            e,
+            "near_cache_entries",
+            "Entries held by the near tier.",
+            m.near.entries,
+        )?;
+        flag(
+            e,
+            "near_cache_serving",
+            "1 while the near tier serves reads (enabled and its invalidation feed confirmed).",
+            m.near.trusted,
         )?;
         flag(
             e,

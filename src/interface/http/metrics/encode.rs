@@ -29,7 +29,17 @@ pub(super) fn flag(
     help: &str,
     value: bool,
 ) -> Encoded {
-    ConstGauge::new(i64::from(value)).encode(encoder.encode_descriptor(
+    gauge(encoder, name, help, u64::from(value))
+}
+
+/// One unlabelled gauge.
+pub(super) fn gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: u64,
+) -> Encoded {
+    ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX)).encode(encoder.encode_descriptor(
         name,
         help,
         None,

@@ -1,0 +1,189 @@
+//! The invalidation feed: a RESP3 connection with client tracking in broadcast mode on the
+//! cache's key prefixes, and the supervisor that decides whether the tier may serve.
+//!
+//! The tier is trusted only while this feed is confirmed: tracking switched on over the
+//! current connection and a heartbeat answered on it since. A dropped connection, a
+//! reconnect (tracking is per connection, so a new one starts without it), a reply overdue,
+//! a failed heartbeat or invalidations arriving faster than they are applied all make the
+//! tier flush and step aside until tracking is on again. Redis' replies and pushes on one
+//! connection arrive in order, so a heartbeat answered means every invalidation Redis sent
+//! before it has reached this process.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fred::interfaces::{ClientLike, EventInterface, TrackingInterface};
+use fred::prelude::Client;
+use fred::types::client::Invalidation;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+
+use super::tier::NearTier;
+use crate::domain::cache::CacheKeys;
+use crate::usecases::cache::CacheMetrics;
+
+/// Logical key prefixes whose changes the tier must hear of. They must not overlap
+/// (Redis refuses overlapping broadcast prefixes).
+const TRACKED: [&str; 3] = ["product:", "products:", "http:"];
+
+/// How the feed is watched.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedTiming {
+    /// Between two heartbeats on the tracking connection.
+    pub heartbeat: Duration,
+    /// Bound on a heartbeat or on switching tracking on.
+    pub timeout: Duration,
+}
+
+/// Starts the feed's two tasks: applying invalidations, and supervising the connection.
+pub fn spawn(
+    client: Client,
+    tier: Arc<NearTier>,
+    metrics: Arc<CacheMetrics>,
+    key_prefix: String,
+    timing: FeedTiming,
+) -> Vec<JoinHandle<()>> {
+    let feed = Arc::new(Feed {
+        client,
+        tier,
+        metrics,
+        key_prefix,
+        timing,
+    });
+    vec![
+        tokio::spawn(feed.clone().apply_invalidations()),
+        tokio::spawn(feed.supervise()),
+    ]
+}
+
+struct Feed {
+    client: Client,
+    tier: Arc<NearTier>,
+    metrics: Arc<CacheMetrics>,
+    key_prefix: String,
+    timing: FeedTiming,
+}
+
+impl Feed {
+    fn lose(&self, reason: &'static str) {
+        if self.tier.distrust() {
+            self.metrics.near.flushed_on_disconnect();
+            tracing::warn!(
+                reason,
+                "near cache flushed and bypassed until Redis confirms its feed"
+            );
+        }
+    }
+
+    async fn apply_invalidations(self: Arc<Self>) {
+        let mut invalidations = self.client.invalidation_rx();
+        loop {
+            match invalidations.recv().await {
+                Ok(invalidation) => self.apply(invalidation),
+                Err(RecvError::Lagged(_)) => self.lose("invalidations arrived faster than applied"),
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+
+    fn apply(&self, invalidation: Invalidation) {
+        self.metrics
+            .near
+            .invalidations_received(invalidation.keys.len() as u64);
+        for key in &invalidation.keys {
+            let Some(logical) = key
+                .as_str()
+                .and_then(|key| key.strip_prefix(self.key_prefix.as_str()))
+            else {
+                continue;
+            };
+            if logical == CacheKeys::VERSIONED_EPOCH {
+                self.tier.flush();
+            } else {
+                self.tier.invalidate(logical);
+            }
+        }
+    }
+
+    async fn supervise(self: Arc<Self>) {
+        let mut reconnects = self.client.reconnect_rx();
+        let mut errors = self.client.error_rx();
+        let mut unresponsive = self.client.unresponsive_rx();
+        let mut heartbeat = tokio::time::interval(self.timing.heartbeat);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                event = reconnects.recv() => {
+                    if matches!(event, Err(RecvError::Closed)) { return; }
+                    self.lose("reconnected (tracking is off on a new connection)");
+                }
+                event = errors.recv() => {
+                    if matches!(event, Err(RecvError::Closed)) { return; }
+                    self.lose("connection error");
+                }
+                event = unresponsive.recv() => {
+                    if matches!(event, Err(RecvError::Closed)) { return; }
+                    self.lose("connection unresponsive");
+                }
+                _ = heartbeat.tick() => self.beat().await,
+            }
+        }
+    }
+
+    /// Confirms a trusted feed, or tries to make an untrusted one trusted.
+    async fn beat(&self) {
+        if self.tier.is_trusted() {
+            if self.ping().await.is_err() {
+                self.lose("heartbeat failed");
+            }
+        } else if self.client.is_connected() {
+            match self.switch_tracking_on().await {
+                Ok(()) => {
+                    self.tier.trust();
+                    tracing::info!("near cache serving (Redis client tracking confirmed)");
+                }
+                Err(error) => tracing::debug!(%error, "near cache feed not confirmed yet"),
+            }
+        }
+        self.metrics
+            .near
+            .state(true, self.tier.is_trusted(), self.tier.entry_count());
+    }
+
+    async fn ping(&self) -> Result<(), fred::error::Error> {
+        within(self.timing.timeout, self.client.ping::<String>(None))
+            .await
+            .map(drop)
+    }
+
+    /// Tracking off (whatever state the connection is in), on again with the prefixes, and
+    /// a heartbeat answered after it.
+    async fn switch_tracking_on(&self) -> Result<(), fred::error::Error> {
+        let _ = within(self.timing.timeout, self.client.stop_tracking()).await;
+        let prefixes: Vec<String> = TRACKED
+            .iter()
+            .map(|tracked| format!("{}{tracked}", self.key_prefix))
+            .collect();
+        within(
+            self.timing.timeout,
+            self.client
+                .start_tracking(prefixes, true, false, false, false),
+        )
+        .await?;
+        self.ping().await
+    }
+}
+
+async fn within<T>(
+    timeout: Duration,
+    call: impl std::future::Future<Output = Result<T, fred::error::Error>>,
+) -> Result<T, fred::error::Error> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(fred::error::Error::new(
+                fred::error::ErrorKind::Timeout,
+                "near cache feed call timed out",
+            ))
+        })
+}
