@@ -73,7 +73,7 @@ start_stack() {
   mkdir -p "$logdir"
   ensure_redis_server
   local mongo; mongo="$(ensure_mongo_server)"
-  REDIS_PORT=$(free_port); MONGO_PORT=$(free_port); APP_PORT=$(free_port)
+  REDIS_PORT=$(free_port); MONGO_PORT=$(free_port)
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$logdir/redis.log" 2>&1 &
   STACK_PIDS+=("$!")
   if [ "$(basename "$mongo")" = mongod ]; then
@@ -87,14 +87,30 @@ start_stack() {
   wait_for_port "$MONGO_PORT" MongoDB "$logdir/mongo.log"
   STACK_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   STACK_PREFIX="pa:"
+  start_app "$logdir" "$@"
+}
+
+# start_app LOGDIR [extra env assignments...]
+# Starts the built binary ($APP_BIN) on a free port against the stack's servers; sets
+# APP_PORT, APP_PID and BASE_URL. Called by start_stack, and again after stop_app to run
+# the same data under other settings.
+start_app() {
+  local logdir=$1; shift
+  APP_PORT=$(free_port)
   env APP_HOST=127.0.0.1 APP_PORT="$APP_PORT" LOG_FORMAT=json RUST_LOG=warn \
     MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
     REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" \
-    "$@" "$APP_BIN" >"$logdir/app.log" 2>&1 &
+    "$@" "$APP_BIN" >>"$logdir/app.log" 2>&1 &
   STACK_PIDS+=("$!")
   APP_PID=$!
   wait_for_port "$APP_PORT" "the API" "$logdir/app.log"
   BASE_URL="http://127.0.0.1:$APP_PORT"
+}
+
+# stop_app: stops the binary started last, leaving Redis and MongoDB running.
+stop_app() {
+  kill "$APP_PID" 2>/dev/null || true
+  wait "$APP_PID" 2>/dev/null || true
 }
 
 stop_stack() {

@@ -20,7 +20,7 @@ use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::metrics::{CounterSource, Metrics};
 use crate::interface::http::middleware::{
-    authentication, head_as_get, record_request, request_span,
+    authentication, head_as_get, record_request, request_span, RenderedAnswers,
 };
 use crate::interface::http::{self as api};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
@@ -175,6 +175,14 @@ impl Application {
         // the rate limiter and the extractors know the caller. `api::configure` documents
         // the per-scope layers inside these.
         let cors_enabled = !http.cors_origins.is_empty();
+        let rendered = near.as_ref().map(|_| {
+            Arc::new(RenderedAnswers::new(
+                module.resolve(),
+                context.metrics.clone(),
+                settings.near_cache.max_entries,
+                settings.near_cache.ttl,
+            ))
+        });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(module.clone())
@@ -189,7 +197,11 @@ impl Application {
                 ))
                 .wrap(from_fn(record_request(metrics.clone().into_inner())))
                 .wrap(from_fn(request_span))
-                .configure(api::configure::<AppModule>(&module, http.clone()))
+                .configure(api::configure::<AppModule>(
+                    &module,
+                    http.clone(),
+                    rendered.clone(),
+                ))
         })
         .shutdown_timeout(10);
         if let Some(workers) = settings.server.workers {

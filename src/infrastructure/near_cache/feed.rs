@@ -19,12 +19,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
 use super::tier::NearTier;
+use super::TRACKED;
 use crate::domain::cache::CacheKeys;
 use crate::usecases::cache::CacheMetrics;
-
-/// Logical key prefixes whose changes the tier must hear of. They must not overlap
-/// (Redis refuses overlapping broadcast prefixes).
-const TRACKED: [&str; 3] = ["product:", "products:", "http:"];
 
 /// How the feed is watched.
 #[derive(Debug, Clone, Copy)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use shaku::Component;
 
+use super::is_tracked;
 use super::tier::{NearEntry, NearTier};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
@@ -16,10 +17,11 @@ use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
 /// The cache port as the use cases see it. With `tier` absent (`NEAR_CACHE_ENABLED=false`,
 /// or a deployment the tier does not support) every call goes straight to `redis`.
 ///
-/// What is held: versioned entries (`get_versioned`: products) and generational lookups
-/// (`get_under_generation`: the generation counter and the list page, count or stored
-/// response under it). Those are what a cached read costs; everything else (locks,
-/// budgets, plain gets) goes to Redis. A write on this instance retires the keys it
+/// What is held: versioned entries (`get_versioned`: products), generation counters
+/// (`get_or_init_counter`) and generational lookups (`get_under_generation`: the counter and
+/// the list page, count or stored response under it), and only under the prefixes the feed
+/// tracks (per-user wishlist keys are not). Those are what a cached read costs; everything
+/// else (locks, budgets, plain gets) goes to Redis. A write on this instance retires the keys it
 /// writes from the tier before the write returns, so reads on this instance after a write
 /// never see older data; other instances learn of it through Redis' invalidations.
 #[derive(Component)]
@@ -32,6 +34,13 @@ pub struct NearCachedRedis {
 impl NearCachedRedis {
     pub fn new(redis: Arc<dyn RedisService>, tier: Option<Arc<NearTier>>) -> Self {
         Self { redis, tier }
+    }
+
+    /// The tier, when it may hold every one of `keys` (all tracked by the feed).
+    fn tier_for(&self, keys: &[&str]) -> Option<&NearTier> {
+        self.tier
+            .as_deref()
+            .filter(|_| keys.iter().all(|key| is_tracked(key)))
     }
 
     /// Runs a write of `key` with the key retired from the tier on both sides of it: before,
@@ -98,7 +107,7 @@ impl RedisService for NearCachedRedis {
     }
 
     async fn get_versioned(&self, key: &str) -> Result<Option<VersionedValue>, CacheError> {
-        let Some(tier) = &self.tier else {
+        let Some(tier) = self.tier_for(&[key]) else {
             return self.redis.get_versioned(key).await;
         };
         let held = tier.get(key);
@@ -145,7 +154,20 @@ impl RedisService for NearCachedRedis {
         initial: i64,
         ttl: Option<Duration>,
     ) -> Result<i64, CacheError> {
-        self.redis.get_or_init_counter(key, initial, ttl).await
+        let Some(tier) = self.tier_for(&[key]) else {
+            return self.redis.get_or_init_counter(key, initial, ttl).await;
+        };
+        let held = tier.get(key);
+        tier.record(held.is_some());
+        if let Some(NearEntry::Counter(value)) = held {
+            return Ok(value);
+        }
+        let ticket = tier.ticket(key);
+        let value = self.redis.get_or_init_counter(key, initial, ttl).await?;
+        if let Some(ticket) = ticket {
+            tier.insert(&ticket, key.to_owned(), NearEntry::Counter(value));
+        }
+        Ok(value)
     }
 
     async fn get_under_generation(
@@ -155,7 +177,7 @@ impl RedisService for NearCachedRedis {
         counter_ttl: Option<Duration>,
         key: &GenerationalKey,
     ) -> Result<(i64, Option<String>), CacheError> {
-        let Some(tier) = &self.tier else {
+        let Some(tier) = self.tier_for(&[counter, &key.before]) else {
             return self
                 .redis
                 .get_under_generation(counter, initial, counter_ttl, key)

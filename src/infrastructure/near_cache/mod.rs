@@ -41,6 +41,15 @@ pub use tier::{NearEntry, NearTier, ReadTicket};
 use super::redis::{build_tracking_client, RedisSettings, RedisStartupError};
 use crate::usecases::cache::CacheMetrics;
 
+/// Logical key prefixes whose changes the tier hears of, and the only keys it may hold.
+/// They must not overlap (Redis refuses overlapping broadcast prefixes).
+const TRACKED: [&str; 3] = ["product:", "products:", "http:"];
+
+/// Whether the tier may hold `key`: only keys whose every change Redis reports.
+fn is_tracked(key: &str) -> bool {
+    TRACKED.iter().any(|prefix| key.starts_with(prefix))
+}
+
 /// `NEAR_CACHE_ENABLED`, `NEAR_CACHE_MAX_ENTRIES`, `NEAR_CACHE_TTL_MS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NearCacheSettings {

@@ -9,7 +9,7 @@ use super::client_address::ClientAddressPolicy;
 use super::handlers::{self, ApiModule};
 use super::metrics::MetricsAccess;
 use super::middleware::{
-    auth_class, by_method, rate_limit, response_cache, CachedRoute, RateLimit,
+    auth_class, by_method, rate_limit, response_cache, CachedRoute, RateLimit, RenderedAnswers,
 };
 use super::openapi;
 use crate::usecases::{HttpResponseStore, RateLimitUseCase};
@@ -45,9 +45,13 @@ fn resource(path: &str) -> Resource {
 ///    nothing, stay unlimited for probes;
 /// 3. each `CachedRoute` resource: the response cache (innermost), so it sees only
 ///    requests the limiter admitted and stores only what the handler answered.
+///
+/// `rendered` (built once per process, with the near tier) replays cached answers from
+/// memory.
 pub fn configure<M: ApiModule>(
     module: &M,
     settings: HttpSettings,
+    rendered: Option<Arc<RenderedAnswers>>,
 ) -> impl FnOnce(&mut ServiceConfig) {
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
@@ -55,7 +59,12 @@ pub fn configure<M: ApiModule>(
     let addresses = Arc::new(settings.client_addresses.clone());
     let metrics_access = web::Data::new(settings.metrics_access.clone());
     let cached = move |route: CachedRoute| {
-        resource(route.scope_path()).wrap(from_fn(response_cache(http_cache.clone(), ttl, route)))
+        resource(route.scope_path()).wrap(from_fn(response_cache(
+            http_cache.clone(),
+            ttl,
+            route,
+            rendered.clone(),
+        )))
     };
     let limited = move |classify| {
         from_fn(rate_limit(RateLimit::new(

@@ -34,6 +34,10 @@ pub trait HttpResponseStore: Interface {
     /// one round trip; `None` when the cache must be bypassed (Redis failing, caching off,
     /// or an invalidation still waiting to be redone).
     async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<CachedResponse>)>;
+    /// The product's current response generation alone; `None` when the cache must be
+    /// bypassed. Anything built after this call and filed under the returned generation is
+    /// at least that new.
+    async fn generation(&self, product: &ProductId) -> Option<i64>;
     async fn put(
         &self,
         generation: i64,
@@ -82,6 +86,24 @@ impl HttpResponseStore for GenerationalHttpStore {
             }
             Err(error) => {
                 self.context.failed("http.lookup", &error);
+                None
+            }
+        }
+    }
+
+    async fn generation(&self, product: &ProductId) -> Option<i64> {
+        if !self.context.usable() {
+            return None;
+        }
+        let generation = Generation::ProductResponses(product.clone());
+        match self
+            .cache
+            .get_or_init_counter(&generation.key(), generation_seed(), generation.ttl())
+            .await
+        {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.context.failed("http.generation", &error);
                 None
             }
         }

@@ -35,6 +35,11 @@ pub trait ListCache: Interface {
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, ProductError>;
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError>;
+    /// The current list generation, `None` when the cache must be bypassed. Anything
+    /// derived from a page read after this call and filed under the returned generation
+    /// is at least as new as that generation, so it MUST NOT be served once the
+    /// generation has moved.
+    async fn generation(&self) -> Option<i64>;
 }
 
 /// `ListCache` over the repository and the cache port. Built once per process.
@@ -178,6 +183,23 @@ impl ListCache for ListReadThrough {
         let key = CacheKeys::count_around(&count_hash(filter));
         flow.read(self.lookup(key), || self.repository.count(filter))
             .await
+    }
+
+    async fn generation(&self) -> Option<i64> {
+        if !self.context.usable() {
+            return None;
+        }
+        match self
+            .cache
+            .get_or_init_counter(CacheKeys::LIST_GENERATION, generation_seed(), None)
+            .await
+        {
+            Ok(generation) => Some(generation),
+            Err(error) => {
+                self.context.failed("list.generation", &error);
+                None
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 mod authentication;
 mod head;
 mod rate_limit;
+mod rendered_answers;
 mod request_id;
 mod request_metrics;
 mod response_cache;
@@ -12,6 +13,7 @@ mod response_cache;
 pub use authentication::{authentication, AuthFailure, Caller};
 pub use head::head_as_get;
 pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit, RateOutcome};
+pub use rendered_answers::RenderedAnswers;
 pub use request_id::request_span;
 pub use request_metrics::record_request;
 pub use response_cache::{response_cache, CachedRoute};

@@ -28,16 +28,18 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
+use super::rendered_answers::{AnswerSlot, RenderedAnswer, RenderedAnswers};
 use crate::domain::product::ProductId;
 use crate::interface::http::conditional::not_modified;
 use crate::interface::http::dto::ListQuery;
 use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+const X_DATA_SOURCE: HeaderName = HeaderName::from_static("x-data-source");
 
 /// A route whose successful anonymous GETs are cached. The one list of them: the routes
 /// wrap exactly these resources and the OpenAPI document marks exactly these paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CachedRoute {
     List,
     Count,
@@ -119,23 +121,35 @@ fn mark(mut response: ServiceResponse<BoxBody>, value: &'static str) -> ServiceR
 }
 
 /// The middleware function for one cached route, for
-/// `resource(..).wrap(from_fn(response_cache(store, ttl, route)))`; `ttl` is how long a
-/// stored product response lives.
+/// `resource(..).wrap(from_fn(response_cache(store, ttl, route, rendered)))`; `ttl` is how
+/// long a stored product response lives; `rendered` (present with the near tier) replays
+/// list and count answers from process memory.
 pub fn response_cache<B>(
     store: Arc<dyn HttpResponseStore>,
     ttl: Duration,
     route: CachedRoute,
+    rendered: Option<Arc<RenderedAnswers>>,
 ) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>
 where
     B: MessageBody + 'static,
 {
-    move |req, next| Box::pin(serve(store.clone(), ttl, route, req, next))
+    move |req, next| {
+        Box::pin(serve(
+            store.clone(),
+            ttl,
+            route,
+            rendered.clone(),
+            req,
+            next,
+        ))
+    }
 }
 
 async fn serve<B: MessageBody + 'static>(
     store: Arc<dyn HttpResponseStore>,
     ttl: Duration,
     route: CachedRoute,
+    rendered: Option<Arc<RenderedAnswers>>,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
@@ -147,8 +161,10 @@ async fn serve<B: MessageBody + 'static>(
         mark(next.call(req).await?.map_into_boxed_body(), "BYPASS")
     } else {
         match plan {
-            Plan::Stored(product) => serve_stored(store, ttl, &product, req, next).await?,
-            _ => serve_from_page_cache(req, next).await?,
+            Plan::Stored(product) => {
+                serve_stored(store, ttl, rendered, &product, req, next).await?
+            }
+            _ => serve_from_page_cache(route, rendered, req, next).await?,
         }
     };
     Ok(cacheable(response))
@@ -171,18 +187,39 @@ fn cacheable(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody>
     response
 }
 
-/// A product GET: replay the stored response, or run the handler and store its 200.
+/// A product GET: replay the rendered answer or the stored response, or run the handler
+/// and store its 200.
 async fn serve_stored<B: MessageBody + 'static>(
     store: Arc<dyn HttpResponseStore>,
     ttl: Duration,
+    rendered: Option<Arc<RenderedAnswers>>,
     product: &ProductId,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let slot = match &rendered {
+        Some(_) => store
+            .generation(product)
+            .await
+            .map(|generation| AnswerSlot::new(CachedRoute::Product, product.as_str(), generation)),
+        None => None,
+    };
+    if let (Some(rendered), Some(slot)) = (&rendered, &slot) {
+        if let Some(answer) = rendered.get(slot) {
+            return Ok(mark(replay(req, &answer), "HIT"));
+        }
+    }
     let Some((generation, stored)) = store.lookup(product).await else {
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     };
     if let Some(stored) = stored {
+        // Kept once read back from the store, so what it declines to store (size cap) is
+        // not kept here either.
+        if let (Some(rendered), Some(slot)) = (&rendered, slot) {
+            if slot.generation() == generation {
+                rendered.keep(slot, render(&stored));
+            }
+        }
         let response = if not_modified(req.headers(), &stored.etag) {
             HttpResponse::NotModified()
                 .insert_header((ETAG, stored.etag))
@@ -191,7 +228,7 @@ async fn serve_stored<B: MessageBody + 'static>(
             HttpResponse::Ok()
                 .content_type(stored.content_type)
                 .insert_header((ETAG, stored.etag))
-                .insert_header(("X-Data-Source", "cache"))
+                .insert_header((X_DATA_SOURCE, "cache"))
                 .body(stored.body)
         };
         return Ok(mark(req.into_response(response), "HIT"));
@@ -230,12 +267,39 @@ async fn serve_stored<B: MessageBody + 'static>(
     Ok(mark(ServiceResponse::new(request, response), "MISS"))
 }
 
+/// A stored product response as a rendered answer.
+fn render(stored: &CachedResponse) -> RenderedAnswer {
+    let mut headers = actix_web::http::header::HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&stored.content_type) {
+        headers.insert(CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&stored.etag) {
+        headers.insert(ETAG, value);
+    }
+    RenderedAnswer {
+        headers,
+        etag: stored.etag.clone(),
+        body: actix_web::web::Bytes::copy_from_slice(stored.body.as_bytes()),
+    }
+}
+
 /// A list or count GET: the handler answers from the list cache; label its answer by the
 /// source it reports, give it a body ETag and answer a matching `If-None-Match` with 304.
 async fn serve_from_page_cache<B: MessageBody + 'static>(
+    route: CachedRoute,
+    rendered: Option<Arc<RenderedAnswers>>,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    let slot = match &rendered {
+        Some(rendered) => rendered.list_slot(route, req.query_string()).await,
+        None => None,
+    };
+    if let (Some(rendered), Some(slot)) = (&rendered, &slot) {
+        if let Some(answer) = rendered.get(slot) {
+            return Ok(mark(replay(req, &answer), "HIT"));
+        }
+    }
     let mut if_none_match = actix_web::http::header::HeaderMap::new();
     for value in req.headers().get_all(IF_NONE_MATCH) {
         if_none_match.append(IF_NONE_MATCH, value.clone());
@@ -255,17 +319,45 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
     let etag = body_etag(&bytes);
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        head.headers_mut().insert(ETAG, value);
+    }
+    // Only answers read from the list cache: what it declined to store (admission, size
+    // cap) is not kept here either.
+    if let (Some(rendered), Some(slot), "HIT") = (&rendered, slot, label) {
+        let answer = RenderedAnswer {
+            headers: head.headers().clone(),
+            etag: etag.clone(),
+            body: bytes.clone(),
+        };
+        rendered.keep(slot, answer);
+    }
     let response = if not_modified(&if_none_match, &etag) {
         HttpResponse::NotModified()
             .insert_header((ETAG, etag))
             .finish()
     } else {
-        if let Ok(value) = HeaderValue::from_str(&etag) {
-            head.headers_mut().insert(ETAG, value);
-        }
         head.set_body(bytes).map_into_boxed_body()
     };
     Ok(mark(ServiceResponse::new(request, response), label))
+}
+
+/// A rendered answer replayed: its headers and body, or a 304 when the client holds it.
+fn replay(req: ServiceRequest, answer: &RenderedAnswer) -> ServiceResponse<BoxBody> {
+    let response = if not_modified(req.headers(), &answer.etag) {
+        HttpResponse::NotModified()
+            .insert_header((ETAG, answer.etag.as_str()))
+            .finish()
+    } else {
+        let mut response = HttpResponse::Ok().body(answer.body.clone());
+        let headers = response.headers_mut();
+        for (name, value) in &answer.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
+        response
+    };
+    req.into_response(response)
 }
 
 #[cfg(test)]
@@ -306,6 +398,7 @@ mod tests {
                                 Arc::new($store),
                                 TTL,
                                 CachedRoute::Product,
+                                None,
                             )))
                             .route(web::get().to(product_handler)),
                     ),
@@ -313,6 +406,61 @@ mod tests {
             )
             .await
         };
+    }
+
+    #[actix_web::test]
+    async fn a_rendered_product_answer_is_replayed_until_its_generation_moves() {
+        let stored = CachedResponse {
+            content_type: "application/json".into(),
+            etag: "\"s\"".into(),
+            body: "{\"n\":3}".into(),
+        };
+        let mut store = MockHttpResponseStore::new();
+        let mut generations = vec![Some(3), Some(3), Some(4)].into_iter();
+        store
+            .expect_generation()
+            .times(3)
+            .returning(move |_| generations.next().unwrap());
+        store
+            .expect_lookup()
+            .times(1)
+            .returning(move |_| Some((3, Some(stored.clone()))));
+        store
+            .expect_lookup()
+            .times(1)
+            .returning(|_| Some((4, None)));
+        store.expect_put().times(1).return_const(());
+        let lists = crate::usecases::cache::MockListCache::new();
+        let rendered = Arc::new(RenderedAnswers::new(
+            Arc::new(lists),
+            Arc::default(),
+            10,
+            TTL,
+        ));
+        let app = init_service(
+            App::new().service(
+                web::scope("/api/products").service(
+                    web::resource("/{id}")
+                        .wrap(from_fn(response_cache(
+                            Arc::new(store),
+                            TTL,
+                            CachedRoute::Product,
+                            Some(rendered),
+                        )))
+                        .route(web::get().to(product_handler)),
+                ),
+            ),
+        )
+        .await;
+        let uri = format!("/api/products/{ID}");
+        let first = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(x_cache(&first), "HIT");
+        let replayed = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(x_cache(&replayed), "HIT", "from memory, no lookup");
+        assert_eq!(replayed.headers().get("etag").unwrap(), "\"s\"");
+        assert_eq!(to_bytes(replayed.into_body()).await.unwrap(), "{\"n\":3}");
+        let moved = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+        assert_eq!(x_cache(&moved), "MISS", "a write moved the generation");
     }
 
     #[actix_web::test]
@@ -409,6 +557,7 @@ mod tests {
                             Arc::new(MockHttpResponseStore::new()),
                             TTL,
                             CachedRoute::List,
+                            None,
                         )))
                         .route(web::get().to(list_handler)),
                 ),
