@@ -96,6 +96,7 @@ LUA
 
 log "near tier on"
 warm
+top -bn1 | sed -n '1,12p' >"$OUT/top-before-runs.txt"
 run health "$BASE_URL/health"
 run cached_product "$BASE_URL/api/products/$ID"
 run cached_list "$BASE_URL/api/products?page=1&limit=10"
@@ -130,8 +131,8 @@ rows = {}
 for name in names:
     text = open(f"{out}/{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 = ms(re.search(r"^\s+50%\s+(\S+)$", text, re.M).group(1))
-    p99 = ms(re.search(r"^\s+99%\s+(\S+)$", text, re.M).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)\s*$", text, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)\s*$", text, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     rows[name] = {"requests_per_sec": rps, "p50_ms": p50, "p99_ms": p99,
                   "non_2xx": int(errors.group(1)) if errors else 0}
