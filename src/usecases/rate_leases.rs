@@ -25,6 +25,11 @@ pub const EXACT_BELOW: u32 = 64;
 const SHARE: u32 = 16;
 /// ...but never more than this many.
 const MAX_LEASE: u32 = 256;
+/// From this many free slots on, a lease half spent is renewed ahead, in the background,
+/// so requests do not wait for Redis when it runs out. Below it (the last few leases
+/// before the quota runs low) no second lease is held, so early refusals stay bounded by
+/// one lease.
+const RENEW_AHEAD_FROM: u32 = SHARE * MAX_LEASE;
 /// Longest a refusal is answered locally before Redis is asked again.
 pub const DENIAL_MEMORY: Duration = Duration::from_secs(1);
 /// Clients whose state is kept per instance; the least recently used beyond it are
@@ -59,6 +64,10 @@ impl Lease {
 #[derive(Debug, Default)]
 struct ClientQuota {
     lease: Option<Lease>,
+    /// A lease taken ahead, spent once `lease` is.
+    next: Option<Lease>,
+    /// A lease is being taken ahead.
+    renewing: bool,
     /// Free slots the last Redis answer reported.
     last_remaining: Option<u32>,
     /// A refusal and until when to repeat it.
@@ -123,11 +132,24 @@ impl LocalQuotas {
         if let Some(lease) = quota.lease.as_mut() {
             if now < lease.until && lease.spent < lease.granted {
                 lease.spent += 1;
-                return Ok(Local::Decided(lease.admitted(rule), RateSource::Local));
+                let decision = lease.admitted(rule);
+                if lease.spent * 2 >= lease.granted {
+                    renew_ahead(&state, &mut quota, leases, key, rule);
+                }
+                return Ok(Local::Decided(decision, RateSource::Local));
             }
         }
         if let Some(lease) = quota.lease.take() {
             give_back_unspent(leases.clone(), key.to_owned(), lease);
+        }
+        if let Some(mut next) = quota.next.take() {
+            if now < next.until && next.spent < next.granted {
+                next.spent += 1;
+                let decision = next.admitted(rule);
+                quota.lease = Some(next);
+                return Ok(Local::Decided(decision, RateSource::Local));
+            }
+            give_back_unspent(leases.clone(), key.to_owned(), next);
         }
         let free = quota.last_remaining.unwrap_or(0);
         if free < EXACT_BELOW {
@@ -180,6 +202,44 @@ impl LocalQuotas {
 fn deny_until(from: Instant, retry_after_ms: i64) -> Instant {
     let retry = Duration::from_millis(u64::try_from(retry_after_ms.max(1)).unwrap_or(1));
     from + retry.min(DENIAL_MEMORY)
+}
+
+/// Takes the next lease in the background while the current one still serves, when the
+/// quota is large and no other is held or on its way. Both leases are taken from the
+/// shared log, so the guarantee is unchanged; a failure leaves the next request that runs
+/// out to take a lease the usual way.
+fn renew_ahead(
+    state: &Arc<tokio::sync::Mutex<ClientQuota>>,
+    quota: &mut ClientQuota,
+    leases: &Arc<dyn QuotaLeases>,
+    key: &str,
+    rule: RateRule,
+) {
+    let free = quota.last_remaining.unwrap_or(0);
+    if quota.renewing || quota.next.is_some() || free < RENEW_AHEAD_FROM {
+        return;
+    }
+    quota.renewing = true;
+    let want = (free / SHARE).clamp(2, MAX_LEASE);
+    let (state, leases, key) = (state.clone(), leases.clone(), key.to_owned());
+    tokio::spawn(async move {
+        let asked = Instant::now();
+        let grant = leases.lease(&key, rule, want, LEASE_FOR).await;
+        let mut quota = state.lock().await;
+        quota.renewing = false;
+        let Ok(grant) = grant else { return };
+        quota.last_remaining = Some(grant.remaining);
+        if grant.granted > 0 {
+            quota.next = Some(Lease {
+                ticket: grant.ticket,
+                granted: grant.granted,
+                spent: 0,
+                until: asked + LEASE_FOR,
+                remaining: grant.remaining,
+                reset_at_ms: grant.reset_at_ms,
+            });
+        }
+    });
 }
 
 /// Frees a lease's unspent slots in the background; a failure only leaves them to expire.
@@ -239,7 +299,8 @@ mod tests {
         store
             .expect_lease()
             .withf(|_, _, want, _| *want == 256)
-            .times(1)
+            // The first lease, the one taken ahead of it, maybe the one ahead of that.
+            .times(2..=3)
             .returning(|_, _, _, _| Ok(grant(256, 9_000)));
         let leases: Arc<dyn QuotaLeases> = Arc::new(store);
         let quotas = LocalQuotas::default();
@@ -250,6 +311,13 @@ mod tests {
         quotas.exact("k", &exact_decision(true, 9_999)).await;
         for _ in 0..256 {
             assert!(allowed(quotas.decide(&leases, "k", rule()).await.unwrap()));
+        }
+        // Half spent, the next lease was taken in the background: once this one runs out
+        // the next request is decided from it, without waiting for Redis.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        for _ in 0..256 {
+            let decided = quotas.decide(&leases, "k", rule()).await.unwrap();
+            assert!(matches!(decided, Local::Decided(d, RateSource::Local) if d.allowed));
         }
     }
 
