@@ -5,9 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::generations::{self, Generation};
 use super::{CacheFailureLog, CacheMetrics, CacheRepair, PostCommitTasks};
 use crate::domain::cache::CachePolicy;
 use crate::domain::error::CacheError;
+use crate::domain::ports::RedisService;
 
 #[derive(Default)]
 pub struct CacheContext {
@@ -52,6 +54,26 @@ impl CacheContext {
             self.metrics.entry_too_large();
         }
         fits
+    }
+
+    /// The current value of `generation` for a request path, or `None` when the cache is to
+    /// be bypassed: not usable, or the read failed (counted and logged as `operation`).
+    pub(crate) async fn current_generation(
+        &self,
+        cache: &dyn RedisService,
+        generation: &Generation,
+        operation: &'static str,
+    ) -> Option<i64> {
+        if !self.usable() {
+            return None;
+        }
+        match generations::current(cache, generation).await {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.failed(operation, &error);
+                None
+            }
+        }
     }
 
     /// Counts and (rate-limited) logs one failed cache call on a request path.

@@ -92,21 +92,10 @@ impl HttpResponseStore for GenerationalHttpStore {
     }
 
     async fn generation(&self, product: &ProductId) -> Option<i64> {
-        if !self.context.usable() {
-            return None;
-        }
         let generation = Generation::ProductResponses(product.clone());
-        match self
-            .cache
-            .get_or_init_counter(&generation.key(), generation_seed(), generation.ttl())
+        self.context
+            .current_generation(self.cache.as_ref(), &generation, "http.generation")
             .await
-        {
-            Ok(value) => Some(value),
-            Err(error) => {
-                self.context.failed("http.generation", &error);
-                None
-            }
-        }
     }
 
     #[tracing::instrument(name = "cache.http.put", level = "debug", skip_all)]

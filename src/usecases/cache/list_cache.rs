@@ -10,7 +10,7 @@ use shaku::{Component, Interface};
 
 use super::admission::FillAdmission;
 use super::codec::{decode_count, decode_page, encode_count, encode_page};
-use super::generations::generation_seed;
+use super::generations::{generation_seed, Generation};
 use super::read_through::{Codec, ReadThrough, SharedLoad};
 use super::{CacheContext, CacheLayer, Fetched, SingleFlight};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
@@ -186,20 +186,9 @@ impl ListCache for ListReadThrough {
     }
 
     async fn generation(&self) -> Option<i64> {
-        if !self.context.usable() {
-            return None;
-        }
-        match self
-            .cache
-            .get_or_init_counter(CacheKeys::LIST_GENERATION, generation_seed(), None)
+        self.context
+            .current_generation(self.cache.as_ref(), &Generation::Lists, "list.generation")
             .await
-        {
-            Ok(generation) => Some(generation),
-            Err(error) => {
-                self.context.failed("list.generation", &error);
-                None
-            }
-        }
     }
 }
 
