@@ -48,6 +48,19 @@ struct Lease {
 }
 
 impl Lease {
+    /// A lease from the store's grant, asked for at `asked` (the store stamped the slots at
+    /// its own "now + LEASE_FOR", which is later), with `spent` slots already used.
+    fn new(grant: crate::domain::ports::QuotaGrant, asked: Instant, spent: u32) -> Self {
+        Self {
+            ticket: grant.ticket,
+            granted: grant.granted,
+            spent,
+            until: asked + LEASE_FOR,
+            remaining: grant.remaining,
+            reset_at_ms: grant.reset_at_ms,
+        }
+    }
+
     /// The decision for the request that just spent a slot of this lease. `remaining`
     /// counts this lease's unspent slots as free.
     fn admitted(&self, rule: RateRule) -> RateDecision {
@@ -170,16 +183,7 @@ impl LocalQuotas {
             quota.denied = Some((deny_until(asked, decision.retry_after_ms), decision));
             return Ok(Local::Decided(decision, RateSource::Redis));
         }
-        let lease = Lease {
-            ticket: grant.ticket,
-            granted: grant.granted,
-            spent: 1,
-            // Measured from before the call: the store stamped the slots at its own
-            // "now + LEASE_FOR", which is later.
-            until: asked + LEASE_FOR,
-            remaining: grant.remaining,
-            reset_at_ms: grant.reset_at_ms,
-        };
+        let lease = Lease::new(grant, asked, 1);
         let decision = lease.admitted(rule);
         quota.lease = Some(lease);
         Ok(Local::Decided(decision, RateSource::Redis))
@@ -230,14 +234,7 @@ fn renew_ahead(
         let Ok(grant) = grant else { return };
         quota.last_remaining = Some(grant.remaining);
         if grant.granted > 0 {
-            quota.next = Some(Lease {
-                ticket: grant.ticket,
-                granted: grant.granted,
-                spent: 0,
-                until: asked + LEASE_FOR,
-                remaining: grant.remaining,
-                reset_at_ms: grant.reset_at_ms,
-            });
+            quota.next = Some(Lease::new(grant, asked, 0));
         }
     });
 }
