@@ -95,8 +95,8 @@ impl RenderedAnswers {
         Some(answer)
     }
 
-    pub fn keep(&self, slot: AnswerSlot, answer: RenderedAnswer) {
-        self.answers.insert(slot, Arc::new(answer));
+    pub fn keep(&self, slot: AnswerSlot, answer: Arc<RenderedAnswer>) {
+        self.answers.insert(slot, answer);
     }
 }
 
@@ -135,7 +135,7 @@ mod tests {
             .list_slot(CachedRoute::List, "page=1")
             .await
             .unwrap();
-        rendered.keep(slot, answer());
+        rendered.keep(slot, Arc::new(answer()));
         let same = rendered
             .list_slot(CachedRoute::List, "page=1")
             .await

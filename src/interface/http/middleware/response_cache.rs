@@ -213,25 +213,15 @@ async fn serve_stored<B: MessageBody + 'static>(
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     };
     if let Some(stored) = stored {
+        let answer = Arc::new(render(stored));
         // Kept once read back from the store, so what it declines to store (size cap) is
         // not kept here either.
         if let (Some(rendered), Some(slot)) = (&rendered, slot) {
             if slot.generation() == generation {
-                rendered.keep(slot, render(&stored));
+                rendered.keep(slot, answer.clone());
             }
         }
-        let response = if not_modified(req.headers(), &stored.etag) {
-            HttpResponse::NotModified()
-                .insert_header((ETAG, stored.etag))
-                .finish()
-        } else {
-            HttpResponse::Ok()
-                .content_type(stored.content_type)
-                .insert_header((ETAG, stored.etag))
-                .insert_header((X_DATA_SOURCE, "cache"))
-                .body(stored.body)
-        };
-        return Ok(mark(req.into_response(response), "HIT"));
+        return Ok(mark(replay(req, &answer), "HIT"));
     }
     let response = next.call(req).await?;
     if response.status() != StatusCode::OK {
@@ -268,7 +258,7 @@ async fn serve_stored<B: MessageBody + 'static>(
 }
 
 /// A stored product response as a rendered answer.
-fn render(stored: &CachedResponse) -> RenderedAnswer {
+fn render(stored: CachedResponse) -> RenderedAnswer {
     let mut headers = actix_web::http::header::HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&stored.content_type) {
         headers.insert(CONTENT_TYPE, value);
@@ -278,8 +268,8 @@ fn render(stored: &CachedResponse) -> RenderedAnswer {
     }
     RenderedAnswer {
         headers,
-        etag: stored.etag.clone(),
-        body: actix_web::web::Bytes::copy_from_slice(stored.body.as_bytes()),
+        etag: stored.etag,
+        body: actix_web::web::Bytes::from(stored.body),
     }
 }
 
@@ -330,7 +320,7 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
             etag: etag.clone(),
             body: bytes.clone(),
         };
-        rendered.keep(slot, answer);
+        rendered.keep(slot, Arc::new(answer));
     }
     let response = if not_modified(&if_none_match, &etag) {
         HttpResponse::NotModified()
