@@ -88,10 +88,10 @@ impl NearCache {
         redis: &RedisSettings,
         metrics: Arc<CacheMetrics>,
     ) -> Result<Option<Self>, RedisStartupError> {
-        let server = redis.cache_server().unwrap_or_else(|| redis.clone());
         if !settings.enabled {
             return Ok(None);
         }
+        let server = redis.cache_server().unwrap_or_else(|| redis.clone());
         if server.url.expose().starts_with("redis-cluster") {
             tracing::warn!("near cache off: not supported on Redis Cluster");
             return Ok(None);
