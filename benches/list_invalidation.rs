@@ -28,12 +28,14 @@ async fn measure(url: &str, pages: usize) -> (usize, (f64, f64, f64)) {
         command_timeout: Duration::from_secs(2),
         startup_timeout: Duration::from_secs(5),
         tls: Default::default(),
+        wait_replicas: 0,
     };
     let client = build_client(&settings).await.unwrap();
     let cache: Arc<dyn RedisService> = Arc::new(FredRedisService::new(
         client,
         settings.key_prefix.clone(),
         settings.command_timeout,
+        settings.wait_replicas,
     ));
     let generation = cache
         .get_or_init_counter(CacheKeys::LIST_GENERATION, 1, None)

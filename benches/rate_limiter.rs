@@ -41,6 +41,7 @@ async fn main() {
         command_timeout: Duration::from_secs(2),
         startup_timeout: Duration::from_secs(5),
         tls: Default::default(),
+        wait_replicas: 0,
     };
     let client = build_client(&settings).await.unwrap();
     let redis = RedisRateLimiter::new(client, settings.key_prefix, settings.command_timeout);

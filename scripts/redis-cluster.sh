@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A local Redis Cluster on loopback for trying the service on a cluster: 3 primaries and
 # 3 replicas on free ports below 55535 (the cluster bus uses port + 10000), data under
-# .data/redis-cluster (git-ignored), a short cluster-node-timeout so failovers are quick.
+# .data/redis-cluster (git-ignored; REDIS_CLUSTER_DIR moves it), a short cluster-node-timeout
+# so failovers are quick.
 #
 # Usage: bash scripts/redis-cluster.sh start|stop|status
 #   start   starts the six nodes, creates the cluster, waits for cluster_state:ok and
@@ -10,7 +11,7 @@
 #   status  prints each node's role and the cluster state
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-DIR="$ROOT/.data/redis-cluster"
+DIR="${REDIS_CLUSTER_DIR:-$ROOT/.data/redis-cluster}"
 PORTS_FILE="$DIR/ports"
 NODE_TIMEOUT_MS="${NODE_TIMEOUT_MS:-2000}"
 

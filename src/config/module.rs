@@ -124,7 +124,12 @@ pub fn build_module(
             keys: client_keys.clone(),
         })
         .with_component_parameters::<NearCachedRedis>(NearCachedRedisParameters {
-            redis: Arc::new(FredRedisService::new(redis.cache, prefix, redis_timeout)),
+            redis: Arc::new(FredRedisService::new(
+                redis.cache,
+                prefix,
+                redis_timeout,
+                settings.redis.wait_replicas,
+            )),
             tier: near,
         })
         .with_component_parameters::<ProductReadThrough>(ProductReadThroughParameters {

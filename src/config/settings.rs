@@ -244,7 +244,14 @@ impl Settings {
                 cert_file: r.file("REDIS_TLS_CERT_FILE"),
                 key_file: r.file("REDIS_TLS_KEY_FILE"),
             },
+            wait_replicas: r.parsed("REDIS_WAIT_REPLICAS", 0_u32, "a replica count"),
         };
+        if redis.key_prefix.contains(['{', '}']) {
+            // A brace in the prefix would become every key's Redis Cluster hash tag and put
+            // the whole keyspace in one slot.
+            r.errors
+                .push("REDIS_KEY_PREFIX must not contain { or }".to_owned());
+        }
         let defaults = CachePolicy::default();
         let cache = CachePolicy {
             enabled: r.parsed("CACHE_ENABLED", true, "true or false"),
@@ -467,6 +474,12 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.0.len(), 4, "{errors}");
         assert!(errors.to_string().contains("APP_PORT"));
+    }
+
+    #[test]
+    fn a_key_prefix_with_a_hash_tag_brace_is_refused() {
+        let errors = settings(&[("REDIS_KEY_PREFIX", "shop:{eu}:")]).unwrap_err();
+        assert!(errors.to_string().contains("REDIS_KEY_PREFIX"), "{errors}");
     }
 
     /// `.env.example` names every variable this reader asks for (set, or commented out

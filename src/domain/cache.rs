@@ -97,20 +97,22 @@ impl CacheKeys {
         format!("wishlist:{user}:{list_generation}:{user_generation}:{page}:{limit}")
     }
 
-    /// What every session key starts with (for scripts that build session keys).
-    pub const SESSION_PREFIX: &'static str = "session:";
-
-    /// A session, under the hash of its token (never the token).
-    pub fn session(token_hash: &str) -> String {
-        format!("{}{token_hash}", Self::SESSION_PREFIX)
+    /// A session, under the hash of its token (never the token). The braces are a Redis
+    /// Cluster hash tag: every key of one user's sessions, and the user's index below, hash
+    /// to one slot, so creating, ending and ending-all stay single-slot scripts.
+    pub fn session(user: &crate::domain::user::UserId, token_hash: &str) -> String {
+        format!("{}{token_hash}", Self::sessions_of(user))
     }
 
-    /// What every per-user session index starts with.
-    pub const USER_SESSIONS_PREFIX: &'static str = "user-sessions:";
+    /// What every session key of `user` starts with (for the logout-all script, which
+    /// builds them from the index).
+    pub fn sessions_of(user: &crate::domain::user::UserId) -> String {
+        format!("session:{{{user}}}:")
+    }
 
-    /// The set of a user's session hashes, for logout-all.
+    /// The set of a user's session hashes, for logout-all; same hash tag as the sessions.
     pub fn user_sessions(user: &crate::domain::user::UserId) -> String {
-        format!("{}{user}", Self::USER_SESSIONS_PREFIX)
+        format!("user-sessions:{{{user}}}")
     }
 
     /// Consecutive failed logins of one account, under a hash of its e-mail.

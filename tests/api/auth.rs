@@ -49,7 +49,12 @@ async fn register_login_use_logout_and_the_token_is_rejected_after() {
         .await
         .unwrap();
     let token = login["data"]["token"].as_str().unwrap().to_owned();
-    assert_eq!(token.len(), 43, "256 bits, base64url");
+    let (token_user, secret) = token.split_once('.').expect("<userId>.<secret>");
+    assert_eq!(
+        token_user, user["data"]["id"],
+        "the user part is the hash tag"
+    );
+    assert_eq!(secret.len(), 43, "256 bits, base64url");
     let session = app.get_as("/api/auth/session", &token).await;
     assert_eq!(session.status(), 200);
     let session: Value = session.json().await.unwrap();
@@ -183,6 +188,7 @@ async fn redis_holds_no_usable_token_and_logs_hold_no_secrets() {
         redis.clone(),
         prefix.clone(),
         Duration::from_secs(2),
+        0,
     );
     let keys: Vec<String> =
         product_catalog::domain::ports::RedisService::scan_keys(&namespace, "*", usize::MAX)

@@ -117,6 +117,7 @@ async fn invalidating_products_keeps_tombstones_and_retires_live_entries() {
         redis.clone(),
         app.settings.redis.key_prefix.clone(),
         std::time::Duration::from_secs(2),
+        0,
     );
     let stale = json!({"expires_at_ms": 0, "product": null}).to_string();
     let refused = adapter

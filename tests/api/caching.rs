@@ -138,6 +138,7 @@ async fn a_slow_reader_cannot_overwrite_a_newer_write_through() {
         redis.clone(),
         app.settings.redis.key_prefix.clone(),
         std::time::Duration::from_secs(2),
+        0,
     );
     let stale = json!({"expires_at_ms": 0, "product": null}).to_string();
     let stored = product_catalog::domain::ports::RedisService::set_if_newer(
@@ -173,19 +174,28 @@ pub struct Counts {
     pub stale: AtomicU64,
     pub server_errors: AtomicU64,
     pub relogins: AtomicU64,
+    /// The longest any one request took, in milliseconds.
+    pub slowest_ms: AtomicU64,
 }
 
 impl Counts {
+    fn took(&self, started: Instant) {
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.slowest_ms.fetch_max(ms, Ordering::SeqCst);
+    }
+
     pub fn summary(&self) -> String {
         let n = |c: &AtomicU64| c.load(Ordering::SeqCst);
         format!(
-            "{} writes, {} single reads, {} list reads, {} stale reads, {} 5xx, {} re-logins",
+            "{} writes, {} single reads, {} list reads, {} stale reads, {} 5xx, {} re-logins, \
+             slowest request {} ms",
             n(&self.writes),
             n(&self.single_reads),
             n(&self.list_reads),
             n(&self.stale),
             n(&self.server_errors),
             n(&self.relogins),
+            n(&self.slowest_ms),
         )
     }
 }
@@ -205,6 +215,7 @@ async fn writer(
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let id = &ids[(n >> 33) as usize % ids.len()];
+        let started = Instant::now();
         let response = app
             .client
             .put(app.url(&format!("/api/products/{id}")))
@@ -213,6 +224,7 @@ async fn writer(
             .send()
             .await
             .unwrap();
+        counts.took(started);
         if response.status().is_server_error() {
             counts.server_errors.fetch_add(1, Ordering::SeqCst);
             continue;
@@ -256,7 +268,9 @@ async fn reader(
                 .iter()
                 .map(|id| (id.as_str(), floors.floor(id)))
                 .collect();
+            let started = Instant::now();
             let response = app.list_products("category=race&limit=20").await;
+            counts.took(started);
             if response.status().is_server_error() {
                 counts.server_errors.fetch_add(1, Ordering::SeqCst);
                 continue;
@@ -272,7 +286,9 @@ async fn reader(
         } else {
             let id = &ids[(n >> 33) as usize % ids.len()];
             let floor = floors.floor(id);
+            let started = Instant::now();
             let response = app.get_product(id).await;
+            counts.took(started);
             if response.status().is_server_error() {
                 counts.server_errors.fetch_add(1, Ordering::SeqCst);
                 continue;

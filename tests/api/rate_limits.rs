@@ -287,13 +287,8 @@ async fn forged_forwarded_hops_do_not_escape_the_limit() {
 
 /// The app's keys in Redis matching `pattern` (after its prefix).
 async fn keys_matching(app: &TestApp, pattern: &str) -> Vec<String> {
-    use fred::prelude::ClientLike;
     let pattern = format!("{}{pattern}", app.settings.redis.key_prefix);
-    app.redis()
-        .await
-        .custom(fred::cmd!("KEYS"), vec![pattern])
-        .await
-        .unwrap()
+    crate::helpers::keys_matching(&app.redis().await, &pattern).await
 }
 
 #[tokio::test]

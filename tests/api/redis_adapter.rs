@@ -16,9 +16,10 @@ async fn service(url: &str, prefix: &str) -> FredRedisService {
         command_timeout: Duration::from_millis(250),
         startup_timeout: Duration::from_secs(2),
         tls: Default::default(),
+        wait_replicas: 0,
     };
     let client = build_client(&settings).await.unwrap();
-    FredRedisService::new(client, settings.key_prefix, settings.command_timeout)
+    FredRedisService::new(client, settings.key_prefix, settings.command_timeout, 0)
 }
 
 fn prefix() -> String {
@@ -35,6 +36,7 @@ async fn pttl(url: &str, key: &str) -> i64 {
         command_timeout: Duration::from_secs(1),
         startup_timeout: Duration::from_secs(2),
         tls: Default::default(),
+        wait_replicas: 0,
     };
     let client = build_client(&settings).await.unwrap();
     client.pttl(key).await.unwrap()

@@ -22,6 +22,7 @@ async fn logout_all_racing_logins_never_leaves_an_unindexed_session() {
         command_timeout: Duration::from_secs(2),
         startup_timeout: Duration::from_secs(2),
         tls: Default::default(),
+        wait_replicas: 0,
     };
     let client = build_client(&settings).await.unwrap();
     let store = Arc::new(RedisSessionStore::new(
@@ -30,7 +31,7 @@ async fn logout_all_racing_logins_never_leaves_an_unindexed_session() {
         settings.command_timeout,
     ));
     let user = UserId::parse("665f1c0e9b1e8a3d4c2b1a09").unwrap();
-    let index = format!("{prefix}user-sessions:{user}");
+    let index = format!("{prefix}user-sessions:{{{user}}}");
     let mut unindexed = 0;
     for _ in 0..40 {
         let logins: Vec<_> = (0..4)
@@ -53,26 +54,15 @@ async fn logout_all_racing_logins_never_leaves_an_unindexed_session() {
         }
         logout.await.unwrap();
         let pattern = format!("{prefix}session:*");
-        let mut cursor = "0".to_owned();
-        loop {
-            let (next, keys): (String, Vec<String>) = client
-                .scan_page(cursor.clone(), pattern.clone(), Some(500), None)
-                .await
-                .unwrap();
-            for key in keys {
-                let hash = key.rsplit(':').next().unwrap().to_owned();
-                let indexed: bool = client.sismember(&index, &hash).await.unwrap();
-                let ttl: i64 = client.pttl(&key).await.unwrap();
-                assert!(ttl > 0, "session {hash} has no expiry");
-                if !indexed {
-                    unindexed += 1;
-                    let _: i64 = client.del(&key).await.unwrap();
-                }
+        for key in crate::helpers::keys_matching(&client, &pattern).await {
+            let hash = key.rsplit(':').next().unwrap().to_owned();
+            let indexed: bool = client.sismember(&index, &hash).await.unwrap();
+            let ttl: i64 = client.pttl(&key).await.unwrap();
+            assert!(ttl > 0, "session {hash} has no expiry");
+            if !indexed {
+                unindexed += 1;
+                let _: i64 = client.del(&key).await.unwrap();
             }
-            if next == "0" {
-                break;
-            }
-            cursor = next;
         }
         store.revoke_all(&user).await.unwrap();
     }
@@ -132,6 +122,7 @@ async fn a_login_cut_off_after_its_first_write_leaves_no_session_without_expiry(
         command_timeout: Duration::from_millis(300),
         startup_timeout: Duration::from_secs(2),
         tls: Default::default(),
+        wait_replicas: 0,
     };
     let user = UserId::parse("665f1c0e9b1e8a3d4c2b1a09").unwrap();
     // A login over a healthy link first, so the server knows the store's scripts.

@@ -19,6 +19,9 @@ pub struct RedisSettings {
     pub startup_timeout: Duration,
     /// Certificates for `rediss://` (ignored for `redis://`).
     pub tls: super::RedisTls,
+    /// Replicas that must confirm a cache invalidation before it counts as done (WAIT), so
+    /// a failover cannot undo it; 0 for a server without replicas.
+    pub wait_replicas: u32,
 }
 
 impl RedisSettings {

@@ -2,6 +2,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use fred::interfaces::{ClusterInterface, ServerInterface};
 use fred::prelude::{Client, ClientLike, Expiration, KeysInterface, SetOptions};
 use fred::types::scan::Scanner;
 use futures_util::{StreamExt, TryStreamExt};
@@ -26,15 +27,55 @@ pub struct FredRedisService {
     client: Client,
     key_prefix: String,
     timeout: Duration,
+    /// Replicas that must confirm a deletion, counter bump or versioned write before it is
+    /// reported done (`REDIS_WAIT_REPLICAS`); 0 waits for none.
+    wait_replicas: u32,
 }
 
 impl FredRedisService {
-    pub fn new(client: Client, key_prefix: String, timeout: Duration) -> Self {
+    pub fn new(client: Client, key_prefix: String, timeout: Duration, wait_replicas: u32) -> Self {
         Self {
             client,
             key_prefix,
             timeout,
+            wait_replicas,
         }
+    }
+
+    /// With replicas to wait for, waits (WAIT, bounded by the command timeout) until that
+    /// many replicas of the node holding `key` have every write this client sent that node,
+    /// and fails when fewer confirm. Replication is asynchronous: a primary that dies right
+    /// after acknowledging an invalidation can take it with it, and its promoted replica
+    /// would serve the entry the invalidation removed. Failing here makes the caller treat
+    /// the write like any failed cache call (repair queued, the cache distrusted until it
+    /// is applied). fred keeps one connection per node, so the WAIT travels on the
+    /// connection that carried the write.
+    async fn replicated(&self, key: &str) -> Result<(), CacheError> {
+        if self.wait_replicas == 0 {
+            return Ok(());
+        }
+        let wanted = i64::from(self.wait_replicas);
+        let bound = millis(self.timeout);
+        let acked: i64 = if self.client.is_clustered() {
+            let slot = fred::util::redis_keyslot(self.key(key).as_bytes());
+            let primary = self
+                .client
+                .cached_cluster_state()
+                .and_then(|state| state.get_server(slot).cloned())
+                .ok_or_else(|| CacheError::Unavailable("no primary known for the slot".into()))?;
+            let node = self.client.with_cluster_node(primary);
+            self.call_for(self.timeout * 2, node.wait(wanted, bound))
+                .await?
+        } else {
+            self.call_for(self.timeout * 2, self.client.wait(wanted, bound))
+                .await?
+        };
+        if acked < wanted {
+            return Err(CacheError::Unavailable(
+                format!("{acked} of {wanted} replicas confirmed the write").into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Walks the keys matching `pattern` under the prefix with SCAN (on every primary when
@@ -153,6 +194,7 @@ impl RedisService for FredRedisService {
     #[tracing::instrument(name = "redis.delete", level = "debug", skip_all)]
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {
         let removed: i64 = self.call(self.client.del(self.key(key))).await?;
+        self.replicated(key).await?;
         Ok(removed > 0)
     }
 
@@ -163,7 +205,9 @@ impl RedisService for FredRedisService {
         initial: i64,
         ttl: Option<Duration>,
     ) -> Result<i64, CacheError> {
-        self.counter(&BUMP_COUNTER, key, initial, ttl).await
+        let bumped = self.counter(&BUMP_COUNTER, key, initial, ttl).await?;
+        self.replicated(key).await?;
+        Ok(bumped)
     }
 
     #[tracing::instrument(name = "redis.spend_budget", level = "debug", skip_all)]
@@ -245,6 +289,9 @@ impl RedisService for FredRedisService {
         let stored: i64 = self
             .call(SET_IF_NEWER.evalsha_with_reload(&self.client, keys, args))
             .await?;
+        // Also when not stored: the newer entry that refused this one must be replicated
+        // too before a retried write-through can count as done.
+        self.replicated(key).await?;
         Ok(stored == 1)
     }
 

@@ -257,21 +257,21 @@ return 1
     )
 });
 
-/// Ends one session: deletes KEYS[1] and removes ARGV[2] (its hash) from the index
-/// ARGV[1] .. userId. Single-server only (the index key is built in the script).
+/// Ends one session: deletes KEYS[1] and removes ARGV[1] (its hash) from the user's index
+/// KEYS[2]. Both keys carry the user's hash tag, so this is one slot on a cluster.
 pub(super) static REVOKE_SESSION: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
-        "local user = redis.call('HGET', KEYS[1], 'userId') \
-         redis.call('DEL', KEYS[1]) \
-         if user then redis.call('SREM', ARGV[1] .. user, ARGV[2]) end \
+        "redis.call('DEL', KEYS[1]) \
+         redis.call('SREM', KEYS[2], ARGV[1]) \
          return 1",
     )
 });
 
 /// Ends every session in the index KEYS[1] (session keys are ARGV[1] .. hash) and the index
 /// itself, atomically: a login that lands during logout-all is either ended with the rest or
-/// indexed afterwards, never left alive and unindexed. Returns how many sessions ended.
-/// Single-server only (the session keys are built in the script).
+/// indexed afterwards, never left alive and unindexed. Returns how many sessions ended. The
+/// session keys are built in the script; they share the index's hash tag (one slot), which
+/// a cluster node accepts.
 pub(super) static REVOKE_ALL_SESSIONS: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
         "local ended = 0 \

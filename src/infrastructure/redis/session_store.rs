@@ -19,9 +19,11 @@ use crate::domain::error::CacheError;
 use crate::domain::ports::SessionStore;
 use crate::domain::user::{Role, Session, SessionToken, UserId};
 
-/// `SessionStore` on Redis hashes. The key is the SHA-256 of the token, so a copy of the
-/// keyspace cannot be replayed as credentials; a per-user set of those hashes makes
-/// logout-all possible without scanning.
+/// `SessionStore` on Redis hashes. A token is `<userId>.<secret>`; its session lives under
+/// the user's hash tag and the SHA-256 of the whole token, so a copy of the keyspace cannot
+/// be replayed as credentials, and a per-user set of those hashes makes logout-all possible
+/// without scanning, in one slot on a cluster. A token without a well-formed user part
+/// (e.g. one issued before tokens carried it) names no session.
 #[derive(Component)]
 #[shaku(interface = SessionStore)]
 pub struct RedisSessionStore {
@@ -32,6 +34,12 @@ pub struct RedisSessionStore {
 
 fn token_hash(token: &SessionToken) -> String {
     crate::domain::digest::sha256_hex(token.expose().as_bytes(), 32)
+}
+
+/// The user a token was issued to, read from its `<userId>.` part.
+fn token_user(token: &SessionToken) -> Option<UserId> {
+    let (user, _) = token.expose().split_once('.')?;
+    UserId::parse(user).ok()
 }
 
 fn millis(at: DateTime<Utc>) -> String {
@@ -93,7 +101,7 @@ impl SessionStore for RedisSessionStore {
     ) -> Result<(SessionToken, Session), CacheError> {
         let mut bytes = [0_u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        let token = SessionToken::new(URL_SAFE_NO_PAD.encode(bytes));
+        let token = SessionToken::new(format!("{user_id}.{}", URL_SAFE_NO_PAD.encode(bytes)));
         let hash = token_hash(&token);
         let now = Utc::now();
         let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
@@ -115,7 +123,7 @@ impl SessionStore for RedisSessionStore {
             ("expiresAt", millis(expires_at)),
             ("checkedAt", millis(now)),
         ];
-        let key = self.key(&CacheKeys::session(&hash));
+        let key = self.key(&CacheKeys::session(user_id, &hash));
         let index = self.key(&CacheKeys::user_sessions(user_id));
         let mut args = vec![ttl.as_millis().to_string(), hash];
         for (name, value) in fields {
@@ -138,7 +146,10 @@ impl SessionStore for RedisSessionStore {
         ttl: Duration,
         max_lifetime: Duration,
     ) -> Result<Option<Session>, CacheError> {
-        let key = self.key(&CacheKeys::session(&token_hash(token)));
+        let Some(user) = token_user(token) else {
+            return Ok(None);
+        };
+        let key = self.key(&CacheKeys::session(&user, &token_hash(token)));
         let args = vec![
             millis(Utc::now()),
             ttl.as_millis().to_string(),
@@ -147,7 +158,7 @@ impl SessionStore for RedisSessionStore {
         let fields: HashMap<String, String> = self
             .call(TOUCH_SESSION.evalsha_with_reload(&self.client, key, args))
             .await?;
-        let Some(session) = session_from(&fields) else {
+        let Some(session) = session_from(&fields).filter(|s| s.user_id == user) else {
             return Ok(None);
         };
         let index = self.key(&CacheKeys::user_sessions(&session.user_id));
@@ -167,7 +178,10 @@ impl SessionStore for RedisSessionStore {
         roles: &[Role],
         checked_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
-        let key = self.key(&CacheKeys::session(&token_hash(token)));
+        let Some(user) = token_user(token) else {
+            return Ok(());
+        };
+        let key = self.key(&CacheKeys::session(&user, &token_hash(token)));
         let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let args = vec![roles.join(","), millis(checked_at)];
         self.call(REFRESH_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, key, args))
@@ -177,10 +191,15 @@ impl SessionStore for RedisSessionStore {
 
     #[tracing::instrument(name = "redis.session.revoke", level = "debug", skip_all)]
     async fn revoke(&self, token: &SessionToken) -> Result<(), CacheError> {
+        let Some(user) = token_user(token) else {
+            return Ok(());
+        };
         let hash = token_hash(token);
-        let key = self.key(&CacheKeys::session(&hash));
-        let args = vec![self.key(CacheKeys::USER_SESSIONS_PREFIX), hash];
-        self.call(REVOKE_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, key, args))
+        let keys = vec![
+            self.key(&CacheKeys::session(&user, &hash)),
+            self.key(&CacheKeys::user_sessions(&user)),
+        ];
+        self.call(REVOKE_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, keys, hash))
             .await?;
         Ok(())
     }
@@ -188,7 +207,7 @@ impl SessionStore for RedisSessionStore {
     #[tracing::instrument(name = "redis.session.revoke_all", level = "debug", skip_all)]
     async fn revoke_all(&self, user_id: &UserId) -> Result<u64, CacheError> {
         let index = self.key(&CacheKeys::user_sessions(user_id));
-        let sessions = self.key(CacheKeys::SESSION_PREFIX);
+        let sessions = self.key(&CacheKeys::sessions_of(user_id));
         let ended: i64 = self
             .call(REVOKE_ALL_SESSIONS.evalsha_with_reload(&self.client, index, sessions))
             .await?;
@@ -200,5 +219,23 @@ impl SessionStore for RedisSessionStore {
         let started = std::time::Instant::now();
         self.call(self.client.ping::<String>(None)).await?;
         Ok(started.elapsed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_names_its_user_only_through_a_well_formed_user_part() {
+        let user = "665f1c0e9b1e8a3d4c2b1a09";
+        let token = |t: &str| SessionToken::new(t.to_owned());
+        assert_eq!(
+            token_user(&token(&format!("{user}.c2VjcmV0"))),
+            Some(UserId::parse(user).unwrap())
+        );
+        assert_eq!(token_user(&token("c2VjcmV0")), None);
+        assert_eq!(token_user(&token("not-a-user.c2VjcmV0")), None);
+        assert_eq!(token_user(&token(&format!("{{{user}}}.c2VjcmV0"))), None);
     }
 }

@@ -6,4 +6,6 @@ pub use app::{
     product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp, ADMIN_EMAIL,
     ADMIN_PASSWORD,
 };
-pub use servers::{free_port, redis_client, shared_servers, MongoServer, RedisServer};
+pub use servers::{
+    free_port, keys_matching, redis_client, shared_servers, MongoServer, RedisCluster, RedisServer,
+};

@@ -194,6 +194,10 @@ impl RedisServer {
                     "--enable-debug-command",
                     "local",
                 ]);
+                // A replica's full sync writes an RDB file even with saving off: keep it
+                // out of the working directory.
+                c.arg("--dir").arg(std::env::temp_dir());
+                c.args(["--dbfilename", &format!("product-catalog-redis-{port}.rdb")]);
                 c.args(&extra);
                 c
             }),
@@ -220,6 +224,139 @@ impl RedisServer {
     /// Thaws a frozen server (SIGCONT).
     pub fn thaw(&self) {
         self.0.signal(libc::SIGCONT);
+    }
+}
+
+/// A Redis Cluster of our own: 3 primaries with one replica each on free loopback ports
+/// (each below 55535, as the cluster bus listens on port + 10000), a 2 s node timeout so a
+/// replica takes over a few seconds after its primary dies.
+pub struct RedisCluster {
+    nodes: Vec<Process>,
+}
+
+impl RedisCluster {
+    pub fn start() -> Self {
+        let binary = find_on_path("redis-server").unwrap_or_else(|| {
+            panic!("redis-server not found on PATH: run scripts/test.sh (it installs it)")
+        });
+        let ports: Vec<u16> = std::iter::repeat_with(free_port)
+            .filter(|p| *p < 55_535 && TcpListener::bind(("127.0.0.1", *p + 10_000)).is_ok())
+            .take(6)
+            .collect();
+        let dir = std::env::temp_dir().join(format!("product-catalog-cluster-{}", ports[0]));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let nodes: Vec<Process> = ports
+            .iter()
+            .map(|&port| {
+                let (binary, dir) = (binary.clone(), dir.clone());
+                Process::start(
+                    "redis-cluster-node",
+                    port,
+                    Box::new(move |port| {
+                        let mut c = Command::new(&binary);
+                        c.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                            .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])
+                            .args(["--cluster-config-file", &format!("nodes-{port}.conf")])
+                            .args(["--save", "", "--appendonly", "no"])
+                            .arg("--dir")
+                            .arg(&dir);
+                        c
+                    }),
+                )
+            })
+            .collect();
+        let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .output()
+            .expect("redis-cli on PATH (scripts/test.sh installs it)");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        let cluster = Self { nodes };
+        cluster.wait_until_ok(&ports);
+        cluster
+    }
+
+    /// Waits until every node in `ports` says `cluster_state:ok` and every replica among
+    /// them has its link to its primary up.
+    fn wait_until_ok(&self, ports: &[u16]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let cli = |port: u16, args: &[&str]| {
+            let output = Command::new("redis-cli")
+                .args(["-p", &port.to_string()])
+                .args(args)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+            output.unwrap_or_default()
+        };
+        loop {
+            let ready = ports.iter().all(|&port| {
+                let role = cli(port, &["role"]);
+                cli(port, &["cluster", "info"]).contains("cluster_state:ok")
+                    && (role.starts_with("master") || role.contains("connected"))
+            });
+            if ready {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the cluster on {ports:?} did not become ready within 30 s"
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the nodes running agree the cluster is whole and every replica among them
+    /// is linked to its primary.
+    pub fn wait_until_healed(&self) {
+        let running: Vec<u16> = self
+            .nodes
+            .iter()
+            .filter(|n| n.child.is_some())
+            .map(|n| n.port)
+            .collect();
+        self.wait_until_ok(&running);
+    }
+
+    /// fred's form: `redis-cluster://host:port?node=host:port&...`.
+    pub fn url(&self) -> String {
+        let nodes: Vec<String> = self.nodes[1..]
+            .iter()
+            .map(|n| format!("node=127.0.0.1:{}", n.port))
+            .collect();
+        format!(
+            "redis-cluster://127.0.0.1:{}?{}",
+            self.nodes[0].port,
+            nodes.join("&")
+        )
+    }
+
+    /// Kills the node on `port` with SIGKILL: no goodbye to its peers or clients.
+    pub fn kill(&mut self, port: u16) {
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| n.port == port)
+            .unwrap_or_else(|| panic!("no cluster node on port {port}"));
+        node.signal(libc::SIGKILL);
+        node.stop();
+    }
+
+    /// Starts the node on `port` again with its cluster state: a killed primary whose
+    /// replica took over rejoins as that replica's replica.
+    pub fn revive(&mut self, port: u16) {
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| n.port == port)
+            .unwrap_or_else(|| panic!("no cluster node on port {port}"));
+        node.restart();
     }
 }
 
@@ -336,4 +473,27 @@ pub async fn redis_client(url: &str) -> fred::prelude::Client {
     let client = fred::prelude::Builder::from_config(config).build().unwrap();
     client.init().await.expect("test connects to Redis");
     client
+}
+
+/// Every key matching `pattern` (SCAN, on every primary when `client` is on a cluster).
+pub async fn keys_matching(client: &fred::prelude::Client, pattern: &str) -> Vec<String> {
+    use fred::prelude::ClientLike;
+    use fred::types::scan::Scanner;
+    use futures_util::{StreamExt, TryStreamExt};
+    let mut pages = if client.is_clustered() {
+        client.scan_cluster(pattern, Some(500), None).boxed()
+    } else {
+        client.scan(pattern, Some(500), None).boxed()
+    };
+    let mut keys = Vec::new();
+    while let Some(mut page) = pages.try_next().await.expect("SCAN") {
+        let found = page.take_results().unwrap_or_default();
+        keys.extend(
+            found
+                .iter()
+                .filter_map(|k| k.as_str().map(|k| k.to_string())),
+        );
+        page.next();
+    }
+    keys
 }
