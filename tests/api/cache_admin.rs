@@ -149,3 +149,38 @@ async fn invalidating_products_keeps_tombstones_and_retires_live_entries() {
         "refilled in the new epoch"
     );
 }
+
+/// On a cluster the keys are spread over the primaries; the stats count them on every one.
+#[tokio::test]
+async fn stats_count_the_keys_of_every_primary() {
+    let app = spawn_app().await;
+    for _ in 0..12 {
+        let id = app.create_product(json!({})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.get_product(&id).await;
+    }
+    let redis = app.redis().await;
+    let prefix = &app.settings.redis.key_prefix;
+    let product_keys = crate::helpers::keys_matching(&redis, &format!("{prefix}product:*"))
+        .await
+        .len();
+    assert!(product_keys >= 12, "{product_keys} product entries");
+    // Nothing here expires within the test, so the namespace only grows from this count on.
+    let present = crate::helpers::keys_matching(&redis, &format!("{prefix}*"))
+        .await
+        .len();
+    let stats: Value = app
+        .get_as("/api/cache/stats", &app.admin_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let counted = stats["data"]["redis"]["keys"].as_u64().unwrap();
+    println!("{present} keys in the namespace, {product_keys} of them product entries; the stats count {counted}");
+    assert!(
+        counted >= present as u64,
+        "{counted} keys counted, {present} present before the call"
+    );
+}
