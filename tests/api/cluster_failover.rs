@@ -1,6 +1,7 @@
 //! A Redis Cluster primary dies mid-run (SIGKILL) and its replica takes over: requests keep
 //! being answered (MongoDB while the slot has no primary), none is served older data than a
-//! write that had returned, and afterwards every cached product equals MongoDB.
+//! write that had returned, afterwards every cached product equals MongoDB, and the near
+//! tier serves again with feeds on the new primaries.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -57,6 +58,8 @@ async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let compared = assert_cache_matches_mongodb(&app, &ids).await;
+    // The near tier re-made its feeds for the new primaries and serves again.
+    crate::near_cache::wait_until_serving(&app).await;
     println!(
         "primary {primary} killed 5 s into a 20 s run: {}; {compared} cached entries equal MongoDB",
         counts.summary()

@@ -203,11 +203,10 @@ async fn near_stats(app: &TestApp) -> Value {
     stats["data"]["nearCache"].clone()
 }
 
-async fn writes_on_a_reads_on_b(kill_connections: bool) {
-    let redis = RedisServer::start();
+async fn writes_on_a_reads_on_b(redis_url: String, kill_connections: bool) {
     let settings = test_settings(
         &shared_servers().mongo_uri,
-        &redis.url(),
+        &redis_url,
         &[("NEAR_CACHE_TTL_MS", "1000")],
     );
     let a = Arc::new(spawn_app_with(settings.clone()).await);
@@ -238,7 +237,7 @@ async fn writes_on_a_reads_on_b(kill_connections: bool) {
             log.clone(),
         )));
     }
-    let killer = kill_connections.then(|| tokio::spawn(killer(redis.url(), log.clone())));
+    let killer = kill_connections.then(|| tokio::spawn(killer(redis_url.clone(), log.clone())));
     for task in tasks {
         task.await.unwrap();
     }
@@ -271,9 +270,12 @@ async fn writes_on_a_reads_on_b(kill_connections: bool) {
         "reads older than the TTL allows"
     );
     assert_eq!(outcome.failed_reads, 0, "every read answered 200");
+    // A missed invalidation shows as a delay spread up to the TTL (the entry expiring);
+    // a tenth of it leaves room for a loaded machine and still catches one. The figure
+    // itself is printed above (0 ms at p99 in every run here).
     assert!(
-        percentile(&outcome.delays, 0.99) < TTL,
-        "B serves a write within the local TTL"
+        percentile(&outcome.delays, 0.99) < TTL / 10,
+        "B serves a write as soon as Redis' invalidation arrives"
     );
     assert!(
         near["hits"].as_u64().unwrap() > 0,
@@ -287,12 +289,21 @@ async fn writes_on_a_reads_on_b(kill_connections: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn near_cache_a_write_on_one_instance_is_served_by_another_within_the_ttl() {
-    writes_on_a_reads_on_b(false).await;
+    let redis = RedisServer::start();
+    writes_on_a_reads_on_b(redis.url(), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn near_cache_stays_within_the_ttl_with_every_redis_connection_killed_mid_run() {
-    writes_on_a_reads_on_b(true).await;
+    let redis = RedisServer::start();
+    writes_on_a_reads_on_b(redis.url(), true).await;
+}
+
+/// On a cluster each instance tracks every primary over a connection of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn near_cache_on_a_cluster_a_write_on_one_instance_is_served_by_another_within_the_ttl() {
+    let cluster = tokio::task::block_in_place(crate::helpers::RedisCluster::start);
+    writes_on_a_reads_on_b(cluster.url(), false).await;
 }
 
 /// A write to one product retires that product only: another product's entry stays in

@@ -1,8 +1,10 @@
 //! The invalidation feed: a RESP3 connection with client tracking in broadcast mode on the
-//! cache's key prefixes, and the supervisor that decides whether the tier may serve.
+//! cache's key prefixes, and the supervisor that decides whether it is confirmed (the tier
+//! serves while every feed of its quorum is).
 //!
-//! The tier is trusted only while this feed is confirmed: tracking switched on over the
-//! current connection and a heartbeat answered on it since. A dropped connection, a
+//! A feed is confirmed while tracking is switched on over the current connection and a
+//! heartbeat answered on it since. On a cluster the heartbeat also checks that the node is
+//! still a primary: a demoted node no longer sees the writes to its slots. A dropped connection, a
 //! reconnect (tracking is per connection, so a new one starts without it), a reply overdue,
 //! a failed heartbeat or invalidations arriving faster than they are applied all make the
 //! tier flush and step aside until tracking is on again. Redis' replies and pushes on one
@@ -18,6 +20,7 @@ use fred::types::client::Invalidation;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
+use super::quorum::Quorum;
 use super::tier::NearTier;
 use super::TRACKED;
 use crate::domain::cache::CacheKeys;
@@ -32,18 +35,37 @@ pub struct FeedTiming {
     pub timeout: Duration,
 }
 
+/// Where a feed sits: the tier it invalidates, the quorum it is member `member` of, and
+/// whether its node must be a primary (on a cluster).
+pub(super) struct Membership {
+    pub tier: Arc<NearTier>,
+    pub metrics: Arc<CacheMetrics>,
+    pub quorum: Arc<Quorum>,
+    pub member: usize,
+    pub must_be_primary: bool,
+}
+
 /// Starts the feed's two tasks: applying invalidations, and supervising the connection.
-pub fn spawn(
+pub(super) fn spawn(
     client: Client,
-    tier: Arc<NearTier>,
-    metrics: Arc<CacheMetrics>,
+    membership: Membership,
     key_prefix: String,
     timing: FeedTiming,
 ) -> Vec<JoinHandle<()>> {
+    let Membership {
+        tier,
+        metrics,
+        quorum,
+        member,
+        must_be_primary,
+    } = membership;
     let feed = Arc::new(Feed {
         client,
         tier,
         metrics,
+        quorum,
+        member,
+        must_be_primary,
         key_prefix,
         timing,
     });
@@ -57,19 +79,16 @@ struct Feed {
     client: Client,
     tier: Arc<NearTier>,
     metrics: Arc<CacheMetrics>,
+    quorum: Arc<Quorum>,
+    member: usize,
+    must_be_primary: bool,
     key_prefix: String,
     timing: FeedTiming,
 }
 
 impl Feed {
     fn lose(&self, reason: &'static str) {
-        if self.tier.distrust() {
-            self.metrics.near.flushed_on_disconnect();
-            tracing::warn!(
-                reason,
-                "near cache flushed and bypassed until Redis confirms its feed"
-            );
-        }
+        self.quorum.lose(self.member, reason);
     }
 
     async fn apply_invalidations(self: Arc<Self>) {
@@ -127,24 +146,40 @@ impl Feed {
         }
     }
 
-    /// Confirms a trusted feed, or tries to make an untrusted one trusted.
+    /// Keeps a confirmed feed confirmed, or tries to confirm an unconfirmed one.
     async fn beat(&self) {
-        if self.tier.is_trusted() {
-            if self.ping().await.is_err() {
-                self.lose("heartbeat failed");
+        if self.quorum.is_confirmed(self.member) {
+            if let Err(reason) = self.heartbeat().await {
+                self.lose(reason);
             }
         } else if self.client.is_connected() {
             match self.switch_tracking_on().await {
-                Ok(()) => {
-                    self.tier.trust();
-                    tracing::info!("near cache serving (Redis client tracking confirmed)");
-                }
+                Ok(()) => self.quorum.confirm(self.member),
                 Err(error) => tracing::debug!(%error, "near cache feed not confirmed yet"),
             }
         }
         self.metrics
             .near
             .state(true, self.tier.is_trusted(), self.tier.entry_count());
+    }
+
+    /// One round trip on the tracking connection (so every invalidation sent before it
+    /// has arrived) and, on a cluster, the node still a primary.
+    async fn heartbeat(&self) -> Result<(), &'static str> {
+        if !self.must_be_primary {
+            return self.ping().await.map_err(|_| "heartbeat failed");
+        }
+        let replication: String = within(
+            self.timing.timeout,
+            self.client.custom(fred::cmd!("INFO"), vec!["replication"]),
+        )
+        .await
+        .map_err(|_| "heartbeat failed")?;
+        if replication.lines().any(|line| line.trim() == "role:master") {
+            Ok(())
+        } else {
+            Err("the node is no longer a primary")
+        }
     }
 
     async fn ping(&self) -> Result<(), fred::error::Error> {
@@ -167,7 +202,9 @@ impl Feed {
                 .start_tracking(prefixes, true, false, false, false),
         )
         .await?;
-        self.ping().await
+        self.heartbeat()
+            .await
+            .map_err(|reason| fred::error::Error::new(fred::error::ErrorKind::Unknown, reason))
     }
 }
 

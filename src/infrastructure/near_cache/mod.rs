@@ -22,13 +22,17 @@
 //! | --- | --- |
 //! | `tier` | the moka cache, read tickets, trust |
 //! | `layered` | `NearCachedRedis`: the `RedisService` port with the tier in front |
-//! | `feed` | the tracking connection and its supervisor |
+//! | `feed` | one tracking connection and its supervisor |
+//! | `quorum` | the feeds the tier depends on: it serves while every one is confirmed |
+//! | `cluster` | on a Redis Cluster: a feed per primary, re-made when the primaries change |
 
+mod cluster;
 mod feed;
 mod layered;
+mod quorum;
 mod tier;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fred::prelude::{Client, ClientLike};
@@ -72,17 +76,18 @@ impl Default for NearCacheSettings {
     }
 }
 
-/// A running near cache: the tier, its tracking connection and the feed's tasks.
+/// A running near cache: the tier, its tracking connection (on a cluster: the connection
+/// that watches the slot map, and one per primary) and the feeds' tasks.
 pub struct NearCache {
     pub tier: Arc<NearTier>,
     client: Client,
+    nodes: Arc<Mutex<Vec<Client>>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl NearCache {
-    /// Starts the tier (untrusted until its feed is confirmed, a heartbeat later) when
-    /// enabled and supported. On a cluster broadcast tracking would hear one node only, so
-    /// the tier stays off there.
+    /// Starts the tier (untrusted until its feeds are confirmed, a heartbeat later) when
+    /// enabled.
     pub async fn start(
         settings: &NearCacheSettings,
         redis: &RedisSettings,
@@ -92,10 +97,6 @@ impl NearCache {
             return Ok(None);
         }
         let server = redis.cache_server().unwrap_or_else(|| redis.clone());
-        if server.url.expose().starts_with("redis-cluster") {
-            tracing::warn!("near cache off: not supported on Redis Cluster");
-            return Ok(None);
-        }
         let client = build_tracking_client(&server).await?;
         let tier = Arc::new(NearTier::new(
             settings.max_entries,
@@ -107,24 +108,49 @@ impl NearCache {
             heartbeat: Duration::from_millis(200),
             timeout: server.command_timeout.max(Duration::from_millis(100)),
         };
-        let tasks = feed::spawn(
-            client.clone(),
-            tier.clone(),
-            metrics,
-            server.key_prefix.clone(),
-            timing,
-        );
+        let nodes = Arc::new(Mutex::new(Vec::new()));
+        let tasks = if client.is_clustered() {
+            let feeds = cluster::ClusterFeeds {
+                discovery: client.clone(),
+                server,
+                tier: tier.clone(),
+                metrics,
+                timing,
+                nodes: nodes.clone(),
+            };
+            vec![feeds.spawn()]
+        } else {
+            let membership = feed::Membership {
+                quorum: Arc::new(quorum::Quorum::new(tier.clone(), metrics.clone(), 1)),
+                tier: tier.clone(),
+                metrics,
+                member: 0,
+                must_be_primary: false,
+            };
+            feed::spawn(
+                client.clone(),
+                membership,
+                server.key_prefix.clone(),
+                timing,
+            )
+        };
         Ok(Some(Self {
             tier,
             client,
+            nodes,
             tasks,
         }))
     }
 
-    /// Stops the feed and closes its connection.
+    /// Stops the feeds and closes their connections.
     pub async fn stop(&self) {
         for task in &self.tasks {
             task.abort();
+        }
+        let nodes: Vec<Client> =
+            std::mem::take(&mut *self.nodes.lock().unwrap_or_else(|e| e.into_inner()));
+        for node in nodes {
+            let _ = node.quit().await;
         }
         let _ = self.client.quit().await;
     }

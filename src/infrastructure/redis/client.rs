@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy};
+use fred::prelude::{Builder, Client, ClientLike, Config, ReconnectPolicy, Server, ServerConfig};
 use fred::types::RespVersion;
 
 /// How to reach Redis and how long any one call may take.
@@ -48,22 +48,38 @@ pub enum RedisStartupError {
 /// connecting in the background. An unreachable Redis at start is logged, not fatal: the
 /// service runs degraded and picks Redis up when it appears.
 pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
-    build(settings, RespVersion::RESP2).await
+    build(settings, RespVersion::RESP2, None).await
 }
 
 /// A client for the near cache's invalidation feed: RESP3, which client tracking needs
 /// to push invalidations on the connection that switched it on, with room to queue a
 /// burst of them.
 pub async fn build_tracking_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
-    build(settings, RespVersion::RESP3).await
+    build(settings, RespVersion::RESP3, None).await
+}
+
+/// A tracking client (as `build_tracking_client`) connected to one node of the cluster
+/// `settings` names, with the cluster URL's credentials: client tracking is per connection,
+/// so hearing every primary takes a connection to each.
+pub async fn build_node_tracking_client(
+    settings: &RedisSettings,
+    node: &Server,
+) -> Result<Client, RedisStartupError> {
+    build(settings, RespVersion::RESP3, Some(node)).await
 }
 
 async fn build(
     settings: &RedisSettings,
     protocol: RespVersion,
+    node: Option<&Server>,
 ) -> Result<Client, RedisStartupError> {
     let mut config =
         Config::from_url(settings.url.expose()).map_err(RedisStartupError::InvalidUrl)?;
+    if let Some(node) = node {
+        config.server = ServerConfig::Centralized {
+            server: node.clone(),
+        };
+    }
     config.version = protocol;
     config.fail_fast = false;
     if settings.url.expose().starts_with("rediss") {

@@ -13,7 +13,8 @@ mod sliding_log;
 mod tls;
 
 pub use client::{
-    build_client, build_tracking_client, RedisClients, RedisSettings, RedisStartupError,
+    build_client, build_node_tracking_client, build_tracking_client, RedisClients, RedisSettings,
+    RedisStartupError,
 };
 pub use login_throttle::{RedisLoginThrottle, RedisLoginThrottleParameters};
 pub use quota_leases::{RedisQuotaLeases, RedisQuotaLeasesParameters};
