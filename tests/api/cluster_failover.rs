@@ -39,7 +39,14 @@ async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
     });
     tokio::time::sleep(Duration::from_secs(5)).await;
     tokio::task::block_in_place(|| cluster.kill(primary.port));
+    let killed_at = Instant::now();
+    let survivors = cluster.running_ports();
+    let took_over = tokio::task::spawn_blocking(move || {
+        RedisCluster::wait_until_ok(&survivors);
+        killed_at.elapsed()
+    });
     let counts = run.await.unwrap();
+    let took_over = took_over.await.unwrap();
     // The killed node comes back as the promoted replica's replica: with
     // REDIS_WAIT_REPLICAS=1 writes to that shard are confirmed again only from then on.
     tokio::task::block_in_place(|| {
@@ -61,7 +68,9 @@ async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
     // The near tier re-made its feeds for the new primaries and serves again.
     crate::near_cache::wait_until_serving(&app).await;
     println!(
-        "primary {primary} killed 5 s into a 20 s run: {}; {compared} cached entries equal MongoDB",
+        "primary {primary} killed 5 s into a 20 s run, its replica serving the slots {:.1} s \
+         later: {}; {compared} cached entries equal MongoDB",
+        took_over.as_secs_f64(),
         counts.summary()
     );
     assert_eq!(counts.server_errors.load(Ordering::SeqCst), 0, "5xx");

@@ -279,13 +279,14 @@ impl RedisCluster {
             String::from_utf8_lossy(&created.stdout)
         );
         let cluster = Self { nodes };
-        cluster.wait_until_ok(&ports);
+        Self::wait_until_ok(&ports);
         cluster
     }
 
-    /// Waits until every node in `ports` says `cluster_state:ok` and every replica among
+    /// Waits until three of the nodes in `ports` are primaries (after a primary died: its
+    /// replica was promoted), every one says `cluster_state:ok`, and every replica among
     /// them has its link to its primary up.
-    fn wait_until_ok(&self, ports: &[u16]) {
+    pub fn wait_until_ok(ports: &[u16]) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let cli = |port: u16, args: &[&str]| {
             let output = Command::new("redis-cli")
@@ -296,11 +297,13 @@ impl RedisCluster {
             output.unwrap_or_default()
         };
         loop {
-            let ready = ports.iter().all(|&port| {
-                let role = cli(port, &["role"]);
-                cli(port, &["cluster", "info"]).contains("cluster_state:ok")
-                    && (role.starts_with("master") || role.contains("connected"))
-            });
+            let roles: Vec<String> = ports.iter().map(|&port| cli(port, &["role"])).collect();
+            let primaries = roles.iter().filter(|r| r.starts_with("master")).count();
+            let ready = primaries >= 3
+                && ports.iter().zip(&roles).all(|(&port, role)| {
+                    cli(port, &["cluster", "info"]).contains("cluster_state:ok")
+                        && (role.starts_with("master") || role.contains("connected"))
+                });
             if ready {
                 return;
             }
@@ -312,16 +315,19 @@ impl RedisCluster {
         }
     }
 
-    /// Waits until the nodes running agree the cluster is whole and every replica among them
-    /// is linked to its primary.
-    pub fn wait_until_healed(&self) {
-        let running: Vec<u16> = self
-            .nodes
+    /// The ports of the nodes running (not killed).
+    pub fn running_ports(&self) -> Vec<u16> {
+        self.nodes
             .iter()
             .filter(|n| n.child.is_some())
             .map(|n| n.port)
-            .collect();
-        self.wait_until_ok(&running);
+            .collect()
+    }
+
+    /// Waits until the nodes running agree the cluster is whole and every replica among them
+    /// is linked to its primary.
+    pub fn wait_until_healed(&self) {
+        Self::wait_until_ok(&self.running_ports());
     }
 
     /// fred's form: `redis-cluster://host:port?node=host:port&...`.
