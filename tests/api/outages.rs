@@ -119,7 +119,7 @@ async fn with_mongodb_stopped_routes_answer_503_and_recover_by_themselves() {
 }
 
 /// Polls until a read of `id` is served from the cache again.
-async fn until_cached(app: &crate::helpers::TestApp, id: &str) {
+pub async fn until_cached(app: &crate::helpers::TestApp, id: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let response = app.get_product(id).await;

@@ -354,6 +354,32 @@ impl RedisCluster {
         node.stop();
     }
 
+    /// Moves `slots` hash slots (with their keys, by MIGRATE) from the primary on `from` to
+    /// the primary on `to`, as an operator's `redis-cli --cluster reshard` does; clients
+    /// meanwhile meet ASK and then MOVED redirections. Returns how long it took.
+    pub fn reshard(&self, from: u16, to: u16, slots: u32) -> Duration {
+        let id = |port: u16| {
+            let output = Command::new("redis-cli")
+                .args(["-p", &port.to_string(), "cluster", "myid"])
+                .output()
+                .expect("redis-cli on PATH");
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        };
+        let started = Instant::now();
+        let output = Command::new("redis-cli")
+            .args(["--cluster", "reshard", &format!("127.0.0.1:{from}")])
+            .args(["--cluster-from", &id(from), "--cluster-to", &id(to)])
+            .args(["--cluster-slots", &slots.to_string(), "--cluster-yes"])
+            .output()
+            .expect("redis-cli on PATH");
+        assert!(
+            output.status.success(),
+            "redis-cli --cluster reshard: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        started.elapsed()
+    }
+
     /// Starts the node on `port` again with its cluster state: a killed primary whose
     /// replica took over rejoins as that replica's replica.
     pub fn revive(&mut self, port: u16) {
