@@ -86,11 +86,18 @@ async fn build(
         config.tls = Some(super::tls::connector(&settings.tls)?.into());
     }
     let command_timeout = settings.command_timeout;
+    // fred counts a command written again after a MOVED or ASK redirection as another
+    // write attempt: with a single attempt every redirected call failed (measured during a
+    // resharding: "Too many failed write attempts"). A cluster client gets room for a
+    // redirection and a reconnect; a single server none, so a call is written once. Either
+    // way each call is bounded by its command timeout, and every script is safe to apply
+    // twice (versioned, set-if-newer, idempotent membership, or only more conservative).
+    let attempts = if config.server.is_clustered() { 3 } else { 1 };
     let client = Builder::from_config(config)
         .with_connection_config(|c| {
             c.connection_timeout = command_timeout.max(Duration::from_millis(500));
             c.internal_command_timeout = command_timeout.max(Duration::from_millis(500));
-            c.max_command_attempts = 1;
+            c.max_command_attempts = attempts;
             // Request/response traffic: never let Nagle hold a small command back.
             c.tcp.nodelay = Some(true);
             // A connection with a reply overdue by a second is closed and reconnected.
