@@ -16,13 +16,7 @@ async fn stats_status_and_invalidation_for_admins() {
     app.list_products("").await;
     app.list_products("").await;
 
-    let stats: Value = app
-        .get_as("/api/cache/stats", &app.admin_token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let data = &stats["data"];
+    let data = &app.cache_stats().await;
     assert!(data["hits"].as_u64().unwrap() >= 2, "{data}");
     assert!(data["misses"].as_u64().unwrap() >= 1);
     assert!((0.0..=100.0).contains(&data["hitRate"].as_f64().unwrap()));
@@ -171,13 +165,7 @@ async fn stats_count_the_keys_of_every_primary() {
     let present = crate::helpers::keys_matching(&redis, &format!("{prefix}*"))
         .await
         .len();
-    let stats: Value = app
-        .get_as("/api/cache/stats", &app.admin_token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let counted = stats["data"]["redis"]["keys"].as_u64().unwrap();
+    let counted = app.cache_stats().await["redis"]["keys"].as_u64().unwrap();
     println!("{present} keys in the namespace, {product_keys} of them product entries; the stats count {counted}");
     assert!(
         counted >= present as u64,

@@ -8,13 +8,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fred::interfaces::ClusterInterface;
+use fred::prelude::Server;
+use fred::types::cluster::ClusterRouting;
 
 use crate::caching::{assert_cache_matches_mongodb, race, race_products};
-use crate::helpers::{shared_servers, spawn_app_with, test_settings, RedisCluster};
+use crate::helpers::{shared_servers, spawn_app_with, test_settings, RedisCluster, TestApp};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
-    let mut cluster = tokio::task::block_in_place(RedisCluster::start);
+/// An instance on `cluster` (with `REDIS_WAIT_REPLICAS=1`), the race's products, and the
+/// client's slot map with the primary that holds the first product's entry.
+async fn app_on(
+    cluster: &RedisCluster,
+) -> (Arc<TestApp>, Arc<Vec<String>>, ClusterRouting, Server) {
     let settings = test_settings(
         &shared_servers().mongo_uri,
         &cluster.url(),
@@ -22,15 +26,24 @@ async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
     );
     let app = Arc::new(spawn_app_with(settings).await);
     let ids = race_products(&app).await;
-
-    // The primary holding the first product's entry: its reads and writes are the ones cut.
-    let redis = app.redis().await;
     let key = format!("{}product:{}", app.settings.redis.key_prefix, ids[0]);
-    let slot = fred::util::redis_keyslot(key.as_bytes());
-    let primary = redis
+    let state = app
+        .redis()
+        .await
         .cached_cluster_state()
-        .and_then(|state| state.get_server(slot).cloned())
-        .expect("the client knows the slot's primary");
+        .expect("the client knows the slot map");
+    let primary = state
+        .get_server(fred::util::redis_keyslot(key.as_bytes()))
+        .cloned()
+        .expect("the slot's primary");
+    (app, ids, state, primary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
+    let mut cluster = tokio::task::block_in_place(RedisCluster::start);
+    // The primary holding the first product's entry: its reads and writes are the ones cut.
+    let (app, ids, _, primary) = app_on(&cluster).await;
 
     let started = Instant::now();
     let run = tokio::spawn({
@@ -77,22 +90,7 @@ async fn a_primary_killed_mid_run_fails_over_without_stale_reads_or_5xx() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slots_resharded_mid_run_leave_no_stale_read_or_5xx() {
     let cluster = tokio::task::block_in_place(RedisCluster::start);
-    let settings = test_settings(
-        &shared_servers().mongo_uri,
-        &cluster.url(),
-        &[("REDIS_WAIT_REPLICAS", "1")],
-    );
-    let app = Arc::new(spawn_app_with(settings).await);
-    let ids = race_products(&app).await;
-    let redis = app.redis().await;
-    let key = format!("{}product:{}", app.settings.redis.key_prefix, ids[0]);
-    let state = redis
-        .cached_cluster_state()
-        .expect("the client knows the slot map");
-    let from = state
-        .get_server(fred::util::redis_keyslot(key.as_bytes()))
-        .cloned()
-        .expect("the slot's primary");
+    let (app, ids, state, from) = app_on(&cluster).await;
     let to = state
         .unique_primary_nodes()
         .into_iter()

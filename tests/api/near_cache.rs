@@ -194,13 +194,7 @@ pub async fn wait_until_serving(app: &TestApp) {
 }
 
 async fn near_stats(app: &TestApp) -> Value {
-    let stats: Value = app
-        .get_as("/api/cache/stats", &app.admin_token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    stats["data"]["nearCache"].clone()
+    app.cache_stats().await["nearCache"].clone()
 }
 
 async fn writes_on_a_reads_on_b(redis_url: String, kill_connections: bool) {

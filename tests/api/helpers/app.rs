@@ -138,6 +138,14 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The `data` of `GET /api/cache/stats`, read as the admin.
+    pub async fn cache_stats(&self) -> Value {
+        let response = self.get_as("/api/cache/stats", &self.admin_token).await;
+        assert_eq!(response.status(), 200, "cache stats");
+        let stats: Value = response.json().await.unwrap();
+        stats["data"].clone()
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))

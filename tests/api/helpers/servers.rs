@@ -266,18 +266,10 @@ impl RedisCluster {
                 )
             })
             .collect();
-        let addresses: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let created = Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(&addresses)
-            .args(["--cluster-replicas", "1", "--cluster-yes"])
-            .output()
-            .expect("redis-cli on PATH (scripts/test.sh installs it)");
-        assert!(
-            created.status.success(),
-            "redis-cli --cluster create: {}",
-            String::from_utf8_lossy(&created.stdout)
-        );
+        let mut create = vec!["create".to_owned()];
+        create.extend(ports.iter().map(|p| format!("127.0.0.1:{p}")));
+        create.extend(["--cluster-replicas", "1"].map(String::from));
+        redis_cli_cluster(&create);
         let cluster = Self { nodes };
         Self::wait_until_ok(&ports);
         cluster
@@ -288,14 +280,7 @@ impl RedisCluster {
     /// them has its link to its primary up.
     pub fn wait_until_ok(ports: &[u16]) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        let cli = |port: u16, args: &[&str]| {
-            let output = Command::new("redis-cli")
-                .args(["-p", &port.to_string()])
-                .args(args)
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-            output.unwrap_or_default()
-        };
+        let cli = redis_cli;
         loop {
             let roles: Vec<String> = ports.iter().map(|&port| cli(port, &["role"])).collect();
             let primaries = roles.iter().filter(|r| r.starts_with("master")).count();
@@ -358,25 +343,18 @@ impl RedisCluster {
     /// the primary on `to`, as an operator's `redis-cli --cluster reshard` does; clients
     /// meanwhile meet ASK and then MOVED redirections. Returns how long it took.
     pub fn reshard(&self, from: u16, to: u16, slots: u32) -> Duration {
-        let id = |port: u16| {
-            let output = Command::new("redis-cli")
-                .args(["-p", &port.to_string(), "cluster", "myid"])
-                .output()
-                .expect("redis-cli on PATH");
-            String::from_utf8_lossy(&output.stdout).trim().to_owned()
-        };
+        let id = |port: u16| redis_cli(port, &["cluster", "myid"]).trim().to_owned();
         let started = Instant::now();
-        let output = Command::new("redis-cli")
-            .args(["--cluster", "reshard", &format!("127.0.0.1:{from}")])
-            .args(["--cluster-from", &id(from), "--cluster-to", &id(to)])
-            .args(["--cluster-slots", &slots.to_string(), "--cluster-yes"])
-            .output()
-            .expect("redis-cli on PATH");
-        assert!(
-            output.status.success(),
-            "redis-cli --cluster reshard: {}",
-            String::from_utf8_lossy(&output.stdout)
-        );
+        redis_cli_cluster(&[
+            "reshard".to_owned(),
+            format!("127.0.0.1:{from}"),
+            "--cluster-from".to_owned(),
+            id(from),
+            "--cluster-to".to_owned(),
+            id(to),
+            "--cluster-slots".to_owned(),
+            slots.to_string(),
+        ]);
         started.elapsed()
     }
 
@@ -390,6 +368,32 @@ impl RedisCluster {
             .unwrap_or_else(|| panic!("no cluster node on port {port}"));
         node.restart();
     }
+}
+
+/// What `redis-cli -p port args…` printed (empty when the node does not answer).
+fn redis_cli(port: u16, args: &[&str]) -> String {
+    Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+/// Runs `redis-cli --cluster args… --cluster-yes` and fails the test if it fails.
+fn redis_cli_cluster(args: &[String]) {
+    let output = Command::new("redis-cli")
+        .arg("--cluster")
+        .args(args)
+        .arg("--cluster-yes")
+        .output()
+        .expect("redis-cli on PATH (scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "redis-cli --cluster {}: {}",
+        args[0],
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 /// A MongoDB-wire server of our own: `mongod` if installed, else SecantusDB in memory.
