@@ -99,8 +99,6 @@ impl ClusterFeeds {
                 }
             };
             let membership = Membership {
-                tier: self.tier.clone(),
-                metrics: self.metrics.clone(),
                 quorum: quorum.clone(),
                 member,
                 must_be_primary: true,
@@ -120,10 +118,15 @@ impl ClusterFeeds {
     }
 
     async fn close_nodes(&self) {
-        let nodes: Vec<Client> =
-            std::mem::take(&mut *self.nodes.lock().unwrap_or_else(|e| e.into_inner()));
-        for node in nodes {
-            let _ = node.quit().await;
-        }
+        quit_all(&self.nodes).await;
+    }
+}
+
+/// Closes every per-node feed connection in `nodes` and empties it (a re-made feed set, or
+/// the near cache stopping).
+pub(super) async fn quit_all(nodes: &Mutex<Vec<Client>>) {
+    let nodes: Vec<Client> = std::mem::take(&mut *nodes.lock().unwrap_or_else(|e| e.into_inner()));
+    for node in nodes {
+        let _ = node.quit().await;
     }
 }

@@ -21,10 +21,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
 use super::quorum::Quorum;
-use super::tier::NearTier;
 use super::TRACKED;
 use crate::domain::cache::CacheKeys;
-use crate::usecases::cache::CacheMetrics;
 
 /// How the feed is watched.
 #[derive(Debug, Clone, Copy)]
@@ -35,11 +33,9 @@ pub struct FeedTiming {
     pub timeout: Duration,
 }
 
-/// Where a feed sits: the tier it invalidates, the quorum it is member `member` of, and
-/// whether its node must be a primary (on a cluster).
+/// Where a feed sits: the quorum it is member `member` of (and so the tier it invalidates),
+/// and whether its node must be a primary (on a cluster).
 pub(super) struct Membership {
-    pub tier: Arc<NearTier>,
-    pub metrics: Arc<CacheMetrics>,
     pub quorum: Arc<Quorum>,
     pub member: usize,
     pub must_be_primary: bool,
@@ -53,16 +49,12 @@ pub(super) fn spawn(
     timing: FeedTiming,
 ) -> Vec<JoinHandle<()>> {
     let Membership {
-        tier,
-        metrics,
         quorum,
         member,
         must_be_primary,
     } = membership;
     let feed = Arc::new(Feed {
         client,
-        tier,
-        metrics,
         quorum,
         member,
         must_be_primary,
@@ -77,8 +69,6 @@ pub(super) fn spawn(
 
 struct Feed {
     client: Client,
-    tier: Arc<NearTier>,
-    metrics: Arc<CacheMetrics>,
     quorum: Arc<Quorum>,
     member: usize,
     must_be_primary: bool,
@@ -103,7 +93,8 @@ impl Feed {
     }
 
     fn apply(&self, invalidation: Invalidation) {
-        self.metrics
+        self.quorum
+            .metrics()
             .near
             .invalidations_received(invalidation.keys.len() as u64);
         for key in &invalidation.keys {
@@ -114,9 +105,9 @@ impl Feed {
                 continue;
             };
             if logical == CacheKeys::VERSIONED_EPOCH {
-                self.tier.flush();
+                self.quorum.tier().flush();
             } else {
-                self.tier.invalidate(logical);
+                self.quorum.tier().invalidate(logical);
             }
         }
     }
@@ -158,9 +149,11 @@ impl Feed {
                 Err(error) => tracing::debug!(%error, "near cache feed not confirmed yet"),
             }
         }
-        self.metrics
-            .near
-            .state(true, self.tier.is_trusted(), self.tier.entry_count());
+        self.quorum.metrics().near.state(
+            true,
+            self.quorum.tier().is_trusted(),
+            self.quorum.tier().entry_count(),
+        );
     }
 
     /// One round trip on the tracking connection (so every invalidation sent before it

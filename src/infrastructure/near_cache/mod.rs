@@ -121,9 +121,7 @@ impl NearCache {
             vec![feeds.spawn()]
         } else {
             let membership = feed::Membership {
-                quorum: Arc::new(quorum::Quorum::new(tier.clone(), metrics.clone(), 1)),
-                tier: tier.clone(),
-                metrics,
+                quorum: Arc::new(quorum::Quorum::new(tier.clone(), metrics, 1)),
                 member: 0,
                 must_be_primary: false,
             };
@@ -147,11 +145,7 @@ impl NearCache {
         for task in &self.tasks {
             task.abort();
         }
-        let nodes: Vec<Client> =
-            std::mem::take(&mut *self.nodes.lock().unwrap_or_else(|e| e.into_inner()));
-        for node in nodes {
-            let _ = node.quit().await;
-        }
+        cluster::quit_all(&self.nodes).await;
         let _ = self.client.quit().await;
     }
 }

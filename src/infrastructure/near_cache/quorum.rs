@@ -25,6 +25,15 @@ impl Quorum {
         }
     }
 
+    /// The tier this quorum decides for.
+    pub(super) fn tier(&self) -> &NearTier {
+        &self.tier
+    }
+
+    pub(super) fn metrics(&self) -> &CacheMetrics {
+        &self.metrics
+    }
+
     pub(super) fn is_confirmed(&self, member: usize) -> bool {
         self.flags()[member]
     }

@@ -42,6 +42,13 @@ fn token_user(token: &SessionToken) -> Option<UserId> {
     UserId::parse(user).ok()
 }
 
+/// Where a token's session lives: its user, the hash of the token, and the session key.
+struct SessionAddress {
+    user: UserId,
+    hash: String,
+    key: String,
+}
+
 fn millis(at: DateTime<Utc>) -> String {
     at.timestamp_millis().to_string()
 }
@@ -80,6 +87,14 @@ impl RedisSessionStore {
 
     fn key(&self, logical: &str) -> String {
         format!("{}{logical}", self.key_prefix)
+    }
+
+    /// The session `token` names; `None` for a token without a well-formed user part.
+    fn address(&self, token: &SessionToken) -> Option<SessionAddress> {
+        let user = token_user(token)?;
+        let hash = token_hash(token);
+        let key = self.key(&CacheKeys::session(&user, &hash));
+        Some(SessionAddress { user, hash, key })
     }
 
     async fn call<T>(
@@ -146,10 +161,9 @@ impl SessionStore for RedisSessionStore {
         ttl: Duration,
         max_lifetime: Duration,
     ) -> Result<Option<Session>, CacheError> {
-        let Some(user) = token_user(token) else {
+        let Some(SessionAddress { user, key, .. }) = self.address(token) else {
             return Ok(None);
         };
-        let key = self.key(&CacheKeys::session(&user, &token_hash(token)));
         let args = vec![
             millis(Utc::now()),
             ttl.as_millis().to_string(),
@@ -178,10 +192,9 @@ impl SessionStore for RedisSessionStore {
         roles: &[Role],
         checked_at: DateTime<Utc>,
     ) -> Result<(), CacheError> {
-        let Some(user) = token_user(token) else {
+        let Some(SessionAddress { key, .. }) = self.address(token) else {
             return Ok(());
         };
-        let key = self.key(&CacheKeys::session(&user, &token_hash(token)));
         let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let args = vec![roles.join(","), millis(checked_at)];
         self.call(REFRESH_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, key, args))
@@ -191,14 +204,10 @@ impl SessionStore for RedisSessionStore {
 
     #[tracing::instrument(name = "redis.session.revoke", level = "debug", skip_all)]
     async fn revoke(&self, token: &SessionToken) -> Result<(), CacheError> {
-        let Some(user) = token_user(token) else {
+        let Some(SessionAddress { user, hash, key }) = self.address(token) else {
             return Ok(());
         };
-        let hash = token_hash(token);
-        let keys = vec![
-            self.key(&CacheKeys::session(&user, &hash)),
-            self.key(&CacheKeys::user_sessions(&user)),
-        ];
+        let keys = vec![key, self.key(&CacheKeys::user_sessions(&user))];
         self.call(REVOKE_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, keys, hash))
             .await?;
         Ok(())

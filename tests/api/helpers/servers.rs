@@ -330,13 +330,16 @@ impl RedisCluster {
 
     /// Kills the node on `port` with SIGKILL: no goodbye to its peers or clients.
     pub fn kill(&mut self, port: u16) {
-        let node = self
-            .nodes
-            .iter_mut()
-            .find(|n| n.port == port)
-            .unwrap_or_else(|| panic!("no cluster node on port {port}"));
+        let node = self.node_mut(port);
         node.signal(libc::SIGKILL);
         node.stop();
+    }
+
+    fn node_mut(&mut self, port: u16) -> &mut Process {
+        self.nodes
+            .iter_mut()
+            .find(|n| n.port == port)
+            .unwrap_or_else(|| panic!("no cluster node on port {port}"))
     }
 
     /// Moves `slots` hash slots (with their keys, by MIGRATE) from the primary on `from` to
@@ -361,12 +364,7 @@ impl RedisCluster {
     /// Starts the node on `port` again with its cluster state: a killed primary whose
     /// replica took over rejoins as that replica's replica.
     pub fn revive(&mut self, port: u16) {
-        let node = self
-            .nodes
-            .iter_mut()
-            .find(|n| n.port == port)
-            .unwrap_or_else(|| panic!("no cluster node on port {port}"));
-        node.restart();
+        self.node_mut(port).restart();
     }
 }
 
