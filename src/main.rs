@@ -1,7 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use product_catalog::config::{reconcile, seed, telemetry, Application, Cli, Command, Settings};
+use product_catalog::config::{
+    reconcile, seed, telemetry, warm, Application, Cli, Command, Settings,
+};
 use product_catalog::domain::error::error_chain;
 
 #[tokio::main]
@@ -21,6 +23,16 @@ async fn main() -> ExitCode {
         Command::Seed { count } => match seed(settings, count).await {
             Ok(created) => {
                 eprintln!("created {created} products");
+                ExitCode::SUCCESS
+            }
+            Err(error) => failed(&error),
+        },
+        Command::Warm => match warm(settings).await {
+            Ok(done) => {
+                eprintln!(
+                    "warmed {} of {} products, {} list pages and counts, with {} MongoDB queries",
+                    done.products, done.planned, done.pages, done.queries
+                );
                 ExitCode::SUCCESS
             }
             Err(error) => failed(&error),

@@ -31,6 +31,8 @@ pub enum Command {
     },
     /// Set every product's wishlist count to its number of wishlist entries.
     Reconcile,
+    /// Fill the cache with the most-read products, the first list page and the count.
+    Warm,
 }
 
 impl Cli {

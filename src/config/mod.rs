@@ -9,11 +9,14 @@ mod seed;
 mod settings;
 mod startup;
 pub mod telemetry;
+mod warm;
+mod wiring;
 
 pub use cli::{Cli, Command};
 pub use client_keys::client_keys;
-pub use module::{build_module, AppModule};
+pub use module::{build_module, AppModule, EventWiring};
 pub use reconcile::reconcile;
 pub use seed::seed;
 pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
 pub use startup::{Application, StartupError};
+pub use warm::warm;

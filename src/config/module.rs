@@ -1,21 +1,25 @@
 use std::sync::Arc;
 
+use fred::prelude::Client;
 use mongodb::Database;
 use shaku::module;
 
 use super::Settings;
 use crate::domain::client_key::ClientKeys;
+use crate::domain::outbox::InstanceId;
 use crate::infrastructure::local_rate_limiter::LocalRateLimiter;
 use crate::infrastructure::mongo::{
-    MongoProductRepository, MongoProductRepositoryParameters, MongoUserRepository,
-    MongoUserRepositoryParameters, MongoWishlistRepository, MongoWishlistRepositoryParameters,
+    MongoOutbox, MongoOutboxParameters, MongoProductRepository, MongoProductRepositoryParameters,
+    MongoUserRepository, MongoUserRepositoryParameters, MongoWishlistRepository,
+    MongoWishlistRepositoryParameters,
 };
 use crate::infrastructure::near_cache::{NearCachedRedis, NearCachedRedisParameters, NearTier};
 use crate::infrastructure::password::Argon2Hasher;
 use crate::infrastructure::redis::{
-    FredRedisService, RedisClients, RedisLoginThrottle, RedisLoginThrottleParameters,
-    RedisQuotaLeases, RedisQuotaLeasesParameters, RedisRateLimiter, RedisRateLimiterParameters,
-    RedisSessionStore, RedisSessionStoreParameters,
+    FredRedisService, RedisClients, RedisEventLog, RedisEventLogParameters, RedisEventPublisher,
+    RedisEventPublisherParameters, RedisLoginThrottle, RedisLoginThrottleParameters,
+    RedisPopularity, RedisPopularityParameters, RedisQuotaLeases, RedisQuotaLeasesParameters,
+    RedisRateLimiter, RedisRateLimiterParameters, RedisSessionStore, RedisSessionStoreParameters,
 };
 use crate::usecases::auth::{
     Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
@@ -26,6 +30,9 @@ use crate::usecases::cache::{
     GenerationalHttpStore, GenerationalHttpStoreParameters, ListReadThrough,
     ListReadThroughParameters, ProductReadThrough, ProductReadThroughParameters,
     WishlistReadThrough, WishlistReadThroughParameters,
+};
+use crate::usecases::events::{
+    OutboxJournal, OutboxJournalParameters, RelaySignals, WatchWishlist,
 };
 use crate::usecases::{
     CacheStats, CacheStatsParameters, CheckHealth, CheckRateLimit, CheckRateLimitParameters,
@@ -40,7 +47,13 @@ module! {
             MongoProductRepository,
             MongoUserRepository,
             MongoWishlistRepository,
+            MongoOutbox,
             NearCachedRedis,
+            RedisEventPublisher,
+            RedisEventLog,
+            RedisPopularity,
+            OutboxJournal,
+            WatchWishlist,
             RedisRateLimiter,
             RedisQuotaLeases,
             RedisSessionStore,
@@ -72,6 +85,14 @@ module! {
     }
 }
 
+/// What the event components share with the composition root: this instance's id, the
+/// blocking client of the stream reader, and the relay's signals.
+pub struct EventWiring {
+    pub instance: InstanceId,
+    pub blocking: Client,
+    pub signals: Arc<RelaySignals>,
+}
+
 /// Wires the adapters over the given connections. The cache components are built once
 /// here and share `context`; use cases reach the cache only through them. Cache entries
 /// (the port `RedisService`) go to `redis.cache`, behind the near tier when there is one;
@@ -83,6 +104,7 @@ pub fn build_module(
     near: Option<Arc<NearTier>>,
     context: Arc<CacheContext>,
     client_keys: ClientKeys,
+    events: EventWiring,
 ) -> Arc<AppModule> {
     let mongo_timeout = settings.mongo.operation_timeout;
     let redis_timeout = settings.redis.command_timeout;
@@ -92,6 +114,31 @@ pub fn build_module(
         .with_component_parameters::<MongoProductRepository>(MongoProductRepositoryParameters {
             database: database.clone(),
             timeout: mongo_timeout,
+            origin: events.instance.0.clone(),
+        })
+        .with_component_parameters::<MongoOutbox>(MongoOutboxParameters {
+            database: database.clone(),
+            timeout: mongo_timeout,
+        })
+        .with_component_parameters::<RedisEventPublisher>(RedisEventPublisherParameters {
+            client: redis.main.clone(),
+            key_prefix: prefix.clone(),
+            timeout: redis_timeout,
+            max_len: settings.events.stream_max_len,
+        })
+        .with_component_parameters::<RedisEventLog>(RedisEventLogParameters {
+            client: redis.main.clone(),
+            blocking: events.blocking,
+            key_prefix: prefix.clone(),
+            timeout: redis_timeout,
+        })
+        .with_component_parameters::<RedisPopularity>(RedisPopularityParameters {
+            client: redis.cache.clone(),
+            key_prefix: prefix.clone(),
+            timeout: redis_timeout,
+        })
+        .with_component_parameters::<OutboxJournal>(OutboxJournalParameters {
+            signals: events.signals,
         })
         .with_component_parameters::<MongoUserRepository>(MongoUserRepositoryParameters {
             database: database.clone(),

@@ -1,7 +1,8 @@
 //! `product-catalog seed N`: fills the catalog with N generated products through the
 //! create use case (so caches stay consistent), with a progress line on a terminal and a
 //! one-line summary otherwise. Cache writes that failed are redone before it returns, so a
-//! seed during a Redis blip cannot leave other instances serving old lists.
+//! seed during a Redis blip cannot leave other instances serving old lists. Its outbox
+//! entries are relayed before it returns (what cannot be, a running server relays).
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -10,14 +11,15 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use shaku::HasComponent;
 
+use super::wiring::{event_wiring, outbox_relay, prepared_database};
 use super::{build_module, client_keys, Settings, StartupError};
 use crate::domain::ports::RedisService;
 use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, ProductName, Stock,
 };
-use crate::infrastructure::mongo::{self, MongoProductRepository};
 use crate::infrastructure::redis::RedisClients;
 use crate::usecases::cache::CacheContext;
+use crate::usecases::events::{OutboxRelay, RoundReport};
 use crate::usecases::CreateProductUseCase;
 
 const CATEGORIES: [&str; 5] = ["footwear", "apparel", "outdoor", "bags", "accessories"];
@@ -63,16 +65,31 @@ async fn settle_cache(context: &CacheContext, cache: &dyn RedisService) -> bool 
     }
 }
 
+/// Relays this run's events until a round finds nothing more to do or `REPAIR_WAIT`
+/// passes; what is left, a running server relays.
+async fn drain_outbox(relay: &OutboxRelay) {
+    let deadline = Instant::now() + REPAIR_WAIT;
+    while Instant::now() < deadline && relay.round().await != RoundReport::default() {}
+}
+
 /// Creates `count` products, 16 at a time; returns how many were created.
 pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
-    let database = mongo::connect(&settings.mongo).await?;
-    MongoProductRepository::ensure_indexes(&database)
-        .await
-        .map_err(StartupError::Indexes)?;
+    let database = prepared_database(&settings).await?;
     let keys = client_keys(&settings, &database).await?;
     let redis = RedisClients::build(&settings.redis).await?;
     let context = Arc::new(CacheContext::new(settings.cache));
-    let module = build_module(&settings, database, redis, None, context.clone(), keys);
+    let events = event_wiring(&settings).await?;
+    let (instance, signals) = (events.instance.clone(), events.signals.clone());
+    let module = build_module(
+        &settings,
+        database,
+        redis,
+        None,
+        context.clone(),
+        keys,
+        events,
+    );
+    let relay = outbox_relay(&module, instance, signals, Arc::default(), &settings);
     let cache: Arc<dyn RedisService> = module.resolve();
     let terminal = std::io::stderr().is_terminal();
     let create: Arc<dyn CreateProductUseCase> = module.resolve();
@@ -111,6 +128,7 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
     if !settle_cache(&context, cache.as_ref()).await {
         return Err(StartupError::CacheNotSettled { created });
     }
+    drain_outbox(&relay).await;
     Ok(created)
 }
 

@@ -15,6 +15,8 @@ use crate::interface::http::client_address::ClientAddressPolicy;
 use crate::interface::http::metrics::{MetricsAccess, MetricsToken};
 use crate::interface::http::HttpSettings;
 use crate::usecases::auth::SessionPolicy;
+use crate::usecases::events::{FeedSettings, RelaySettings};
+use crate::usecases::warming::WarmSettings;
 use crate::usecases::RateLimits;
 
 /// How the HTTP server listens.
@@ -62,6 +64,18 @@ pub struct Settings {
     /// through MongoDB (see `infrastructure::mongo::shared_secret`).
     pub client_keys: Option<ClientKeys>,
     pub log_format: LogFormat,
+    pub events: EventSettings,
+    pub warming: WarmSettings,
+}
+
+/// Product events: the stream's bound, the outbox relay's pacing, the feed's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSettings {
+    /// Entries the stream keeps, approximately (`EVENTS_STREAM_MAX_LEN`); how far back a
+    /// client can resume.
+    pub stream_max_len: u64,
+    pub relay: RelaySettings,
+    pub feed: FeedSettings,
 }
 
 /// Every invalid variable, one message each, so a misconfiguration is fixed in one go.
@@ -407,6 +421,59 @@ impl Settings {
                 }
                 Some(ClientKeys::new(secret.as_bytes()))
             });
+        let relay = RelaySettings::default();
+        let feed = FeedSettings::default();
+        let events = EventSettings {
+            stream_max_len: r.count("EVENTS_STREAM_MAX_LEN", 10_000, 100, 10_000_000),
+            relay: RelaySettings {
+                poll: r.millis("OUTBOX_POLL_MS", relay.poll.as_millis() as u64, 10, 60_000),
+                grace: r.millis(
+                    "OUTBOX_GRACE_MS",
+                    relay.grace.as_millis() as u64,
+                    0,
+                    600_000,
+                ),
+                ..relay
+            },
+            feed: FeedSettings {
+                max_connections: r.count(
+                    "EVENTS_MAX_CONNECTIONS",
+                    feed.max_connections as u64,
+                    1,
+                    1_000_000,
+                ) as usize,
+                max_per_client: r.count(
+                    "EVENTS_MAX_PER_CLIENT",
+                    feed.max_per_client as u64,
+                    1,
+                    10_000,
+                ) as usize,
+                heartbeat: r.millis(
+                    "EVENTS_HEARTBEAT_MS",
+                    feed.heartbeat.as_millis() as u64,
+                    100,
+                    600_000,
+                ),
+                ..feed
+            },
+        };
+        let warm = WarmSettings::default();
+        let warming = WarmSettings {
+            on_start: r.parsed("CACHE_WARM_ON_START", warm.on_start, "true or false"),
+            top_n: r.count("CACHE_WARM_TOP_N", warm.top_n as u64, 0, 100_000) as usize,
+            readiness_bound: r.millis(
+                "CACHE_WARM_TIMEOUT_MS",
+                warm.readiness_bound.as_millis() as u64,
+                0,
+                600_000,
+            ),
+            sample_one_in: r.count(
+                "POPULARITY_SAMPLE_ONE_IN",
+                u64::from(warm.sample_one_in),
+                1,
+                1_000_000,
+            ) as u32,
+        };
         let log_format = match r.string("LOG_FORMAT", "pretty").as_str() {
             "json" => LogFormat::Json,
             "pretty" => LogFormat::Pretty,
@@ -438,6 +505,8 @@ impl Settings {
             admin,
             client_keys,
             log_format,
+            events,
+            warming,
         })
     }
 }

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use shaku::HasComponent;
 use tokio::task::JoinHandle;
 
+use super::warm::cache_warmer;
+use super::wiring::{event_wiring, outbox_relay, prepared_database};
 use super::{build_module, client_keys, AppModule, Settings};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::{PasswordHasher, SessionStore, UserRepository};
 use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
-use crate::infrastructure::mongo::{
-    self, MongoProductRepository, MongoStartupError, MongoUserRepository, MongoWishlistRepository,
-};
+use crate::infrastructure::mongo::{self, MongoStartupError};
 use crate::infrastructure::near_cache::NearCache;
 use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
@@ -22,9 +22,11 @@ use crate::interface::http::metrics::{CounterSource, Metrics};
 use crate::interface::http::middleware::{
     authentication, head_as_get, record_request, request_span, RenderedAnswers,
 };
-use crate::interface::http::{self as api};
+use crate::interface::http::{self as api, StatusSources};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
+use crate::usecases::events::{EventFeed, RelayCounters};
+use crate::usecases::warming::{CacheWarmer, ReadCounter};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -74,6 +76,62 @@ pub struct Application {
     near: Option<NearCache>,
     cache: Arc<CacheContext>,
     background: Vec<JoinHandle<()>>,
+    feed: Arc<EventFeed>,
+}
+
+/// Warms the cache in the background; waits for it up to `bound`, so readiness (the
+/// listener) is never delayed longer. Warming that takes longer goes on and is returned to
+/// be stopped at shutdown.
+async fn warm_on_start(
+    warmer: CacheWarmer,
+    top_n: usize,
+    bound: std::time::Duration,
+) -> Option<JoinHandle<()>> {
+    let mut task = tokio::spawn(async move {
+        match warmer.warm(top_n, &|_| {}).await {
+            Ok(done) => tracing::info!(
+                products = done.products,
+                pages = done.pages,
+                queries = done.queries,
+                "cache warmed"
+            ),
+            Err(error) => tracing::warn!(
+                error = %crate::domain::error::error_chain(&error),
+                "cache warming failed; caches fill on first reads"
+            ),
+        }
+    });
+    match tokio::time::timeout(bound, &mut task).await {
+        Ok(_) => None,
+        Err(_) => {
+            tracing::info!("cache warming goes on in the background");
+            Some(task)
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }
 
 impl Application {
@@ -85,16 +143,7 @@ impl Application {
             redis = %settings.redis.url,
             "starting"
         );
-        let database = mongo::connect(&settings.mongo).await?;
-        MongoProductRepository::ensure_indexes(&database)
-            .await
-            .map_err(StartupError::Indexes)?;
-        MongoUserRepository::ensure_indexes(&database)
-            .await
-            .map_err(StartupError::Indexes)?;
-        MongoWishlistRepository::ensure_indexes(&database)
-            .await
-            .map_err(StartupError::Indexes)?;
+        let database = prepared_database(&settings).await?;
         let keys = client_keys(&settings, &database).await?;
         let redis = RedisClients::build(&settings.redis).await?;
         let context = Arc::new(CacheContext::for_namespace(
@@ -107,6 +156,8 @@ impl Application {
             context.metrics.clone(),
         )
         .await?;
+        let events = event_wiring(&settings).await?;
+        let (instance, signals) = (events.instance.clone(), events.signals.clone());
         let module = build_module(
             &settings,
             database,
@@ -114,6 +165,7 @@ impl Application {
             near.as_ref().map(|near| near.tier.clone()),
             context.clone(),
             keys,
+            events,
         );
         if let Some((email, password)) = &settings.admin {
             let users: Arc<dyn UserRepository> = module.resolve();
@@ -149,6 +201,36 @@ impl Application {
                 sample,
             )));
         }
+        let relay_counters = Arc::new(RelayCounters::default());
+        let relay = outbox_relay(
+            &module,
+            instance.clone(),
+            signals,
+            relay_counters.clone(),
+            &settings,
+        );
+        background.push(tokio::spawn(relay.run()));
+        let feed = EventFeed::new(module.resolve(), settings.events.feed);
+        background.push(tokio::spawn(feed.clone().run()));
+        if settings.warming.on_start {
+            let warmer = cache_warmer(&module);
+            let bound = settings.warming.readiness_bound;
+            if let Some(task) = warm_on_start(warmer, settings.warming.top_n, bound).await {
+                background.push(task);
+            }
+        }
+        let reads = Arc::new(ReadCounter::new(
+            module.resolve(),
+            settings.warming.sample_one_in,
+        ));
+        let status = web::Data::new(StatusSources {
+            instance: instance.0,
+            started: std::time::Instant::now(),
+            feed: feed.clone(),
+            relay: relay_counters,
+            outbox: module.resolve(),
+        });
+        let feed_data = web::Data::from(feed.clone());
 
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let bind_error = |source| StartupError::Bind {
@@ -188,6 +270,8 @@ impl Application {
                 .app_data(module.clone())
                 .app_data(body_limit.clone())
                 .app_data(metrics.clone())
+                .app_data(status.clone())
+                .app_data(feed_data.clone())
                 .wrap(from_fn(authentication(authenticate.clone())))
                 .wrap(from_fn(head_as_get))
                 .wrap(Compress::default())
@@ -201,9 +285,11 @@ impl Application {
                     &module,
                     http.clone(),
                     rendered.clone(),
+                    reads.clone(),
                 ))
         })
-        .shutdown_timeout(10);
+        .shutdown_timeout(10)
+        .disable_signals();
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers);
         }
@@ -216,6 +302,7 @@ impl Application {
             near,
             cache: context,
             background,
+            feed,
         })
     }
 
@@ -223,9 +310,17 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (up to 10 s), lets
+    /// Serves until SIGINT/SIGTERM, then ends event subscriptions (clients resume
+    /// elsewhere with their last id), drains in-flight requests (up to 10 s), lets
     /// post-commit cache work finish (up to 5 s) and closes the Redis connection.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (handle, feed) = (self.server.handle(), self.feed.clone());
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            feed.close();
+            handle.stop(true).await;
+        });
         let result = self.server.await;
         // Post-commit cache work of the last requests runs on this runtime; let it land.
         if !self.cache.post_commit.wait_idle(POST_COMMIT_DRAIN).await {

@@ -14,6 +14,18 @@ impl CacheKeys {
         format!("product:{id}")
     }
 
+    /// The product event stream (a Redis Stream), and the last version published per
+    /// product (a hash) that makes publishing idempotent. One hash tag: the publish script
+    /// touches both, in one slot on a cluster.
+    pub const EVENT_STREAM: &'static str = "events:{products}:stream";
+    pub const EVENT_VERSIONS: &'static str = "events:{products}:versions";
+
+    /// Product reads counted for cache warming, one sorted set per UTC day (see
+    /// `Popularity`); under one hash tag so the days can be summed in one command.
+    pub fn popular(day: i64) -> String {
+        format!("popular:{{products}}:{day}")
+    }
+
     /// Lock that lets one instance at a time fill `product(id)`.
     pub fn product_lock(id: &ProductId) -> String {
         format!("lock:product:{id}")

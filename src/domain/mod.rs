@@ -5,6 +5,8 @@ pub mod cache;
 pub mod client_key;
 pub mod digest;
 pub mod error;
+pub mod event;
+pub mod outbox;
 pub mod ports;
 pub mod product;
 pub mod query;

@@ -8,6 +8,7 @@ use crate::domain::query::ProductFilter;
 use crate::usecases::ProductError;
 
 /// How many products match a filter; cache-aside like lists, under the same generation.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait CountProductsUseCase: Interface {
     async fn execute(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError>;

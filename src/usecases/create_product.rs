@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheEvents;
+use super::events::WriteJournal;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{NewProduct, Product};
 use crate::usecases::ProductError;
@@ -22,13 +23,20 @@ pub struct CreateProduct {
     repository: Arc<dyn ProductRepository>,
     #[shaku(inject)]
     cache_events: Arc<dyn CacheEvents>,
+    #[shaku(inject)]
+    journal: Arc<dyn WriteJournal>,
 }
 
 impl CreateProduct {
-    pub fn new(repository: Arc<dyn ProductRepository>, cache_events: Arc<dyn CacheEvents>) -> Self {
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache_events: Arc<dyn CacheEvents>,
+        journal: Arc<dyn WriteJournal>,
+    ) -> Self {
         Self {
             repository,
             cache_events,
+            journal,
         }
     }
 }
@@ -38,8 +46,9 @@ impl CreateProductUseCase for CreateProduct {
     #[tracing::instrument(name = "usecase.create_product", level = "debug", skip_all)]
     async fn execute(&self, product: NewProduct) -> Result<Product, ProductError> {
         let created = self.repository.insert(product).await?;
-        self.cache_events.product_written(&created).await;
-        Ok(created)
+        let landed = self.cache_events.product_written(&created.product).await;
+        self.journal.committed(&created.entry, landed);
+        Ok(created.product)
     }
 }
 
@@ -48,7 +57,7 @@ mod tests {
     use super::*;
     use crate::domain::ports::MockProductRepository;
     use crate::usecases::cache::MockCacheEvents;
-    use crate::usecases::test_support::{new_product, product, unavailable, ID};
+    use crate::usecases::test_support::{journal, new_product, product, recorded, unavailable, ID};
 
     #[tokio::test]
     async fn stores_then_tells_the_cache_of_the_new_product() {
@@ -56,14 +65,14 @@ mod tests {
         repo.expect_insert()
             .withf(|p| *p == new_product())
             .times(1)
-            .returning(|_| Ok(product(ID, 1)));
+            .returning(|_| Ok(recorded(product(ID, 1))));
         let mut events = MockCacheEvents::new();
         events
             .expect_product_written()
             .withf(|p| p.id.as_str() == ID && p.version.get() == 1)
             .times(1)
-            .returning(|_| ());
-        let created = CreateProduct::new(Arc::new(repo), Arc::new(events))
+            .returning(|_| true);
+        let created = CreateProduct::new(Arc::new(repo), Arc::new(events), journal())
             .execute(new_product())
             .await
             .unwrap();
@@ -74,7 +83,7 @@ mod tests {
     async fn store_outage_is_reported_as_unavailable_and_tells_the_cache_nothing() {
         let mut repo = MockProductRepository::new();
         repo.expect_insert().returning(|_| Err(unavailable()));
-        let err = CreateProduct::new(Arc::new(repo), Arc::new(MockCacheEvents::new()))
+        let err = CreateProduct::new(Arc::new(repo), Arc::new(MockCacheEvents::new()), journal())
             .execute(new_product())
             .await
             .unwrap_err();

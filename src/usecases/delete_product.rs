@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheEvents;
+use super::events::WriteJournal;
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::{ProductRepository, WishlistRepository};
 use crate::domain::product::ProductId;
@@ -26,6 +27,8 @@ pub struct DeleteProduct {
     wishlists: Arc<dyn WishlistRepository>,
     #[shaku(inject)]
     cache_events: Arc<dyn CacheEvents>,
+    #[shaku(inject)]
+    journal: Arc<dyn WriteJournal>,
 }
 
 impl DeleteProduct {
@@ -33,11 +36,13 @@ impl DeleteProduct {
         repository: Arc<dyn ProductRepository>,
         wishlists: Arc<dyn WishlistRepository>,
         cache_events: Arc<dyn CacheEvents>,
+        journal: Arc<dyn WriteJournal>,
     ) -> Self {
         Self {
             repository,
             wishlists,
             cache_events,
+            journal,
         }
     }
 }
@@ -57,7 +62,8 @@ impl DeleteProductUseCase for DeleteProduct {
             Err(error) => return Err(error.into()),
         };
         // The cache first: it is what readers see, and it must not wait on a slow cleanup.
-        self.cache_events.product_deleted(&deleted).await;
+        let landed = self.cache_events.product_deleted(&deleted.product).await;
+        self.journal.committed(&deleted.entry, landed);
         // Memberships of a deleted product are never listed (the product is gone); removing
         // them keeps the collection clean. A failure here is logged, not fatal.
         if let Err(error) = self.wishlists.remove_product(id).await {
@@ -73,7 +79,7 @@ mod tests {
     use crate::domain::error::RepositoryError;
     use crate::domain::ports::{MockProductRepository, MockWishlistRepository};
     use crate::usecases::cache::MockCacheEvents;
-    use crate::usecases::test_support::{product, unavailable, ID};
+    use crate::usecases::test_support::{journal, product, recorded, unavailable, ID};
 
     #[tokio::test]
     async fn missing_product_is_not_found() {
@@ -85,6 +91,7 @@ mod tests {
             Arc::new(repo),
             Arc::new(MockWishlistRepository::new()),
             Arc::new(MockCacheEvents::new()),
+            journal(),
         )
         .execute(&ProductId::parse(ID).unwrap())
         .await;
@@ -96,21 +103,26 @@ mod tests {
         let mut repo = MockProductRepository::new();
         repo.expect_delete()
             .times(1)
-            .returning(|_| Ok(product(ID, 4)));
+            .returning(|_| Ok(recorded(product(ID, 4))));
         let mut events = MockCacheEvents::new();
         events
             .expect_product_deleted()
             .withf(|p| p.version.get() == 4)
             .times(1)
-            .returning(|_| ());
+            .returning(|_| true);
         let mut wishlists = MockWishlistRepository::new();
         wishlists
             .expect_remove_product()
             .times(1)
             .returning(|_| Err(unavailable()));
-        DeleteProduct::new(Arc::new(repo), Arc::new(wishlists), Arc::new(events))
-            .execute(&ProductId::parse(ID).unwrap())
-            .await
-            .unwrap();
+        DeleteProduct::new(
+            Arc::new(repo),
+            Arc::new(wishlists),
+            Arc::new(events),
+            journal(),
+        )
+        .execute(&ProductId::parse(ID).unwrap())
+        .await
+        .unwrap();
     }
 }

@@ -10,6 +10,7 @@ use crate::usecases::ProductError;
 
 /// One page of products matching a filter, with the total that matched; cache-aside on the
 /// current list generation and the normalised query.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ListProductsUseCase: Interface {
     async fn execute(

@@ -10,6 +10,7 @@ mod count_products;
 mod create_product;
 mod delete_product;
 mod error;
+pub mod events;
 mod get_product;
 mod invalidate_cache;
 mod list_products;
@@ -17,6 +18,7 @@ mod list_wishlist;
 mod rate_leases;
 mod set_wishlist_status;
 mod update_product;
+pub mod warming;
 
 pub use cache::{CachedResponse, HttpResponseStore};
 pub use cache_stats::{CacheStats, CacheStatsParameters, CacheStatsReport, CacheStatsUseCase};
@@ -42,3 +44,8 @@ pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUs
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(any(test, feature = "mock"))]
+pub use count_products::MockCountProductsUseCase;
+#[cfg(any(test, feature = "mock"))]
+pub use list_products::MockListProductsUseCase;

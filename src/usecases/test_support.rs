@@ -44,3 +44,18 @@ pub const ID: &str = "665f1c0e9b1e8a3d4c2b1a09";
 pub fn unavailable() -> crate::domain::error::RepositoryError {
     crate::domain::error::RepositoryError::Unavailable("connection refused".into())
 }
+
+/// A committed write as the repository reports it.
+pub fn recorded(product: Product) -> crate::domain::outbox::Recorded {
+    crate::domain::outbox::Recorded {
+        product,
+        entry: crate::domain::outbox::OutboxId("entry".into()),
+    }
+}
+
+/// A journal that expects to hear of each committed write.
+pub fn journal() -> std::sync::Arc<dyn crate::usecases::events::WriteJournal> {
+    let mut journal = crate::usecases::events::MockWriteJournal::new();
+    journal.expect_committed().returning(|_, _| ());
+    std::sync::Arc::new(journal)
+}

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::cache::CacheEvents;
+use super::events::WriteJournal;
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
@@ -28,13 +29,20 @@ pub struct UpdateProduct {
     repository: Arc<dyn ProductRepository>,
     #[shaku(inject)]
     cache_events: Arc<dyn CacheEvents>,
+    #[shaku(inject)]
+    journal: Arc<dyn WriteJournal>,
 }
 
 impl UpdateProduct {
-    pub fn new(repository: Arc<dyn ProductRepository>, cache_events: Arc<dyn CacheEvents>) -> Self {
+    pub fn new(
+        repository: Arc<dyn ProductRepository>,
+        cache_events: Arc<dyn CacheEvents>,
+        journal: Arc<dyn WriteJournal>,
+    ) -> Self {
         Self {
             repository,
             cache_events,
+            journal,
         }
     }
 }
@@ -61,8 +69,9 @@ impl UpdateProductUseCase for UpdateProduct {
             }
             Err(error) => return Err(error.into()),
         };
-        self.cache_events.product_written(&updated).await;
-        Ok(updated)
+        let landed = self.cache_events.product_written(&updated.product).await;
+        self.journal.committed(&updated.entry, landed);
+        Ok(updated.product)
     }
 }
 
@@ -73,7 +82,7 @@ mod tests {
     use crate::domain::ports::MockProductRepository;
     use crate::domain::product::Stock;
     use crate::usecases::cache::MockCacheEvents;
-    use crate::usecases::test_support::{product, ID};
+    use crate::usecases::test_support::{journal, product, recorded, ID};
 
     fn stock_change() -> ProductChanges {
         ProductChanges {
@@ -83,7 +92,7 @@ mod tests {
     }
 
     fn use_case(repo: MockProductRepository, events: MockCacheEvents) -> UpdateProduct {
-        UpdateProduct::new(Arc::new(repo), Arc::new(events))
+        UpdateProduct::new(Arc::new(repo), Arc::new(events), journal())
     }
 
     #[tokio::test]
@@ -104,13 +113,13 @@ mod tests {
         repo.expect_update()
             .withf(|_, c, v| *c == stock_change() && *v == Some(Version::new(4)))
             .times(1)
-            .returning(|_, _, _| Ok(product(ID, 5)));
+            .returning(|_, _, _| Ok(recorded(product(ID, 5))));
         let mut events = MockCacheEvents::new();
         events
             .expect_product_written()
             .withf(|p| p.version.get() == 5)
             .times(1)
-            .returning(|_| ());
+            .returning(|_| true);
         let updated = use_case(repo, events)
             .execute(
                 &ProductId::parse(ID).unwrap(),

@@ -1,7 +1,10 @@
 //! Ports: the async traits the use cases need and the adapters implement.
 
+mod event_stream;
 mod login_throttle;
+mod outbox;
 mod password_hasher;
+mod popularity;
 mod product_repository;
 mod quota_leases;
 mod rate_limiter;
@@ -10,8 +13,11 @@ mod session_store;
 mod user_repository;
 mod wishlist_repository;
 
+pub use event_stream::{EventLog, EventPublisher, Publication};
 pub use login_throttle::{LoginThrottle, LoginThrottlePolicy};
+pub use outbox::Outbox;
 pub use password_hasher::{HasherBusy, PasswordHasher};
+pub use popularity::Popularity;
 pub use product_repository::ProductRepository;
 pub use quota_leases::{QuotaGrant, QuotaLeases};
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
@@ -21,9 +27,15 @@ pub use user_repository::UserRepository;
 pub use wishlist_repository::WishlistRepository;
 
 #[cfg(any(test, feature = "mock"))]
+pub use event_stream::{MockEventLog, MockEventPublisher};
+#[cfg(any(test, feature = "mock"))]
 pub use login_throttle::MockLoginThrottle;
 #[cfg(any(test, feature = "mock"))]
+pub use outbox::MockOutbox;
+#[cfg(any(test, feature = "mock"))]
 pub use password_hasher::MockPasswordHasher;
+#[cfg(any(test, feature = "mock"))]
+pub use popularity::MockPopularity;
 #[cfg(any(test, feature = "mock"))]
 pub use product_repository::MockProductRepository;
 #[cfg(any(test, feature = "mock"))]

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::Interface;
 
 use crate::domain::error::RepositoryError;
+use crate::domain::outbox::Recorded;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 
@@ -17,13 +18,17 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 ///   nothing and return `VersionConflict` when the stored version differs, and `NotFound`
 ///   when there is no such product.
 /// - `delete` returns the product as it was just before deletion, or `NotFound`.
+/// - Every write MUST record its `ProductEvent` in the outbox atomically with the change
+///   (both or neither), and return the entry's id with the product.
+/// - `find_many` returns the products among `ids` that exist, in any order, in one query.
 /// - `list` sorts by the requested field and breaks ties by id in the same direction, so
 ///   pages are stable; `count` uses the same filter.
 /// - Unreachable store → `Unavailable`, within a bounded time.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ProductRepository: Interface {
-    async fn insert(&self, product: NewProduct) -> Result<Product, RepositoryError>;
+    async fn insert(&self, product: NewProduct) -> Result<Recorded, RepositoryError>;
+    async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, RepositoryError>;
     async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError>;
     async fn list(
         &self,
@@ -37,8 +42,8 @@ pub trait ProductRepository: Interface {
         id: &ProductId,
         changes: ProductChanges,
         expected: Option<Version>,
-    ) -> Result<Product, RepositoryError>;
-    async fn delete(&self, id: &ProductId) -> Result<Product, RepositoryError>;
+    ) -> Result<Recorded, RepositoryError>;
+    async fn delete(&self, id: &ProductId) -> Result<Recorded, RepositoryError>;
     /// Round trip to the store; used by readiness and health checks.
     async fn ping(&self) -> Result<Duration, RepositoryError>;
 }

@@ -2,15 +2,18 @@
 
 mod connection;
 mod errors;
+mod outbox;
 mod product_document;
 mod product_filter;
 mod product_repository;
 mod shared_secret;
+mod transaction;
 mod user_repository;
 mod wishlist_repository;
 
 pub use connection::{connect, MongoSettings, MongoStartupError};
 pub use errors::failure_counts;
+pub use outbox::{MongoOutbox, MongoOutboxParameters};
 pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};
 pub use shared_secret::shared_secret;
 pub use user_repository::{MongoUserRepository, MongoUserRepositoryParameters};

@@ -10,7 +10,7 @@ use crate::domain::product::{
 
 /// The stored shape of a product. Money is kept as integer cents so it stays exact and
 /// sorts numerically.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ProductDocument {
     #[serde(rename = "_id")]

@@ -6,14 +6,14 @@ use chrono::Utc;
 use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Document};
-use mongodb::error::{TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT};
 use mongodb::options::{IndexOptions, ReturnDocument};
 use mongodb::{Collection, Database, IndexModel};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::{bounded, timed_out, translate};
+use super::errors::{bounded, translate};
 use super::product_document::{to_bson_time, ProductDocument};
+use super::transaction::{commit, retrying};
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::WishlistRepository;
 use crate::domain::product::{Product, ProductId};
@@ -124,35 +124,13 @@ struct MembershipChange {
     member: bool,
 }
 
-/// Longest pause between two tries of a transaction that hit a conflict.
-const MAX_RETRY_PAUSE: Duration = Duration::from_millis(100);
-
 impl MembershipChange {
-    /// Tries until it commits, fails for a reason a retry cannot fix, or `timeout` has
-    /// passed in total. Conflicting writers (every toggle of one product writes its
-    /// document) back off with jittered exponential pauses.
     async fn apply(
         &self,
         database: &Database,
         timeout: Duration,
     ) -> Result<(Product, bool), RepositoryError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut pause = Duration::from_millis(2);
-        loop {
-            let result = tokio::time::timeout_at(deadline, self.attempt(database)).await;
-            match result {
-                Ok(Ok(outcome)) => return outcome,
-                Ok(Err(error))
-                    if worth_retrying(&error) && tokio::time::Instant::now() + pause < deadline =>
-                {
-                    let jitter = rand::random_range(0.5..1.5);
-                    tokio::time::sleep(pause.mul_f64(jitter)).await;
-                    pause = (pause * 2).min(MAX_RETRY_PAUSE);
-                }
-                Ok(Err(error)) => return Err(translate(error)),
-                Err(_) => return Err(timed_out(timeout)),
-            }
-        }
+        retrying(timeout, || self.attempt(database)).await
     }
 
     /// One try. The outer `Result` is the driver's (for retry decisions); the inner one
@@ -255,24 +233,6 @@ fn number(value: Option<&mongodb::bson::Bson>) -> Option<i64> {
         Bson::Double(n) if n.fract() == 0.0 => Some(*n as i64),
         _ => None,
     }
-}
-
-/// Commits, retrying the commit alone while its outcome is unknown (commit is idempotent).
-async fn commit(session: &mut mongodb::ClientSession) -> Result<(), mongodb::error::Error> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match session.commit_transaction().await {
-            Err(error) if tries < 3 && error.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) => {}
-            result => return result,
-        }
-    }
-}
-
-/// Conflicts with a concurrent change of the same pair: another attempt will see it.
-fn worth_retrying(error: &mongodb::error::Error) -> bool {
-    error.contains_label(TRANSIENT_TRANSACTION_ERROR)
-        || matches!(translate(error.clone()), RepositoryError::Duplicate)
 }
 
 #[async_trait]
@@ -402,5 +362,23 @@ impl WishlistRepository for MongoWishlistRepository {
         )
         .await?;
         Ok(removed.deleted_count)
+    }
+
+    #[tracing::instrument(name = "mongo.wishlist.product_ids", level = "debug", skip_all)]
+    async fn product_ids(
+        &self,
+        user: &UserId,
+    ) -> Result<std::collections::HashSet<ProductId>, RepositoryError> {
+        let memberships = self.database.collection::<Document>(COLLECTION);
+        let find = memberships
+            .find(doc! { "userId": oid(user.as_str())? })
+            .projection(doc! { "productId": 1 });
+        let held: Vec<Document> =
+            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
+        Ok(held
+            .iter()
+            .filter_map(|m| m.get_object_id("productId").ok())
+            .filter_map(|id| ProductId::parse(&id.to_hex()).ok())
+            .collect())
     }
 }

@@ -48,14 +48,23 @@ pub enum RedisStartupError {
 /// connecting in the background. An unreachable Redis at start is logged, not fatal: the
 /// service runs degraded and picks Redis up when it appears.
 pub async fn build_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
-    build(settings, RespVersion::RESP2, None).await
+    build(settings, RespVersion::RESP2, None, None).await
+}
+
+/// A client for blocking reads (`XREAD BLOCK`) of up to `block`: a connection of its own, so
+/// a wait holds up no other command, and one that is not declared hung while it waits.
+pub async fn build_blocking_client(
+    settings: &RedisSettings,
+    block: Duration,
+) -> Result<Client, RedisStartupError> {
+    build(settings, RespVersion::RESP2, None, Some(block)).await
 }
 
 /// A client for the near cache's invalidation feed: RESP3, which client tracking needs
 /// to push invalidations on the connection that switched it on, with room to queue a
 /// burst of them.
 pub async fn build_tracking_client(settings: &RedisSettings) -> Result<Client, RedisStartupError> {
-    build(settings, RespVersion::RESP3, None).await
+    build(settings, RespVersion::RESP3, None, None).await
 }
 
 /// A tracking client (as `build_tracking_client`) connected to one node of the cluster
@@ -65,13 +74,14 @@ pub async fn build_node_tracking_client(
     settings: &RedisSettings,
     node: &Server,
 ) -> Result<Client, RedisStartupError> {
-    build(settings, RespVersion::RESP3, Some(node)).await
+    build(settings, RespVersion::RESP3, Some(node), None).await
 }
 
 async fn build(
     settings: &RedisSettings,
     protocol: RespVersion,
     node: Option<&Server>,
+    block: Option<Duration>,
 ) -> Result<Client, RedisStartupError> {
     let mut config =
         Config::from_url(settings.url.expose()).map_err(RedisStartupError::InvalidUrl)?;
@@ -85,7 +95,7 @@ async fn build(
     if settings.url.expose().starts_with("rediss") {
         config.tls = Some(super::tls::connector(&settings.tls)?.into());
     }
-    let command_timeout = settings.command_timeout;
+    let command_timeout = settings.command_timeout + block.unwrap_or_default();
     // fred counts a command written again after a MOVED or ASK redirection as another
     // write attempt: with a single attempt every redirected call failed (measured during a
     // resharding: "Too many failed write attempts"). A cluster client gets room for a
@@ -102,7 +112,7 @@ async fn build(
             c.tcp.nodelay = Some(true);
             // A connection with a reply overdue by a second is closed and reconnected.
             c.unresponsive = fred::types::config::UnresponsiveConfig {
-                max_timeout: Some(Duration::from_secs(1)),
+                max_timeout: Some(Duration::from_secs(1) + block.unwrap_or_default()),
                 interval: Duration::from_millis(250),
             };
         })

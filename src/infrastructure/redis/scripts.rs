@@ -281,3 +281,29 @@ pub(super) static REVOKE_ALL_SESSIONS: LazyLock<Script> = LazyLock::new(|| {
          return ended",
     )
 });
+
+/// Appends a product event to the stream KEYS[1] unless the hash KEYS[2] records that
+/// product (ARGV[1]) at version ARGV[2] or later; records the version with the append.
+/// ARGV[3] is the event type, ARGV[4] its JSON, ARGV[5] the approximate length the stream
+/// is trimmed to. Returns the new entry's id, or nothing for an event already published.
+/// Both keys share a hash tag: one slot on a cluster.
+pub(super) static PUBLISH_EVENT: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') \
+         if last >= tonumber(ARGV[2]) then return false end \
+         local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', \
+           'type', ARGV[3], 'data', ARGV[4]) \
+         redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) \
+         return id",
+    )
+});
+
+/// Adds ARGV[1] to member ARGV[2] of the sorted set KEYS[1] and keeps it ARGV[3] ms: one
+/// day's read counts, gone once no longer summed.
+pub(super) static COUNT_READ: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "redis.call('ZINCRBY', KEYS[1], ARGV[1], ARGV[2]) \
+         redis.call('PEXPIRE', KEYS[1], ARGV[3]) \
+         return 1",
+    )
+});

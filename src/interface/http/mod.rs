@@ -13,5 +13,8 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 mod routes;
+pub mod sse;
+mod status;
 
 pub use routes::{configure, HttpSettings};
+pub use status::StatusSources;

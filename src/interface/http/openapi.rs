@@ -8,10 +8,11 @@ use utoipa::{Modify, OpenApi};
 
 use super::dto::{
     CacheStatsResponse, CacheStatusResponse, ConsistencyStats, DependencyStatus, Envelope,
-    HealthData, InvalidationResponse, LayerStats, Layers, Liveness, LoginRequest, LoginResponse,
-    LogoutAllResponse, NearCacheStats, ProductList, ProductPayload, ProductResponse,
-    RateLimitStats, RedisStats, RegisterRequest, SessionResponse, SessionUser, UserResponse,
-    WishlistRequest, WishlistResponse,
+    EventStats, FieldChangeData, HealthData, InvalidationResponse, LatencyBucket, LayerStats,
+    Layers, Liveness, LoginRequest, LoginResponse, LogoutAllResponse, NearCacheStats,
+    ProductEventData, ProductList, ProductPayload, ProductResponse, RateLimitStats, RedisStats,
+    RegisterRequest, RequestTotals, SessionResponse, SessionUser, ShopperEventData, StatusData,
+    UserResponse, WishlistRequest, WishlistResponse,
 };
 use super::error::{ErrorBody, FieldError};
 use super::handlers;
@@ -42,6 +43,10 @@ use super::middleware::CachedRoute;
         handlers::cache_stats,
         handlers::cache_status,
         handlers::invalidate_cache,
+        handlers::product_events,
+        handlers::wishlist_events,
+        handlers::status_page,
+        handlers::status_data,
     ),
     components(schemas(
         ErrorBody, FieldError, ProductPayload, ProductResponse, ProductList, Liveness,
@@ -53,6 +58,8 @@ use super::middleware::CachedRoute;
         Envelope<UserResponse>, Envelope<LoginResponse>, Envelope<SessionResponse>, Envelope<LogoutAllResponse>,
         Envelope<WishlistResponse>, Envelope<CacheStatsResponse>, Envelope<CacheStatusResponse>,
         Envelope<InvalidationResponse>,
+        ProductEventData, FieldChangeData, ShopperEventData,
+        StatusData, RequestTotals, LatencyBucket, EventStats,
     )),
     modifiers(&BearerAuth, &MiddlewareHeaders),
     tags(
@@ -61,6 +68,7 @@ use super::middleware::CachedRoute;
         (name = "wishlist", description = "Per-user wishlists"),
         (name = "auth", description = "Accounts and sessions"),
         (name = "cache", description = "Cache administration (admin only)"),
+        (name = "events", description = "Product events as Server-Sent Events"),
     )
 )]
 pub struct ApiDoc;

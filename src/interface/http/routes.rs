@@ -9,9 +9,11 @@ use super::client_address::ClientAddressPolicy;
 use super::handlers::{self, ApiModule};
 use super::metrics::MetricsAccess;
 use super::middleware::{
-    auth_class, by_method, rate_limit, response_cache, CachedRoute, RateLimit, RenderedAnswers,
+    auth_class, by_method, count_reads, rate_limit, response_cache, CachedRoute, RateLimit,
+    RenderedAnswers,
 };
 use super::openapi;
+use crate::usecases::warming::ReadCounter;
 use crate::usecases::{HttpResponseStore, RateLimitUseCase};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -47,16 +49,20 @@ fn resource(path: &str) -> Resource {
 ///    requests the limiter admitted and stores only what the handler answered.
 ///
 /// `rendered` (built once per process, with the near tier) replays cached answers from
-/// memory.
+/// memory; `reads` counts product reads for cache warming (outside the response cache, so
+/// every answered read counts). The event routes are rate limited on connect only: an
+/// open stream is one request.
 pub fn configure<M: ApiModule>(
     module: &M,
     settings: HttpSettings,
     rendered: Option<Arc<RenderedAnswers>>,
+    reads: Arc<ReadCounter>,
 ) -> impl FnOnce(&mut ServiceConfig) {
     let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
     let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
     let ttl = settings.product_response_ttl;
     let addresses = Arc::new(settings.client_addresses.clone());
+    let address_data = web::Data::from(addresses.clone());
     let metrics_access = web::Data::new(settings.metrics_access.clone());
     let cached = move |route: CachedRoute| {
         resource(route.scope_path()).wrap(from_fn(response_cache(
@@ -88,9 +94,26 @@ pub fn configure<M: ApiModule>(
             )
             .service(
                 resource("/metrics")
-                    .app_data(metrics_access)
+                    .app_data(metrics_access.clone())
                     .wrap(limited(by_method))
                     .route(web::get().to(handlers::metrics::<M>)),
+            )
+            .service(
+                resource("/status")
+                    .wrap(limited(by_method))
+                    .route(web::get().to(handlers::status_page)),
+            )
+            .service(
+                resource("/api/status")
+                    .app_data(metrics_access.clone())
+                    .wrap(limited(by_method))
+                    .route(web::get().to(handlers::status_data::<M>)),
+            )
+            .service(
+                resource("/api/events/products")
+                    .app_data(address_data)
+                    .wrap(limited(by_method))
+                    .route(web::get().to(handlers::product_events)),
             )
             .service(
                 SwaggerUi::new("/api-docs/{_:.*}")
@@ -112,11 +135,16 @@ pub fn configure<M: ApiModule>(
                         resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)),
                     )
                     .service(
+                        resource("/wishlist/events")
+                            .route(web::get().to(handlers::wishlist_events::<M>)),
+                    )
+                    .service(
                         resource("/{id}/wishlist")
                             .route(web::patch().to(handlers::set_wishlist_status::<M>)),
                     )
                     .service(
                         cached(CachedRoute::Product)
+                            .wrap(from_fn(count_reads(reads)))
                             .route(web::get().to(handlers::get_product::<M>))
                             .route(web::put().to(handlers::update_product::<M>))
                             .route(web::delete().to(handlers::delete_product::<M>)),

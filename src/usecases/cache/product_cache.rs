@@ -28,6 +28,9 @@ const LOCK_POLL: Duration = Duration::from_millis(20);
 #[async_trait]
 pub trait ProductCache: Interface {
     async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError>;
+    /// Fills the entry of `product`, just read from MongoDB, as a miss would (never over
+    /// a newer cached version); for cache warming. Returns whether the cache was usable.
+    async fn prime(&self, product: &Product) -> bool;
 }
 
 type Loaded = SharedLoad<(Option<Product>, DataSource)>;
@@ -47,6 +50,24 @@ pub struct ProductReadThrough {
 
 #[async_trait]
 impl ProductCache for ProductReadThrough {
+    async fn prime(&self, product: &Product) -> bool {
+        if !self.context.usable() {
+            return false;
+        }
+        let ttl = self.context.jittered(self.context.policy.product_ttl);
+        product_entries::put(
+            self.cache.as_ref(),
+            &self.context,
+            &product.id,
+            product.revision,
+            Some(product),
+            ttl,
+            Durability::BestEffort,
+        )
+        .await;
+        true
+    }
+
     #[tracing::instrument(name = "cache.product.get", level = "debug", skip_all)]
     async fn get(&self, id: &ProductId) -> Result<Fetched<Option<Product>>, ProductError> {
         let metrics = &self.context.metrics;

@@ -3,7 +3,7 @@
 //! go to MongoDB, so an entry a failed invalidation left behind is never served.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,11 +42,15 @@ impl RepairJob {
 pub struct CacheRepair {
     pending: Mutex<HashMap<String, RepairJob>>,
     pending_count: AtomicUsize,
+    /// Jobs ever queued: a caller that reads it before and after its cache writes knows
+    /// whether any of them failed.
+    enqueued: AtomicU64,
     wake: Notify,
 }
 
 impl CacheRepair {
     pub(crate) fn enqueue(&self, job: RepairJob, metrics: &CacheMetrics) {
+        self.enqueued.fetch_add(1, Ordering::SeqCst);
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let key = job.key();
         let newer = match (pending.get(&key), &job) {
@@ -62,6 +66,11 @@ impl CacheRepair {
         metrics.repairs_pending(pending.len() as u64);
         drop(pending);
         self.wake.notify_one();
+    }
+
+    /// How many jobs were ever queued (see `enqueued`).
+    pub fn enqueued(&self) -> u64 {
+        self.enqueued.load(Ordering::SeqCst)
     }
 
     /// True when no cache write is waiting to be redone, i.e. the cache can be trusted.

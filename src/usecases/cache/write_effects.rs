@@ -33,11 +33,18 @@ use crate::domain::user::UserId;
 #[async_trait]
 pub trait CacheEvents: Interface {
     /// A product was created or its content updated: its entry takes the new version and
-    /// every list page, count, stored HTTP response and wishlist page is retired.
-    async fn product_written(&self, product: &Product);
+    /// every list page, count, stored HTTP response and wishlist page is retired. Returns
+    /// whether every cache write landed (false: some wait in the repair queue).
+    async fn product_written(&self, product: &Product) -> bool;
     /// A product was deleted: its entry becomes a tombstone above the deleted version (so
-    /// no in-flight read can bring it back) and every list-like entry is retired.
-    async fn product_deleted(&self, deleted: &Product);
+    /// no in-flight read can bring it back) and every list-like entry is retired. Returns
+    /// whether every cache write landed.
+    async fn product_deleted(&self, deleted: &Product) -> bool;
+    /// Another instance's write to `id` may not have reached the cache: makes the cache
+    /// agree with MongoDB now (the stored product written through, or a tombstone when it
+    /// is gone) and retires its responses and the lists. Returns whether MongoDB answered
+    /// and every cache write landed.
+    async fn reconcile(&self, id: &ProductId) -> bool;
     /// `user`'s wishlist membership of `product` changed: the product's entry takes its new
     /// state and only that user's wishlist pages are retired.
     async fn wishlist_changed(&self, user: &UserId, product: &Product);
@@ -84,17 +91,22 @@ impl CacheWriteEffects {
         }
     }
 
-    /// Runs `effect` over owned handles as post-commit work, unless caching is off.
-    async fn apply<F, Fut>(&self, effect: F)
+    /// Runs `effect` over owned handles as post-commit work, unless caching is off;
+    /// returns whether it queued no repair (nothing failed, or caching is off). A repair
+    /// queued meanwhile by a concurrent write also reads as a failure: the answer may be
+    /// pessimistic, never optimistic.
+    async fn apply<F, Fut>(&self, effect: F) -> bool
     where
         F: FnOnce(Arc<dyn RedisService>, Arc<CacheContext>) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
         if !self.context.policy.enabled {
-            return;
+            return true;
         }
+        let before = self.context.repair.enqueued();
         let work = effect(self.cache.clone(), self.context.clone());
         self.context.post_commit.run(work).await;
+        self.context.repair.enqueued() == before
     }
 
     /// Up to `RECLAIM_LIMIT` keys matching `pattern`, for an invalidation to delete; none
@@ -143,7 +155,7 @@ async fn retire(cache: &dyn RedisService, context: &CacheContext, generation: Ge
 #[async_trait]
 impl CacheEvents for CacheWriteEffects {
     #[tracing::instrument(name = "cache.product_written", level = "debug", skip_all, fields(product = %product.id))]
-    async fn product_written(&self, product: &Product) {
+    async fn product_written(&self, product: &Product) -> bool {
         let product = product.clone();
         self.apply(|cache, context| async move {
             write_through(cache.as_ref(), &context, &product).await;
@@ -151,11 +163,11 @@ impl CacheEvents for CacheWriteEffects {
             retire(cache.as_ref(), &context, responses).await;
             retire(cache.as_ref(), &context, Generation::Lists).await;
         })
-        .await;
+        .await
     }
 
     #[tracing::instrument(name = "cache.product_deleted", level = "debug", skip_all, fields(product = %deleted.id))]
-    async fn product_deleted(&self, deleted: &Product) {
+    async fn product_deleted(&self, deleted: &Product) -> bool {
         let deleted = deleted.clone();
         self.apply(|cache, context| async move {
             let ttl = context.policy.missing_ttl;
@@ -174,7 +186,7 @@ impl CacheEvents for CacheWriteEffects {
             retire(cache.as_ref(), &context, responses).await;
             retire(cache.as_ref(), &context, Generation::Lists).await;
         })
-        .await;
+        .await
     }
 
     #[tracing::instrument(name = "cache.wishlist_changed", level = "debug", skip_all, fields(product = %product.id))]
@@ -239,6 +251,21 @@ impl CacheEvents for CacheWriteEffects {
             }
         }
         Ok(deleted)
+    }
+
+    #[tracing::instrument(name = "cache.reconcile", level = "debug", skip_all, fields(product = %id))]
+    async fn reconcile(&self, id: &ProductId) -> bool {
+        if !self.context.policy.enabled {
+            return true;
+        }
+        let Ok(stored) = self.repository.find_by_id(id).await else {
+            return false;
+        };
+        let id = id.clone();
+        self.apply(|cache, context| async move {
+            agree(cache.as_ref(), &context, &id, stored).await;
+        })
+        .await
     }
 
     #[tracing::instrument(name = "cache.product_uncertain", level = "debug", skip_all, fields(product = %id))]

@@ -3,10 +3,12 @@
 mod auth;
 mod cache_stats;
 mod envelope;
+mod events;
 mod health;
 mod list_query;
 mod number_text;
 mod product;
+mod status;
 mod wishlist;
 
 pub use auth::{
@@ -18,7 +20,9 @@ pub use cache_stats::{
     Layers, NearCacheStats, RateLimitStats, RedisStats,
 };
 pub use envelope::Envelope;
+pub use events::{FieldChangeData, ProductEventData, ShopperEventData};
 pub use health::{DependencyStatus, HealthData, Liveness};
 pub use list_query::{ListQuery, ListQueryParams, PageQuery};
 pub use product::{ProductList, ProductPayload, ProductResponse};
+pub use status::{EventStats, LatencyBucket, RequestTotals, StatusData};
 pub use wishlist::{WishlistRequest, WishlistResponse};

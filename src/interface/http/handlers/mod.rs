@@ -3,18 +3,22 @@
 
 mod auth;
 mod cache_admin;
+mod events;
 mod fallback;
 mod health;
 mod metrics;
 mod products;
+mod status;
 mod wishlist;
 
 pub use auth::*;
 pub use cache_admin::*;
+pub use events::*;
 pub use fallback::{method_not_allowed, route_not_found};
 pub use health::*;
 pub use metrics::*;
 pub use products::*;
+pub use status::*;
 pub use wishlist::*;
 
 use shaku::{HasComponent, ModuleInterface};
@@ -22,6 +26,7 @@ use shaku::{HasComponent, ModuleInterface};
 use crate::usecases::auth::{
     AuthenticateUseCase, LoginUseCase, LogoutUseCase, RegisterUserUseCase,
 };
+use crate::usecases::events::WatchWishlistUseCase;
 use crate::usecases::{
     CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
     DeleteProductUseCase, GetProductUseCase, HttpResponseStore, InvalidateCacheUseCase,
@@ -49,6 +54,7 @@ pub trait ApiModule:
     + HasComponent<dyn LoginUseCase>
     + HasComponent<dyn LogoutUseCase>
     + HasComponent<dyn RegisterUserUseCase>
+    + HasComponent<dyn WatchWishlistUseCase>
 {
 }
 
@@ -71,5 +77,6 @@ impl<M> ApiModule for M where
         + HasComponent<dyn LoginUseCase>
         + HasComponent<dyn LogoutUseCase>
         + HasComponent<dyn RegisterUserUseCase>
+        + HasComponent<dyn WatchWishlistUseCase>
 {
 }

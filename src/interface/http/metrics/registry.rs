@@ -1,5 +1,6 @@
 //! The metrics registry: the families the HTTP layer counts, and the rendering of a scrape.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::Method;
@@ -64,6 +65,25 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// Every request's latency in one histogram with the same buckets, kept beside the
+/// per-route families for the status page (which shows the whole instance).
+#[derive(Debug, Default)]
+struct LatencyTotals {
+    /// Requests per bucket (not cumulative); the last is above every bound.
+    buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+}
+
+impl LatencyTotals {
+    fn observe(&self, took: Duration) {
+        let seconds = took.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// The counters this process keeps, built once at start-up and shared by the request
 /// middleware and the `/metrics` handler.
 #[derive(Debug)]
@@ -72,6 +92,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     rate_limit: Family<RateLabels, Counter>,
+    totals: LatencyTotals,
 }
 
 impl Metrics {
@@ -107,11 +128,13 @@ impl Metrics {
             requests,
             latency,
             rate_limit,
+            totals: LatencyTotals::default(),
         }
     }
 
     /// One answered request. `route` is the matched template, `None` when nothing matched.
     pub fn request(&self, method: &Method, route: Option<String>, status: u16, took: Duration) {
+        self.totals.observe(took);
         let method = method_label(method);
         let route = route.unwrap_or_else(|| "unmatched".to_owned());
         self.latency
@@ -130,6 +153,22 @@ impl Metrics {
     }
 
     /// One rate-limit decision.
+    /// Requests so far by latency bucket, cumulative, as `(upper bound in seconds, count)`;
+    /// the last bound is infinite.
+    pub fn latency_totals(&self) -> Vec<(f64, u64)> {
+        let mut total = 0;
+        LATENCY_BUCKETS
+            .iter()
+            .copied()
+            .chain([f64::INFINITY])
+            .zip(&self.totals.buckets)
+            .map(|(bound, count)| {
+                total += count.load(Ordering::Relaxed);
+                (bound, total)
+            })
+            .collect()
+    }
+
     pub fn rate_limit(&self, class: RateClass, admitted: bool) {
         let decision = if admitted { "admitted" } else { "rejected" };
         self.rate_limit

@@ -5,6 +5,7 @@
 mod authentication;
 mod head;
 mod rate_limit;
+mod read_counting;
 mod rendered_answers;
 mod request_id;
 mod request_metrics;
@@ -13,6 +14,7 @@ mod response_cache;
 pub use authentication::{authentication, AuthFailure, Caller};
 pub use head::head_as_get;
 pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit, RateOutcome};
+pub use read_counting::count_reads;
 pub use rendered_answers::RenderedAnswers;
 pub use request_id::request_span;
 pub use request_metrics::record_request;

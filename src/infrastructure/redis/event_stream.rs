@@ -1,0 +1,171 @@
+//! The product event stream on a Redis Stream: an idempotent publish script for the outbox
+//! relay, and range / blocking reads for the instance's one stream reader and for replays.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fred::prelude::{Client, StreamsInterface};
+use shaku::Component;
+
+use super::call::bounded_call;
+use super::scripts::PUBLISH_EVENT;
+use crate::domain::cache::CacheKeys;
+use crate::domain::error::CacheError;
+use crate::domain::event::{EventId, ProductEvent, StoredEvent};
+use crate::domain::ports::{EventLog, EventPublisher, Publication};
+
+/// `EventPublisher` on the stream. `max_len` bounds the stream (trimmed approximately,
+/// which costs Redis nothing extra).
+#[derive(Component)]
+#[shaku(interface = EventPublisher)]
+pub struct RedisEventPublisher {
+    client: Client,
+    key_prefix: String,
+    timeout: Duration,
+    max_len: u64,
+}
+
+impl RedisEventPublisher {
+    pub fn new(client: Client, key_prefix: String, timeout: Duration, max_len: u64) -> Self {
+        Self {
+            client,
+            key_prefix,
+            timeout,
+            max_len,
+        }
+    }
+}
+
+#[async_trait]
+impl EventPublisher for RedisEventPublisher {
+    #[tracing::instrument(name = "redis.events.publish", level = "debug", skip_all, fields(product = %event.product_id, version = event.version))]
+    async fn publish(&self, event: &ProductEvent) -> Result<Publication, CacheError> {
+        let keys = vec![
+            format!("{}{}", self.key_prefix, CacheKeys::EVENT_STREAM),
+            format!("{}{}", self.key_prefix, CacheKeys::EVENT_VERSIONS),
+        ];
+        let data = serde_json::to_string(event).map_err(|e| CacheError::Command(Box::new(e)))?;
+        let args = vec![
+            event.product_id.clone(),
+            event.version.to_string(),
+            event.kind.as_str().to_owned(),
+            data,
+            self.max_len.to_string(),
+        ];
+        let id: Option<String> = bounded_call(
+            &self.client,
+            self.timeout,
+            PUBLISH_EVENT.evalsha_with_reload(&self.client, keys, args),
+        )
+        .await?;
+        Ok(match id.as_deref().and_then(EventId::parse) {
+            Some(id) => Publication::Appended(id),
+            None => Publication::AlreadyPublished,
+        })
+    }
+}
+
+/// `EventLog` on the stream. `blocking` is a client of its own for `XREAD BLOCK`.
+#[derive(Component)]
+#[shaku(interface = EventLog)]
+pub struct RedisEventLog {
+    client: Client,
+    blocking: Client,
+    key_prefix: String,
+    timeout: Duration,
+}
+
+/// One stream entry as Redis returns it: its id and its fields.
+type Entry = (String, HashMap<String, String>);
+
+/// An entry back into an event; entries that are not ours (or corrupt) are skipped.
+fn stored((id, fields): Entry) -> Option<StoredEvent> {
+    let id = EventId::parse(&id)?;
+    let event = serde_json::from_str(fields.get("data")?).ok()?;
+    Some(StoredEvent { id, event })
+}
+
+impl RedisEventLog {
+    pub fn new(client: Client, blocking: Client, key_prefix: String, timeout: Duration) -> Self {
+        Self {
+            client,
+            blocking,
+            key_prefix,
+            timeout,
+        }
+    }
+
+    fn key(&self) -> String {
+        format!("{}{}", self.key_prefix, CacheKeys::EVENT_STREAM)
+    }
+
+    async fn call<T>(
+        &self,
+        command: impl Future<Output = Result<T, fred::error::Error>>,
+    ) -> Result<T, CacheError> {
+        bounded_call(&self.client, self.timeout, command).await
+    }
+
+    async fn edge(&self, newest: bool) -> Result<Option<EventId>, CacheError> {
+        let entries: Vec<Entry> = if newest {
+            self.call(self.client.xrevrange(self.key(), "+", "-", Some(1)))
+                .await?
+        } else {
+            self.call(self.client.xrange(self.key(), "-", "+", Some(1)))
+                .await?
+        };
+        Ok(entries.first().and_then(|(id, _)| EventId::parse(id)))
+    }
+}
+
+#[async_trait]
+impl EventLog for RedisEventLog {
+    #[tracing::instrument(name = "redis.events.read_after", level = "debug", skip_all)]
+    async fn read_after(
+        &self,
+        after: EventId,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, CacheError> {
+        let start = format!("({after}");
+        let entries: Vec<Entry> = self
+            .call(
+                self.client
+                    .xrange(self.key(), start, "+", Some(limit as u64)),
+            )
+            .await?;
+        Ok(entries.into_iter().filter_map(stored).collect())
+    }
+
+    async fn wait_after(
+        &self,
+        after: EventId,
+        block: Duration,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, CacheError> {
+        let key = self.key();
+        let response = bounded_call(
+            &self.blocking,
+            block + self.timeout,
+            self.blocking
+                .xread_map::<String, String, String, String, _, _>(
+                    Some(limit as u64),
+                    Some(block.as_millis() as u64),
+                    key.clone(),
+                    after.to_string(),
+                ),
+        )
+        .await?;
+        let entries = response.into_values().flatten();
+        Ok(entries.filter_map(stored).collect())
+    }
+
+    async fn last_id(&self) -> Result<Option<EventId>, CacheError> {
+        self.edge(true).await
+    }
+
+    async fn first_id(&self) -> Result<Option<EventId>, CacheError> {
+        self.edge(false).await
+    }
+}

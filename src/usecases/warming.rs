@@ -1,0 +1,224 @@
+//! Cache warming: after a deploy or a Redis flush, fill what the first readers will ask
+//! for (the most-read products, the default first list page and the total count) before
+//! they ask. Products are read from MongoDB in batches and filled through the same rule
+//! as any fill (never over a newer entry); the page and count go through their ordinary
+//! read-through, so admission and generations apply as usual.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::domain::error::error_chain;
+use crate::domain::ports::{Popularity, ProductRepository};
+use crate::domain::product::ProductId;
+use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
+use crate::usecases::cache::{DataSource, ProductCache};
+use crate::usecases::{CountProductsUseCase, ListProductsUseCase};
+
+/// When and how much to warm, and how reads are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarmSettings {
+    /// Warm at start-up (`CACHE_WARM_ON_START`).
+    pub on_start: bool,
+    /// Most-read products warmed (`CACHE_WARM_TOP_N`).
+    pub top_n: usize,
+    /// Longest readiness waits for start-up warming (`CACHE_WARM_TIMEOUT_MS`); warming
+    /// goes on in the background past it.
+    pub readiness_bound: Duration,
+    /// One product read in this many is counted, weighing as many (`POPULARITY_SAMPLE_ONE_IN`).
+    pub sample_one_in: u32,
+}
+
+impl Default for WarmSettings {
+    fn default() -> Self {
+        Self {
+            on_start: true,
+            top_n: 100,
+            readiness_bound: Duration::from_secs(5),
+            sample_one_in: 10,
+        }
+    }
+}
+
+/// Products read from MongoDB per query.
+pub const WARM_BATCH: usize = 100;
+
+/// How far warming got, reported after each step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WarmProgress {
+    /// Products filled so far, out of `planned`.
+    pub products: usize,
+    pub planned: usize,
+    /// List pages and counts filled.
+    pub pages: usize,
+    /// MongoDB queries made.
+    pub queries: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarmError {
+    #[error("the read counts could not be read from Redis")]
+    Popularity(#[source] crate::domain::error::CacheError),
+    #[error("MongoDB could not be read")]
+    Database(#[source] crate::domain::error::RepositoryError),
+    #[error("the first page or count could not be read")]
+    Page(#[source] crate::usecases::ProductError),
+    #[error("the cache is not usable (Redis failing or caching off)")]
+    CacheUnusable,
+}
+
+pub struct CacheWarmer {
+    pub popularity: Arc<dyn Popularity>,
+    pub repository: Arc<dyn ProductRepository>,
+    pub products: Arc<dyn ProductCache>,
+    pub lists: Arc<dyn ListProductsUseCase>,
+    pub counts: Arc<dyn CountProductsUseCase>,
+}
+
+impl CacheWarmer {
+    /// Warms the top `top_n` products, then the default first page and count, calling
+    /// `progress` after each step.
+    pub async fn warm(
+        &self,
+        top_n: usize,
+        progress: &(dyn Fn(WarmProgress) + Send + Sync),
+    ) -> Result<WarmProgress, WarmError> {
+        let top = self
+            .popularity
+            .top(top_n)
+            .await
+            .map_err(WarmError::Popularity)?;
+        let mut done = WarmProgress {
+            planned: top.len(),
+            ..WarmProgress::default()
+        };
+        progress(done);
+        for batch in top.chunks(WARM_BATCH) {
+            let found = self
+                .repository
+                .find_many(batch)
+                .await
+                .map_err(WarmError::Database)?;
+            done.queries += 1;
+            for product in &found {
+                if !self.products.prime(product).await {
+                    return Err(WarmError::CacheUnusable);
+                }
+            }
+            done.products += found.len();
+            progress(done);
+        }
+        let page = self
+            .lists
+            .execute(
+                &ProductFilter::default(),
+                ProductSort::default(),
+                PageRequest::default(),
+            )
+            .await
+            .map_err(WarmError::Page)?;
+        done.queries += usize::from(page.source == DataSource::Database);
+        done.pages += 1;
+        let count = self
+            .counts
+            .execute(&ProductFilter::default())
+            .await
+            .map_err(WarmError::Page)?;
+        done.queries += usize::from(count.source == DataSource::Database);
+        done.pages += 1;
+        progress(done);
+        Ok(done)
+    }
+}
+
+/// Counts product reads for warming, one in `one_in`, off the request path: a sampled
+/// read spawns one Redis call; the others cost an atomic increment.
+pub struct ReadCounter {
+    popularity: Arc<dyn Popularity>,
+    one_in: u32,
+    tick: AtomicU32,
+}
+
+impl ReadCounter {
+    pub fn new(popularity: Arc<dyn Popularity>, one_in: u32) -> Self {
+        Self {
+            popularity,
+            one_in: one_in.max(1),
+            tick: AtomicU32::new(0),
+        }
+    }
+
+    /// Notes one read of `product`. Never waits and never fails the request.
+    pub fn read(&self, product: &ProductId) {
+        if !self.tick.fetch_add(1, Ordering::Relaxed).is_multiple_of(self.one_in) {
+            return;
+        }
+        let (popularity, product, weight) = (self.popularity.clone(), product.clone(), self.one_in);
+        tokio::spawn(async move {
+            if let Err(error) = popularity.record(&product, weight).await {
+                tracing::debug!(error = %error_chain(&error), "read count not recorded");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ports::{MockPopularity, MockProductRepository};
+    use crate::domain::query::Page;
+    use crate::usecases::cache::{Fetched, MockProductCache};
+    use crate::usecases::test_support::product;
+    use crate::usecases::{MockCountProductsUseCase, MockListProductsUseCase};
+
+    fn id(n: usize) -> String {
+        format!("{n:024x}")
+    }
+
+    #[tokio::test]
+    async fn warms_the_top_products_in_batches_then_the_first_page_and_count() {
+        let mut popularity = MockPopularity::new();
+        popularity
+            .expect_top()
+            .returning(|n| Ok((0..n).map(|i| ProductId::parse(&id(i)).unwrap()).collect()));
+        let mut repository = MockProductRepository::new();
+        repository
+            .expect_find_many()
+            .times(3)
+            .returning(|ids| Ok(ids.iter().map(|i| product(i.as_str(), 1)).collect()));
+        let mut products = MockProductCache::new();
+        products.expect_prime().times(250).returning(|_| true);
+        let mut lists = MockListProductsUseCase::new();
+        lists.expect_execute().times(1).returning(|_, _, page| {
+            Ok(Fetched {
+                value: Page {
+                    items: Vec::new(),
+                    total: 0,
+                    request: page,
+                },
+                source: DataSource::Database,
+            })
+        });
+        let mut counts = MockCountProductsUseCase::new();
+        counts.expect_execute().times(1).returning(|_| {
+            Ok(Fetched {
+                value: 0,
+                source: DataSource::Cache,
+            })
+        });
+        let warmer = CacheWarmer {
+            popularity: Arc::new(popularity),
+            repository: Arc::new(repository),
+            products: Arc::new(products),
+            lists: Arc::new(lists),
+            counts: Arc::new(counts),
+        };
+        let steps = std::sync::Mutex::new(Vec::new());
+        let done = warmer
+            .warm(250, &|p| steps.lock().unwrap().push(p.products))
+            .await
+            .unwrap();
+        assert_eq!((done.products, done.pages, done.queries), (250, 2, 4));
+        assert_eq!(*steps.lock().unwrap(), [0, 100, 200, 250, 250]);
+    }
+}
