@@ -18,5 +18,5 @@ pub use module::{build_module, AppModule, EventWiring};
 pub use reconcile::reconcile;
 pub use seed::seed;
 pub use settings::{ConfigErrors, ConsistencySettings, LogFormat, ServerSettings, Settings};
-pub use startup::{Application, StartupError};
+pub use startup::{Application, StartupError, StopHandle};
 pub use warm::warm;

@@ -96,7 +96,8 @@ pub struct EventWiring {
 /// Wires the adapters over the given connections. The cache components are built once
 /// here and share `context`; use cases reach the cache only through them. Cache entries
 /// (the port `RedisService`) go to `redis.cache`, behind the near tier when there is one;
-/// sessions and rate limits to `redis.main`.
+/// sessions, rate limits, events and read counts (which must not be evicted or flushed with
+/// the cache) to `redis.main`.
 pub fn build_module(
     settings: &Settings,
     database: Database,
@@ -133,7 +134,7 @@ pub fn build_module(
             timeout: redis_timeout,
         })
         .with_component_parameters::<RedisPopularity>(RedisPopularityParameters {
-            client: redis.cache.clone(),
+            client: redis.main.clone(),
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
         })

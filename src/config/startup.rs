@@ -77,6 +77,17 @@ pub struct Application {
     cache: Arc<CacheContext>,
     background: Vec<JoinHandle<()>>,
     feed: Arc<EventFeed>,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+/// Stops a running `Application` as SIGTERM would (for embedding and tests).
+#[derive(Clone)]
+pub struct StopHandle(Arc<tokio::sync::Notify>);
+
+impl StopHandle {
+    pub fn stop(&self) {
+        self.0.notify_one();
+    }
 }
 
 /// Warms the cache in the background; waits for it up to `bound`, so readiness (the
@@ -213,7 +224,7 @@ impl Application {
         let feed = EventFeed::new(module.resolve(), settings.events.feed);
         background.push(tokio::spawn(feed.clone().run()));
         if settings.warming.on_start {
-            let warmer = cache_warmer(&module);
+            let warmer = cache_warmer(&module, &settings);
             let bound = settings.warming.readiness_bound;
             if let Some(task) = warm_on_start(warmer, settings.warming.top_n, bound).await {
                 background.push(task);
@@ -303,6 +314,7 @@ impl Application {
             cache: context,
             background,
             feed,
+            stop: Arc::default(),
         })
     }
 
@@ -310,13 +322,20 @@ impl Application {
         self.port
     }
 
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle(self.stop.clone())
+    }
+
     /// Serves until SIGINT/SIGTERM, then ends event subscriptions (clients resume
     /// elsewhere with their last id), drains in-flight requests (up to 10 s), lets
     /// post-commit cache work finish (up to 5 s) and closes the Redis connection.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let (handle, feed) = (self.server.handle(), self.feed.clone());
+        let (handle, feed, stop) = (self.server.handle(), self.feed.clone(), self.stop.clone());
         tokio::spawn(async move {
-            shutdown_signal().await;
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = stop.notified() => {}
+            }
             tracing::info!("shutting down");
             feed.close();
             handle.stop(true).await;

@@ -10,8 +10,9 @@ use shaku::HasComponent;
 
 use super::wiring::{event_wiring, prepared_database};
 use super::{build_module, client_keys, AppModule, Settings, StartupError};
+use crate::interface::http::handlers::product_response;
 use crate::usecases::cache::CacheContext;
-use crate::usecases::warming::{CacheWarmer, WarmError, WarmProgress};
+use crate::usecases::warming::{CacheWarmer, ResponseWarming, WarmError, WarmProgress};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WarmFailure {
@@ -21,14 +22,20 @@ pub enum WarmFailure {
     Warm(#[from] WarmError),
 }
 
-/// The warmer over a module's components.
-pub fn cache_warmer(module: &AppModule) -> CacheWarmer {
+/// The warmer over a module's components; product responses are stored as the HTTP
+/// layer renders them.
+pub fn cache_warmer(module: &AppModule, settings: &Settings) -> CacheWarmer {
     CacheWarmer {
         popularity: module.resolve(),
         repository: module.resolve(),
         products: module.resolve(),
         lists: module.resolve(),
         counts: module.resolve(),
+        responses: Some(ResponseWarming {
+            store: module.resolve(),
+            render: product_response,
+            ttl: settings.http.product_response_ttl,
+        }),
     }
 }
 
@@ -60,7 +67,7 @@ pub async fn warm(settings: Settings) -> Result<WarmProgress, WarmFailure> {
             ));
         }
     };
-    let result = cache_warmer(&module)
+    let result = cache_warmer(&module, &settings)
         .warm(settings.warming.top_n, &show)
         .await;
     if let Some(bar) = bar {

@@ -2,7 +2,9 @@
 //! for (the most-read products, the default first list page and the total count) before
 //! they ask. Products are read from MongoDB in batches and filled through the same rule
 //! as any fill (never over a newer entry); the page and count go through their ordinary
-//! read-through, so admission and generations apply as usual.
+//! read-through, so admission and generations apply as usual. A warmed product's HTTP
+//! response is stored too (rendered by the HTTP layer's own function), so its first GET
+//! is answered without running the handler.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -10,9 +12,10 @@ use std::time::Duration;
 
 use crate::domain::error::error_chain;
 use crate::domain::ports::{Popularity, ProductRepository};
+use crate::domain::product::Product;
 use crate::domain::product::ProductId;
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
-use crate::usecases::cache::{DataSource, ProductCache};
+use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore, ProductCache};
 use crate::usecases::{CountProductsUseCase, ListProductsUseCase};
 
 /// When and how much to warm, and how reads are counted.
@@ -67,12 +70,21 @@ pub enum WarmError {
     CacheUnusable,
 }
 
+/// How warmed products' HTTP responses are stored: the store, the HTTP layer's renderer
+/// (the one its handler answers with) and the responses' TTL.
+pub struct ResponseWarming {
+    pub store: Arc<dyn HttpResponseStore>,
+    pub render: fn(&Product) -> CachedResponse,
+    pub ttl: Duration,
+}
+
 pub struct CacheWarmer {
     pub popularity: Arc<dyn Popularity>,
     pub repository: Arc<dyn ProductRepository>,
     pub products: Arc<dyn ProductCache>,
     pub lists: Arc<dyn ListProductsUseCase>,
     pub counts: Arc<dyn CountProductsUseCase>,
+    pub responses: Option<ResponseWarming>,
 }
 
 impl CacheWarmer {
@@ -94,6 +106,15 @@ impl CacheWarmer {
         };
         progress(done);
         for batch in top.chunks(WARM_BATCH) {
+            // Each response generation is read before MongoDB: a write landing in between
+            // moves the generation on and leaves what we store unreachable, as the
+            // response cache itself does.
+            let mut generations = Vec::new();
+            if let Some(responses) = &self.responses {
+                for id in batch {
+                    generations.push(responses.store.generation(id).await);
+                }
+            }
             let found = self
                 .repository
                 .find_many(batch)
@@ -103,6 +124,17 @@ impl CacheWarmer {
             for product in &found {
                 if !self.products.prime(product).await {
                     return Err(WarmError::CacheUnusable);
+                }
+                let Some(responses) = &self.responses else {
+                    continue;
+                };
+                let at = batch.iter().position(|id| *id == product.id);
+                if let Some(Some(generation)) = at.and_then(|at| generations.get(at)) {
+                    let response = (responses.render)(product);
+                    responses
+                        .store
+                        .put(*generation, &product.id, &response, responses.ttl)
+                        .await;
                 }
             }
             done.products += found.len();
@@ -150,7 +182,11 @@ impl ReadCounter {
 
     /// Notes one read of `product`. Never waits and never fails the request.
     pub fn read(&self, product: &ProductId) {
-        if !self.tick.fetch_add(1, Ordering::Relaxed).is_multiple_of(self.one_in) {
+        if !self
+            .tick
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(self.one_in)
+        {
             return;
         }
         let (popularity, product, weight) = (self.popularity.clone(), product.clone(), self.one_in);
@@ -212,6 +248,7 @@ mod tests {
             products: Arc::new(products),
             lists: Arc::new(lists),
             counts: Arc::new(counts),
+            responses: None,
         };
         let steps = std::sync::Mutex::new(Vec::new());
         let done = warmer

@@ -48,6 +48,5 @@ pub trait EventLog: Interface {
         block: Duration,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, CacheError>;
-    async fn last_id(&self) -> Result<Option<EventId>, CacheError>;
     async fn first_id(&self) -> Result<Option<EventId>, CacheError>;
 }

@@ -108,14 +108,10 @@ impl RedisEventLog {
         bounded_call(&self.client, self.timeout, command).await
     }
 
-    async fn edge(&self, newest: bool) -> Result<Option<EventId>, CacheError> {
-        let entries: Vec<Entry> = if newest {
-            self.call(self.client.xrevrange(self.key(), "+", "-", Some(1)))
-                .await?
-        } else {
-            self.call(self.client.xrange(self.key(), "-", "+", Some(1)))
-                .await?
-        };
+    async fn first(&self) -> Result<Option<EventId>, CacheError> {
+        let entries: Vec<Entry> = self
+            .call(self.client.xrange(self.key(), "-", "+", Some(1)))
+            .await?;
         Ok(entries.first().and_then(|(id, _)| EventId::parse(id)))
     }
 }
@@ -161,11 +157,7 @@ impl EventLog for RedisEventLog {
         Ok(entries.filter_map(stored).collect())
     }
 
-    async fn last_id(&self) -> Result<Option<EventId>, CacheError> {
-        self.edge(true).await
-    }
-
     async fn first_id(&self) -> Result<Option<EventId>, CacheError> {
-        self.edge(false).await
+        self.first().await
     }
 }

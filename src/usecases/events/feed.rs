@@ -41,6 +41,8 @@ impl Default for FeedSettings {
 /// Events kept for subscribers that fall behind; one that falls further is ended and
 /// resumes from the stream with its last id.
 const FAN_OUT_CAPACITY: usize = 4_096;
+/// How far before its start the reader begins.
+const START_MARGIN_MS: i64 = 5_000;
 /// Events replayed per stream read.
 const REPLAY_PAGE: usize = 500;
 
@@ -95,24 +97,18 @@ impl EventFeed {
         self.closing.send_replace(true);
     }
 
-    /// The reader: follows the stream from its newest entry at start, forever, retrying
-    /// with back-off while Redis fails. Never skips: after an outage it reads on from the
-    /// last id it saw.
+    /// The reader: follows the stream forever from a few seconds before it started
+    /// (entries are stamped with Redis' clock; the margin absorbs a clock behind ours),
+    /// retrying with back-off while Redis fails. Never skips: after an outage it reads on
+    /// from the last id it saw, and a Redis that came back empty numbers new entries
+    /// after it. Nobody subscribes before the server listens, so the margin repeats
+    /// nothing to anyone.
     pub async fn run(self: Arc<Self>) {
         let mut pause = Duration::from_millis(100);
-        let mut last = loop {
-            match self.log.last_id().await {
-                Ok(last) => {
-                    break last.unwrap_or(EventId {
-                        millis: 0,
-                        sequence: 0,
-                    })
-                }
-                Err(_) => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(2));
-                }
-            }
+        let started = chrono::Utc::now().timestamp_millis() - START_MARGIN_MS;
+        let mut last = EventId {
+            millis: u64::try_from(started).unwrap_or(0),
+            sequence: 0,
         };
         loop {
             match self

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use product_catalog::config::{Application, Settings};
+use product_catalog::config::{Application, Settings, StopHandle};
 use reqwest::{Client, Response};
 use serde_json::Value;
 
@@ -15,6 +15,7 @@ pub struct TestApp {
     pub settings: Settings,
     /// A session of the admin account the app ensured at start-up.
     pub admin_token: String,
+    stop: StopHandle,
 }
 
 pub const ADMIN_EMAIL: &str = "admin@test.example";
@@ -38,6 +39,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let stop = application.stop_handle();
     tokio::spawn(application.run_until_stopped());
     let client = Client::new();
     let mut app = TestApp {
@@ -45,6 +47,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         client,
         settings,
         admin_token: String::new(),
+        stop,
     };
     let login = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     // Without Redis there are no sessions; tests of that case expect no token.
@@ -94,6 +97,19 @@ pub fn product_body() -> Value {
 }
 
 impl TestApp {
+    /// Stops the instance as SIGTERM would: its listener, relay and stream reader end.
+    pub async fn stop(&self) {
+        self.stop.stop();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        while self.client.get(self.url("/health")).send().await.is_ok() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the app did not stop"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

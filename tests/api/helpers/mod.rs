@@ -1,11 +1,15 @@
 mod app;
 pub mod logs;
+mod proxy;
 mod servers;
+mod sse;
 
 pub use app::{
     product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp, ADMIN_EMAIL,
     ADMIN_PASSWORD,
 };
+pub use proxy::TcpProxy;
 pub use servers::{
     free_port, keys_matching, redis_client, shared_servers, MongoServer, RedisCluster, RedisServer,
 };
+pub use sse::{EventStream, SseEvent};

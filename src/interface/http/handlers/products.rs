@@ -13,7 +13,7 @@ use crate::interface::http::dto::{
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
 use crate::interface::http::json::ApiJson;
-use crate::usecases::cache::DataSource;
+use crate::usecases::cache::{CachedResponse, DataSource};
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
     ListProductsUseCase, UpdateProductUseCase,
@@ -45,6 +45,19 @@ pub(super) fn product_id(raw: &str) -> Result<ProductId, ApiError> {
     ProductId::parse(raw)
         .map_err(|e| ApiError::bad_request("invalid product id", vec![FieldError::new("id", e)]))
 }
+
+/// The 200 answer to `GET /api/products/{id}` as the response cache stores it: the
+/// handler answers with exactly this, and cache warming stores it ahead of the first read.
+pub fn product_response(product: &Product) -> CachedResponse {
+    let body = Envelope::new(ProductResponse::from(product.clone()), PRODUCT_RETRIEVED);
+    CachedResponse {
+        content_type: "application/json".to_owned(),
+        etag: etag(product.version),
+        body: serde_json::to_string(&body).unwrap_or_default(),
+    }
+}
+
+const PRODUCT_RETRIEVED: &str = "product retrieved";
 
 fn with_etag(
     mut response: actix_web::HttpResponseBuilder,
@@ -124,7 +137,11 @@ pub async fn get_product<M: ApiModule>(
     }
     let mut response = HttpResponse::Ok();
     response.insert_header(source(fetched.source));
-    Ok(with_etag(response, fetched.value, "product retrieved"))
+    let rendered = product_response(&fetched.value);
+    Ok(response
+        .insert_header((ETAG, rendered.etag))
+        .content_type(rendered.content_type)
+        .body(rendered.body))
 }
 
 /// Creates a product.
