@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks against a freshly started instance (built debug binary, throw-away
 # Redis and MongoDB-wire server on free ports): the endpoint tour, verify-redis.sh, the
-# same with Redis stopped (it must fail), and schemathesis fuzzing from our own OpenAPI
-# document (no 5xx, no response that violates the schema).
+# same with Redis stopped (it must fail), schemathesis fuzzing from our own OpenAPI
+# document (no 5xx, no response that violates the schema; the endless event streams are
+# left out), and the status page in headless Chromium (scripts/test-status-page.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -45,7 +46,12 @@ TOKEN=$(curl -s -X POST "$BASE_URL/api/auth/login" -H 'Content-Type: application
 "$VENV/bin/schemathesis" run "$BASE_URL/api-docs/openapi.json" \
   --checks not_a_server_error,response_schema_conformance \
   --header "Authorization: Bearer $TOKEN" \
-  --exclude-path-regex '^/api/auth/logout' \
+  --exclude-path-regex '^/api/auth/logout|/events' \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --seed 1 --request-timeout 10 --workers 2 \
   --no-color 2>&1 | tee "$LOGS/schemathesis.txt"
+stop_stack
+
+log "the status page in headless Chromium"
+export APP_BIN
+bash scripts/test-status-page.sh
 log "e2e done"
