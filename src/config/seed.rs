@@ -89,7 +89,17 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
         keys,
         events,
     );
-    let relay = outbox_relay(&module, instance, signals, Arc::default(), &settings);
+    let relay = Arc::new(outbox_relay(&module, instance, signals, Arc::default(), &settings));
+    // Relayed while seeding, so running servers find the entries settled (this process
+    // applied their cache effects) instead of redoing them after the grace period.
+    let relaying = tokio::spawn({
+        let relay = relay.clone();
+        async move {
+            loop {
+                relay.wait_and_round().await;
+            }
+        }
+    });
     let cache: Arc<dyn RedisService> = module.resolve();
     let terminal = std::io::stderr().is_terminal();
     let create: Arc<dyn CreateProductUseCase> = module.resolve();
@@ -129,6 +139,7 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
         return Err(StartupError::CacheNotSettled { created });
     }
     drain_outbox(&relay).await;
+    relaying.abort();
     Ok(created)
 }
 

@@ -71,9 +71,14 @@ impl OutboxRelay {
     /// Runs rounds forever: after each write this instance commits, and every `poll`.
     pub async fn run(self) {
         loop {
-            self.signals.wait(self.settings.poll).await;
-            self.round().await;
+            self.wait_and_round().await;
         }
+    }
+
+    /// Waits for a write of this instance or `poll`, then runs one round.
+    pub async fn wait_and_round(&self) -> RoundReport {
+        self.signals.wait(self.settings.poll).await;
+        self.round().await
     }
 
     fn due(&self, entry: &OutboxEntry, cutoff: chrono::DateTime<Utc>) -> bool {
