@@ -89,7 +89,13 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
         keys,
         events,
     );
-    let relay = Arc::new(outbox_relay(&module, instance, signals, Arc::default(), &settings));
+    let relay = Arc::new(outbox_relay(
+        &module,
+        instance,
+        signals,
+        Arc::default(),
+        &settings,
+    ));
     // Relayed while seeding, so running servers find the entries settled (this process
     // applied their cache effects) instead of redoing them after the grace period.
     let relaying = tokio::spawn({
