@@ -18,7 +18,7 @@ use crate::infrastructure::mongo::{self, MongoStartupError};
 use crate::infrastructure::near_cache::NearCache;
 use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
-use crate::interface::http::metrics::{CounterSource, Metrics};
+use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
 use crate::interface::http::middleware::{
     authentication, head_as_get, record_request, request_span, RenderedAnswers,
 };
@@ -119,6 +119,20 @@ async fn warm_on_start(
             Some(task)
         }
     }
+}
+
+/// The event pipeline's counters for `/metrics`.
+fn event_counts(relay: Arc<RelayCounters>, feed: Arc<EventFeed>) -> ReadCounters {
+    use std::sync::atomic::Ordering::Relaxed;
+    Arc::new(move || {
+        vec![
+            ("published", relay.published.load(Relaxed)),
+            ("duplicate", relay.duplicates.load(Relaxed)),
+            ("reconciled", relay.reconciled.load(Relaxed)),
+            ("relay_failure", relay.failures.load(Relaxed)),
+            ("received", feed.received.load(Relaxed)),
+        ]
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -238,7 +252,7 @@ impl Application {
             instance: instance.0,
             started: std::time::Instant::now(),
             feed: feed.clone(),
-            relay: relay_counters,
+            relay: relay_counters.clone(),
             outbox: module.resolve(),
         });
         let feed_data = web::Data::from(feed.clone());
@@ -253,12 +267,23 @@ impl Application {
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let http = settings.http.clone();
         let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
-        let metrics = web::Data::new(Metrics::new(vec![CounterSource {
-            name: "mongodb_errors",
-            help: "Failed MongoDB calls by kind (timeout, unavailable, unexpected).",
-            label: "kind",
-            read: mongo::failure_counts,
-        }]));
+        let metrics = web::Data::new(Metrics::new(vec![
+            CounterSource {
+                name: "mongodb_errors",
+                help: "Failed MongoDB calls by kind (timeout, unavailable, unexpected).",
+                label: "kind",
+                read: Arc::new(mongo::failure_counts),
+            },
+            CounterSource {
+                name: "product_events",
+                help: "The event pipeline of this instance: events its relay published, \
+                       outbox entries found already published, products whose cache it \
+                       settled for another instance's write, relay failures, events its \
+                       stream reader received.",
+                label: "outcome",
+                read: event_counts(relay_counters.clone(), feed.clone()),
+            },
+        ]));
         // Wrap order: the last `.wrap` is the outermost. The request span comes first so
         // every line logged below it carries the request id; then the request metrics, so
         // every answer is counted, whichever layer gives it; then CORS, which answers

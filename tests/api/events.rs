@@ -140,6 +140,14 @@ async fn two_hundred_writes_arrive_within_a_second_and_a_resume_replays_exactly_
         (live.event.as_str(), live.data["productId"].as_str()),
         ("product.deleted", Some(ids[0].as_str()))
     );
+    // 231 writes, each published once by this instance's relay and read back once.
+    let published = app
+        .metric("product_events_total{outcome=\"published\"}")
+        .await;
+    let received = app
+        .metric("product_events_total{outcome=\"received\"}")
+        .await;
+    assert_eq!((published, received), (231, 231));
 }
 
 #[tokio::test]

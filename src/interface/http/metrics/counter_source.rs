@@ -6,13 +6,24 @@ use prometheus_client::encoding::DescriptorEncoder;
 
 use super::encode::{labelled, Encoded};
 
-/// A labelled counter family whose values `read` returns as `(label value, total)`.
-#[derive(Debug, Clone, Copy)]
+/// Reads a family's current values as `(label value, total)`.
+pub type ReadCounters = std::sync::Arc<dyn Fn() -> Vec<(&'static str, u64)> + Send + Sync>;
+
+/// A labelled counter family whose values `read` returns.
+#[derive(Clone)]
 pub struct CounterSource {
     pub name: &'static str,
     pub help: &'static str,
     pub label: &'static str,
-    pub read: fn() -> Vec<(&'static str, u64)>,
+    pub read: ReadCounters,
+}
+
+impl std::fmt::Debug for CounterSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CounterSource")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]

@@ -13,5 +13,5 @@ mod process_collector;
 mod registry;
 
 pub use access::{MetricsAccess, MetricsToken};
-pub use counter_source::CounterSource;
+pub use counter_source::{CounterSource, ReadCounters};
 pub use registry::{Metrics, CONTENT_TYPE};

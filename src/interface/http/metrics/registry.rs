@@ -203,7 +203,7 @@ mod tests {
             name: "mongodb_errors",
             help: "Failed MongoDB calls by kind.",
             label: "kind",
-            read: || vec![("timeout", 2)],
+            read: std::sync::Arc::new(|| vec![("timeout", 2)]),
         }]);
         metrics.request(
             &Method::GET,
