@@ -26,7 +26,8 @@ use crate::interface::http::{self as api, StatusSources};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
 use crate::usecases::events::{EventFeed, RelayCounters};
-use crate::usecases::warming::{CacheWarmer, ReadCounter};
+use crate::usecases::read_counter::ReadCounter;
+use crate::usecases::warming::CacheWarmer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -248,6 +249,7 @@ impl Application {
             module.resolve(),
             settings.warming.sample_one_in,
         ));
+        background.push(tokio::spawn(reads.clone().run()));
         let status = web::Data::new(StatusSources {
             instance: instance.0,
             started: std::time::Instant::now(),

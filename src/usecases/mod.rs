@@ -16,6 +16,7 @@ mod invalidate_cache;
 mod list_products;
 mod list_wishlist;
 mod rate_leases;
+pub mod read_counter;
 mod set_wishlist_status;
 mod update_product;
 pub mod warming;

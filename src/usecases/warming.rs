@@ -6,14 +6,11 @@
 //! response is stored too (rendered by the HTTP layer's own function), so its first GET
 //! is answered without running the handler.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::domain::error::error_chain;
 use crate::domain::ports::{Popularity, ProductRepository};
 use crate::domain::product::Product;
-use crate::domain::product::ProductId;
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore, ProductCache};
 use crate::usecases::{CountProductsUseCase, ListProductsUseCase};
@@ -28,7 +25,8 @@ pub struct WarmSettings {
     /// Longest readiness waits for start-up warming (`CACHE_WARM_TIMEOUT_MS`); warming
     /// goes on in the background past it.
     pub readiness_bound: Duration,
-    /// One product read in this many is counted, weighing as many (`POPULARITY_SAMPLE_ONE_IN`).
+    /// One product read in this many is counted, weighing as many (`POPULARITY_SAMPLE_ONE_IN`);
+    /// counts are added up locally and sent to Redis once a second (`ReadCounter`).
     pub sample_one_in: u32,
 }
 
@@ -163,45 +161,11 @@ impl CacheWarmer {
     }
 }
 
-/// Counts product reads for warming, one in `one_in`, off the request path: a sampled
-/// read spawns one Redis call; the others cost an atomic increment.
-pub struct ReadCounter {
-    popularity: Arc<dyn Popularity>,
-    one_in: u32,
-    tick: AtomicU32,
-}
-
-impl ReadCounter {
-    pub fn new(popularity: Arc<dyn Popularity>, one_in: u32) -> Self {
-        Self {
-            popularity,
-            one_in: one_in.max(1),
-            tick: AtomicU32::new(0),
-        }
-    }
-
-    /// Notes one read of `product`. Never waits and never fails the request.
-    pub fn read(&self, product: &ProductId) {
-        if !self
-            .tick
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(self.one_in)
-        {
-            return;
-        }
-        let (popularity, product, weight) = (self.popularity.clone(), product.clone(), self.one_in);
-        tokio::spawn(async move {
-            if let Err(error) = popularity.record(&product, weight).await {
-                tracing::debug!(error = %error_chain(&error), "read count not recorded");
-            }
-        });
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::ports::{MockPopularity, MockProductRepository};
+    use crate::domain::product::ProductId;
     use crate::domain::query::Page;
     use crate::usecases::cache::{Fetched, MockProductCache};
     use crate::usecases::test_support::product;

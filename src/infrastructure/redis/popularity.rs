@@ -8,7 +8,7 @@ use fred::prelude::{Client, SortedSetsInterface};
 use shaku::Component;
 
 use super::call::bounded_call;
-use super::scripts::COUNT_READ;
+use super::scripts::COUNT_READS;
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::Popularity;
@@ -45,17 +45,18 @@ fn today() -> i64 {
 
 #[async_trait]
 impl Popularity for RedisPopularity {
-    async fn record(&self, product: &ProductId, weight: u32) -> Result<(), CacheError> {
+    #[tracing::instrument(name = "redis.popularity.record", level = "debug", skip_all, fields(products = reads.len()))]
+    async fn record(&self, reads: &[(ProductId, u32)]) -> Result<(), CacheError> {
         let keep = Duration::from_secs(86_400 * (DAYS as u64 + 1));
-        let args = vec![
-            weight.to_string(),
-            product.to_string(),
-            keep.as_millis().to_string(),
-        ];
+        let mut args = vec![keep.as_millis().to_string()];
+        for (product, count) in reads {
+            args.push(count.to_string());
+            args.push(product.to_string());
+        }
         let _: i64 = bounded_call(
             &self.client,
             self.timeout,
-            COUNT_READ.evalsha_with_reload(&self.client, vec![self.key(today())], args),
+            COUNT_READS.evalsha_with_reload(&self.client, vec![self.key(today())], args),
         )
         .await?;
         Ok(())

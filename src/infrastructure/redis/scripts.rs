@@ -298,12 +298,12 @@ pub(super) static PUBLISH_EVENT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Adds ARGV[1] to member ARGV[2] of the sorted set KEYS[1] and keeps it ARGV[3] ms: one
-/// day's read counts, gone once no longer summed.
-pub(super) static COUNT_READ: LazyLock<Script> = LazyLock::new(|| {
+/// Adds reads to the sorted set KEYS[1] (one day's read counts): ARGV[1] is how long the
+/// set is kept (ms), then pairs of count and product. Returns the pairs added.
+pub(super) static COUNT_READS: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
-        "redis.call('ZINCRBY', KEYS[1], ARGV[1], ARGV[2]) \
-         redis.call('PEXPIRE', KEYS[1], ARGV[3]) \
-         return 1",
+        "for i = 2, #ARGV, 2 do redis.call('ZINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end \
+         redis.call('PEXPIRE', KEYS[1], ARGV[1]) \
+         return (#ARGV - 1) / 2",
     )
 });

@@ -13,7 +13,7 @@ use super::middleware::{
     RenderedAnswers,
 };
 use super::openapi;
-use crate::usecases::warming::ReadCounter;
+use crate::usecases::read_counter::ReadCounter;
 use crate::usecases::{HttpResponseStore, RateLimitUseCase};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;

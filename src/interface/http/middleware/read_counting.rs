@@ -11,7 +11,7 @@ use actix_web::Error;
 use futures_util::future::LocalBoxFuture;
 
 use crate::domain::product::ProductId;
-use crate::usecases::warming::ReadCounter;
+use crate::usecases::read_counter::ReadCounter;
 
 /// The middleware function for the single-product resource.
 pub fn count_reads<B>(
