@@ -74,3 +74,21 @@ pub(super) async fn bounded<T>(
         Err(_) => Err(timed_out(timeout)),
     }
 }
+
+/// Creates plain (non-unique) indexes on `collection`. Idempotent: an index that exists
+/// with the same keys is left alone, so every instance can run it at start-up.
+pub(super) async fn create_indexes(
+    database: &mongodb::Database,
+    collection: &str,
+    keys: impl IntoIterator<Item = mongodb::bson::Document>,
+) -> Result<(), RepositoryError> {
+    let models = keys
+        .into_iter()
+        .map(|k| mongodb::IndexModel::builder().keys(k).build());
+    database
+        .collection::<mongodb::bson::Document>(collection)
+        .create_indexes(models)
+        .await
+        .map_err(translate)?;
+    Ok(())
+}

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Document};
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::{bounded, translate};
+use super::errors::{bounded, create_indexes};
 use crate::domain::error::RepositoryError;
 use crate::domain::event::ProductEvent;
 use crate::domain::outbox::{OutboxEntry, OutboxId};
@@ -84,15 +84,7 @@ impl MongoOutbox {
             doc! { "relayed": 1, "productId": 1, "version": 1 },
             doc! { "cacheSettled": 1, "recordedAt": 1 },
         ];
-        let models = keys
-            .into_iter()
-            .map(|k| IndexModel::builder().keys(k).build());
-        database
-            .collection::<Document>(COLLECTION)
-            .create_indexes(models)
-            .await
-            .map_err(translate)?;
-        Ok(())
+        create_indexes(database, COLLECTION, keys).await
     }
 
     fn collection(&self) -> Collection<OutboxDocument> {
@@ -109,10 +101,20 @@ impl MongoOutbox {
         let find = collection.find(filter).sort(sort).limit(limit as i64);
         let documents: Vec<OutboxDocument> =
             bounded(self.timeout, async { find.await?.try_collect().await }).await?;
-        documents
+        // An entry whose event no longer parses (edited by hand) is skipped, not allowed
+        // to stop the relay for every other entry.
+        Ok(documents
             .into_iter()
-            .map(OutboxDocument::into_entry)
-            .collect()
+            .filter_map(|document| {
+                let id = document.id();
+                document
+                    .into_entry()
+                    .inspect_err(
+                        |_| tracing::warn!(entry = %id.0, "unreadable outbox entry skipped"),
+                    )
+                    .ok()
+            })
+            .collect())
     }
 }
 

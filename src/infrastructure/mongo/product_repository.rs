@@ -6,10 +6,10 @@ use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Document};
 use mongodb::options::ReturnDocument;
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{Collection, Database};
 use shaku::Component;
 
-use super::errors::{bounded, translate};
+use super::errors::{bounded, create_indexes};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{image_strings, to_bson_time, ProductDocument};
 use super::product_filter::{sort_document, to_document};
@@ -61,12 +61,14 @@ impl MongoProductRepository {
             .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
     }
 
-    /// Records `event` in the outbox inside `session`'s transaction, then commits.
+    /// Records `event` in the outbox inside `session`'s transaction, then commits; the
+    /// write of `product` is then recorded.
     async fn record_and_commit(
         &self,
         session: &mut mongodb::ClientSession,
         event: &ProductEvent,
-    ) -> Outcome<OutboxDocument> {
+        product: Product,
+    ) -> Outcome<Recorded> {
         let document = match OutboxDocument::new(event, &self.origin) {
             Ok(document) => document,
             Err(error) => return Ok(Err(error)),
@@ -77,7 +79,10 @@ impl MongoProductRepository {
             .session(&mut *session)
             .await?;
         commit(session).await?;
-        Ok(Ok(document))
+        Ok(Ok(Recorded {
+            product,
+            entry: document.id(),
+        }))
     }
 
     async fn insert_attempt(&self, document: &ProductDocument) -> Outcome<Recorded> {
@@ -92,13 +97,7 @@ impl MongoProductRepository {
             .session(&mut session)
             .await?;
         let event = ProductEvent::created(&product);
-        Ok(self
-            .record_and_commit(&mut session, &event)
-            .await?
-            .map(|entry| Recorded {
-                product,
-                entry: entry.id(),
-            }))
+        self.record_and_commit(&mut session, &event, product).await
     }
 
     async fn update_attempt(
@@ -144,13 +143,7 @@ impl MongoProductRepository {
             (_, None) => return Ok(Err(RepositoryError::NotFound)),
         };
         let event = ProductEvent::updated(&before, &after);
-        Ok(self
-            .record_and_commit(&mut session, &event)
-            .await?
-            .map(|entry| Recorded {
-                product: after,
-                entry: entry.id(),
-            }))
+        self.record_and_commit(&mut session, &event, after).await
     }
 
     async fn delete_attempt(&self, oid: ObjectId) -> Outcome<Recorded> {
@@ -167,13 +160,7 @@ impl MongoProductRepository {
             None => return Ok(Err(RepositoryError::NotFound)),
         };
         let event = ProductEvent::deleted(&deleted);
-        Ok(self
-            .record_and_commit(&mut session, &event)
-            .await?
-            .map(|entry| Recorded {
-                product: deleted,
-                entry: entry.id(),
-            }))
+        self.record_and_commit(&mut session, &event, deleted).await
     }
 
     /// Creates the indexes the queries rely on. Idempotent: an index that exists with the
@@ -186,15 +173,7 @@ impl MongoProductRepository {
             doc! { "name": 1, "_id": 1 },
             doc! { "version": 1 },
         ];
-        let models = keys
-            .into_iter()
-            .map(|k| IndexModel::builder().keys(k).build());
-        database
-            .collection::<Document>(COLLECTION)
-            .create_indexes(models)
-            .await
-            .map_err(translate)?;
-        Ok(())
+        create_indexes(database, COLLECTION, keys).await
     }
 
     fn collection(&self) -> Collection<ProductDocument> {
