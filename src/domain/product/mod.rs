@@ -83,9 +83,71 @@ pub struct ProductChanges {
     pub is_active: Option<bool>,
 }
 
+impl Product {
+    /// The product as `changes` leave it, stored at `updated_at`: every given field
+    /// replaced, `version` and `revision` one up. What a content update stores, so a
+    /// repository can answer with it without reading it back.
+    pub fn with_changes(&self, changes: &ProductChanges, updated_at: DateTime<Utc>) -> Self {
+        let mut after = self.clone();
+        if let Some(name) = &changes.name {
+            after.name = name.clone();
+        }
+        if let Some(description) = &changes.description {
+            after.description = description.clone();
+        }
+        if let Some(price) = changes.price {
+            after.price = price;
+        }
+        if let Some(stock) = changes.stock {
+            after.stock = stock;
+        }
+        if let Some(category) = &changes.category {
+            after.category = category.clone();
+        }
+        if let Some(images) = &changes.images {
+            after.images = images.clone();
+        }
+        if let Some(is_active) = changes.is_active {
+            after.is_active = is_active;
+        }
+        after.version = Version::new(self.version.get() + 1);
+        after.revision = self.revision + 1;
+        after.updated_at = updated_at;
+        after
+    }
+}
+
 impl ProductChanges {
     /// True when the update would change nothing; such an update is refused.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usecases::test_support::{product, ID};
+
+    #[test]
+    fn changes_replace_only_the_given_fields_and_move_both_counters() {
+        let before = product(ID, 4);
+        let at = before.updated_at + chrono::Duration::seconds(5);
+        let changes = ProductChanges {
+            stock: Some(Stock::parse(0).unwrap()),
+            is_active: Some(false),
+            ..ProductChanges::default()
+        };
+        let after = before.with_changes(&changes, at);
+        assert_eq!((after.version.get(), after.revision), (5, 5));
+        assert_eq!((after.stock.get(), after.is_active), (0, false));
+        assert_eq!(
+            (after.updated_at, after.created_at),
+            (at, before.created_at)
+        );
+        assert_eq!(
+            (after.name, after.price, after.wishlist_count),
+            (before.name, before.price, before.wishlist_count)
+        );
     }
 }

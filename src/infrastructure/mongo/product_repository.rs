@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Document};
-use mongodb::options::ReturnDocument;
 use mongodb::{Collection, Database};
 use shaku::Component;
 
@@ -39,6 +38,25 @@ pub struct MongoProductRepository {
 
 /// Products as stored, in the domain's terms; a corrupt document is the domain error.
 type Outcome<T> = Result<Result<T, RepositoryError>, mongodb::error::Error>;
+
+/// Tries of one write that found the product changed between its read and its write.
+const MAX_RACES: usize = 16;
+
+/// One try of a write: `None` when the product changed under it.
+type Attempt = Result<Option<Result<Recorded, RepositoryError>>, mongodb::error::Error>;
+
+/// An update as each try makes it.
+struct UpdateWrite {
+    oid: ObjectId,
+    changes: ProductChanges,
+    update: Document,
+    expected: Option<Version>,
+    at: DateTime<Utc>,
+}
+
+fn raced() -> RepositoryError {
+    RepositoryError::Unavailable("the product kept changing under this write; try again".into())
+}
 
 impl MongoProductRepository {
     pub fn new(database: Database, timeout: Duration, origin: String) -> Self {
@@ -100,67 +118,96 @@ impl MongoProductRepository {
         self.record_and_commit(&mut session, &event, product).await
     }
 
-    async fn update_attempt(
+    /// The product as this transaction sees it.
+    async fn read_in(
         &self,
+        session: &mut mongodb::ClientSession,
         oid: ObjectId,
-        update: &Document,
-        expected: Option<Version>,
-    ) -> Outcome<Recorded> {
-        let collection = self.collection();
+    ) -> Outcome<Option<Product>> {
+        let found = self
+            .collection()
+            .find_one(doc! { "_id": oid })
+            .session(session)
+            .await?;
+        Ok(found.map(ProductDocument::into_product).transpose())
+    }
+
+    /// One try of an update: read, check, update at the version read, record. `None` when
+    /// another write changed the product between the read and the update (the caller
+    /// tries again). A read and an `update_one` rather than one `findAndModify`, which some
+    /// MongoDB-compatible servers answer by scanning; the stored result is computed from
+    /// what was read (`Product::with_changes`), the same `$set` and `$inc` the update made.
+    async fn update_once(&self, write: &UpdateWrite) -> Attempt {
         let mut session = self.database.client().start_session().await?;
         session.start_transaction().await?;
-        let mut filter = doc! { "_id": oid };
-        if let Some(version) = expected {
-            filter.insert("version", version.get() as i64);
+        let before = match self.read_in(&mut session, write.oid).await? {
+            Ok(Some(before)) => before,
+            Ok(None) => return Ok(Some(Err(RepositoryError::NotFound))),
+            Err(error) => return Ok(Some(Err(error))),
+        };
+        if write
+            .expected
+            .is_some_and(|expected| expected != before.version)
+        {
+            return Ok(Some(Err(RepositoryError::VersionConflict)));
         }
-        let before = collection
-            .find_one_and_update(filter, update.clone())
-            .return_document(ReturnDocument::Before)
+        let at_version = doc! { "_id": write.oid, "version": before.version.get() as i64 };
+        let updated = self
+            .collection()
+            .update_one(at_version, write.update.clone())
             .session(&mut session)
             .await?;
-        let Some(before) = before else {
-            let exists = collection
-                .find_one(doc! { "_id": oid })
-                .session(&mut session)
-                .await?
-                .is_some();
-            return Ok(Err(if expected.is_some() && exists {
-                RepositoryError::VersionConflict
-            } else {
-                RepositoryError::NotFound
-            }));
-        };
-        let after = collection
-            .find_one(doc! { "_id": oid })
-            .session(&mut session)
-            .await?;
-        let (before, after) = match (
-            before.into_product(),
-            after.map(ProductDocument::into_product),
-        ) {
-            (Ok(before), Some(Ok(after))) => (before, after),
-            (Err(error), _) | (_, Some(Err(error))) => return Ok(Err(error)),
-            (_, None) => return Ok(Err(RepositoryError::NotFound)),
-        };
+        if updated.matched_count == 0 {
+            return Ok(None);
+        }
+        let after = before.with_changes(&write.changes, write.at);
         let event = ProductEvent::updated(&before, &after);
-        self.record_and_commit(&mut session, &event, after).await
+        Ok(Some(
+            self.record_and_commit(&mut session, &event, after).await?,
+        ))
+    }
+
+    async fn update_attempt(&self, write: &UpdateWrite) -> Outcome<Recorded> {
+        for _ in 0..MAX_RACES {
+            if let Some(outcome) = self.update_once(write).await? {
+                return Ok(outcome);
+            }
+        }
+        Ok(Err(raced()))
+    }
+
+    /// One try of a delete, as `update_once`: read, delete at the version read, record.
+    async fn delete_once(&self, oid: ObjectId) -> Attempt {
+        let mut session = self.database.client().start_session().await?;
+        session.start_transaction().await?;
+        let deleted = match self.read_in(&mut session, oid).await? {
+            Ok(Some(product)) => product,
+            Ok(None) => return Ok(Some(Err(RepositoryError::NotFound))),
+            Err(error) => return Ok(Some(Err(error))),
+        };
+        let at_version = doc! { "_id": oid, "version": deleted.version.get() as i64 };
+        let removed = self
+            .collection()
+            .delete_one(at_version)
+            .session(&mut session)
+            .await?;
+        if removed.deleted_count == 0 {
+            return Ok(None);
+        }
+        let event = ProductEvent::deleted(&deleted);
+        Ok(Some(
+            self.record_and_commit(&mut session, &event, deleted)
+                .await?,
+        ))
     }
 
     async fn delete_attempt(&self, oid: ObjectId) -> Outcome<Recorded> {
-        let mut session = self.database.client().start_session().await?;
-        session.start_transaction().await?;
-        let deleted = self
-            .collection()
-            .find_one_and_delete(doc! { "_id": oid })
-            .session(&mut session)
-            .await?;
-        let deleted = match deleted.map(ProductDocument::into_product) {
-            Some(Ok(product)) => product,
-            Some(Err(error)) => return Ok(Err(error)),
-            None => return Ok(Err(RepositoryError::NotFound)),
-        };
-        let event = ProductEvent::deleted(&deleted);
-        self.record_and_commit(&mut session, &event, deleted).await
+        for _ in 0..MAX_RACES {
+            if let Some(outcome) = self.delete_once(oid).await? {
+                return Ok(outcome);
+            }
+        }
+        Ok(Err(raced()))
     }
 
     /// Creates the indexes the queries rely on. Idempotent: an index that exists with the
@@ -288,12 +335,18 @@ impl ProductRepository for MongoProductRepository {
         changes: ProductChanges,
         expected: Option<Version>,
     ) -> Result<Recorded, RepositoryError> {
-        let oid = object_id(id)?;
+        let at = now();
         let mut set = set_document(&changes);
-        set.insert("updatedAt", to_bson_time(now()));
-        let update = doc! { "$set": set, "$inc": { "version": 1_i64, "revision": 1_i64 } };
+        set.insert("updatedAt", to_bson_time(at));
+        let write = UpdateWrite {
+            oid: object_id(id)?,
+            update: doc! { "$set": set, "$inc": { "version": 1_i64, "revision": 1_i64 } },
+            changes,
+            expected,
+            at,
+        };
         self.spawned(move |this| async move {
-            retrying(this.timeout, || this.update_attempt(oid, &update, expected)).await
+            retrying(this.timeout, || this.update_attempt(&write)).await
         })
         .await
     }

@@ -9,7 +9,7 @@ use super::errors::{timed_out, translate};
 use crate::domain::error::RepositoryError;
 
 /// Longest pause between two tries of a transaction that hit a conflict.
-const MAX_RETRY_PAUSE: Duration = Duration::from_millis(100);
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(50);
 
 /// Runs `attempt` until it commits, fails for a reason a retry cannot fix, or `timeout`
 /// has passed in total. Each attempt opens, runs and commits its own transaction; its
