@@ -54,8 +54,21 @@ struct UpdateWrite {
     at: DateTime<Utc>,
 }
 
-fn raced() -> RepositoryError {
-    RepositoryError::Unavailable("the product kept changing under this write; try again".into())
+/// Runs `once` again while the product changes between its read and its write, up to
+/// `MAX_RACES` times.
+async fn until_unraced<F, Fut>(mut once: F) -> Outcome<Recorded>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Attempt>,
+{
+    for _ in 0..MAX_RACES {
+        if let Some(outcome) = once().await? {
+            return Ok(outcome);
+        }
+    }
+    Ok(Err(RepositoryError::Unavailable(
+        "the product kept changing under this write; try again".into(),
+    )))
 }
 
 impl MongoProductRepository {
@@ -168,12 +181,7 @@ impl MongoProductRepository {
     }
 
     async fn update_attempt(&self, write: &UpdateWrite) -> Outcome<Recorded> {
-        for _ in 0..MAX_RACES {
-            if let Some(outcome) = self.update_once(write).await? {
-                return Ok(outcome);
-            }
-        }
-        Ok(Err(raced()))
+        until_unraced(|| self.update_once(write)).await
     }
 
     /// One try of a delete, as `update_once`: read, delete at the version read, record.
@@ -202,12 +210,7 @@ impl MongoProductRepository {
     }
 
     async fn delete_attempt(&self, oid: ObjectId) -> Outcome<Recorded> {
-        for _ in 0..MAX_RACES {
-            if let Some(outcome) = self.delete_once(oid).await? {
-                return Ok(outcome);
-            }
-        }
-        Ok(Err(raced()))
+        until_unraced(|| self.delete_once(oid)).await
     }
 
     /// Creates the indexes the queries rely on. Idempotent: an index that exists with the

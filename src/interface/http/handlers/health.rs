@@ -4,7 +4,7 @@ use shaku_actix::Inject;
 use super::ApiModule;
 use crate::interface::http::dto::{Envelope, HealthData, Liveness};
 use crate::interface::http::error::ErrorBody;
-use crate::usecases::CheckHealthUseCase;
+use crate::usecases::{CheckHealthUseCase, HealthReport};
 
 /// Liveness of the process itself; touches no dependency.
 #[utoipa::path(get, path = "/health", tag = "health",
@@ -22,6 +22,18 @@ pub async fn liveness() -> impl Responder {
     ))]
 pub async fn health<M: ApiModule>(check: Inject<M, dyn CheckHealthUseCase>) -> HttpResponse {
     let report = check.execute().await;
+    let (data, message) = health_data(report);
+    if report.ready() {
+        HttpResponse::Ok().json(Envelope::new(data, message))
+    } else {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({
+            "status": "error", "message": message, "data": data,
+        }))
+    }
+}
+
+/// The health report as `/api/health` (and the status page) show it, with its message.
+pub(super) fn health_data(report: HealthReport) -> (HealthData, &'static str) {
     let (status, message) = match (report.ready(), report.degraded()) {
         (false, _) => ("down", "MongoDB is unreachable"),
         (true, true) => ("degraded", "serving without cache: Redis is unreachable"),
@@ -32,13 +44,7 @@ pub async fn health<M: ApiModule>(check: Inject<M, dyn CheckHealthUseCase>) -> H
         mongo: report.mongo.into(),
         redis: report.redis.into(),
     };
-    if report.ready() {
-        HttpResponse::Ok().json(Envelope::new(data, message))
-    } else {
-        HttpResponse::ServiceUnavailable().json(serde_json::json!({
-            "status": "error", "message": message, "data": data,
-        }))
-    }
+    (data, message)
 }
 
 /// Liveness under `/api`.

@@ -3,10 +3,11 @@ use std::sync::atomic::Ordering;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shaku_actix::Inject;
 
+use super::health::health_data;
 use super::ApiModule;
 use crate::interface::http::bearer::bearer_token;
 use crate::interface::http::dto::{
-    CacheStatsResponse, EventStats, HealthData, LatencyBucket, RequestTotals, StatusData,
+    CacheStatsResponse, EventStats, LatencyBucket, RequestTotals, StatusData,
 };
 use crate::interface::http::error::{ApiError, ErrorBody};
 use crate::interface::http::metrics::{Metrics, MetricsAccess};
@@ -63,11 +64,6 @@ pub async fn status_data<M: ApiModule>(
         })
         .collect();
     let relay = &sources.relay;
-    let status = match (checked.ready(), checked.degraded()) {
-        (false, _) => "down",
-        (true, true) => "degraded",
-        (true, false) => "ok",
-    };
     let data = StatusData {
         instance: sources.instance.clone(),
         uptime_secs: sources.started.elapsed().as_secs(),
@@ -76,11 +72,7 @@ pub async fn status_data<M: ApiModule>(
             latency,
         },
         cache: CacheStatsResponse::from(report),
-        health: HealthData {
-            status,
-            mongo: checked.mongo.into(),
-            redis: checked.redis.into(),
-        },
+        health: health_data(checked).0,
         events: EventStats {
             published: relay.published.load(Ordering::Relaxed),
             duplicates: relay.duplicates.load(Ordering::Relaxed),
