@@ -44,6 +44,24 @@ pub(super) async fn bounded_call<T>(
     }
 }
 
+/// Runs one blocking command (`XREAD BLOCK`) on a client of its own within `timeout`
+/// (the block plus the command timeout). It leaves the circuit alone: that client is not
+/// heartbeated (a ping would queue behind the block), so a circuit opened here would never
+/// be closed; a hung connection is closed by fred's unresponsive check instead.
+pub(super) async fn bounded_blocking_call<T>(
+    client: &Client,
+    timeout: Duration,
+    command: impl Future<Output = Result<T, fred::error::Error>>,
+) -> Result<T, CacheError> {
+    if !client.is_connected() {
+        return Err(CacheError::Unavailable("Redis is not connected".into()));
+    }
+    match tokio::time::timeout(timeout, command).await {
+        Ok(result) => result.map_err(|error| translate(error, timeout)),
+        Err(_) => Err(CacheError::timed_out(timeout)),
+    }
+}
+
 /// Sorts a fred error by cause, so failures can be counted and logged by kind.
 fn translate(error: fred::error::Error, timeout: Duration) -> CacheError {
     match error.kind() {

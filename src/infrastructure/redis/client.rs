@@ -124,7 +124,13 @@ async fn build(
         .build()
         .map_err(RedisStartupError::InvalidUrl)?;
     client.connect();
-    super::circuit::watch(&client);
+    // A blocking client's connection is busy for up to `block` with each `XREAD BLOCK`,
+    // so a heartbeat ping would wait behind it, time out and open the circuit every few
+    // seconds (seen: a warning every 4 s from a healthy Redis). Its calls are bounded by
+    // `block` plus the command timeout, and fred's unresponsive check closes a hung one.
+    if block.is_none() {
+        super::circuit::watch(&client);
+    }
     match tokio::time::timeout(settings.startup_timeout, client.wait_for_connect()).await {
         Ok(Ok(())) => tracing::info!("connected to Redis"),
         Ok(Err(error)) => tracing::warn!(error = %error, "Redis unreachable; running degraded"),

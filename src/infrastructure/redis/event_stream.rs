@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use fred::prelude::{Client, StreamsInterface};
 use shaku::Component;
 
-use super::call::bounded_call;
+use super::call::{bounded_blocking_call, bounded_call};
 use super::scripts::PUBLISH_EVENT;
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
@@ -141,7 +141,7 @@ impl EventLog for RedisEventLog {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, CacheError> {
         let key = self.key();
-        let response = bounded_call(
+        let response = bounded_blocking_call(
             &self.blocking,
             block + self.timeout,
             self.blocking
