@@ -98,9 +98,25 @@ fn wall_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// One client's state on this instance: the quota behind a short blocking lock, never held
+/// across an await, so the requests that decide locally (nearly all) never park or wake
+/// another thread; and `taking`, held by the one request that takes a lease from Redis
+/// while the others that found none wait for that lease instead of taking their own.
+#[derive(Debug, Default)]
+struct ClientState {
+    quota: std::sync::Mutex<ClientQuota>,
+    taking: tokio::sync::Mutex<()>,
+}
+
+impl ClientState {
+    fn quota(&self) -> std::sync::MutexGuard<'_, ClientQuota> {
+        self.quota.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// Per-instance quota state, one entry per client key. Built once per process.
 pub struct LocalQuotas {
-    clients: moka::sync::Cache<String, Arc<tokio::sync::Mutex<ClientQuota>>>,
+    clients: moka::sync::Cache<String, Arc<ClientState>, foldhash::fast::RandomState>,
 }
 
 impl Default for LocalQuotas {
@@ -109,68 +125,37 @@ impl Default for LocalQuotas {
             clients: moka::sync::Cache::builder()
                 .max_capacity(MAX_CLIENTS)
                 .time_to_idle(Duration::from_secs(3_600))
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 }
 
 impl LocalQuotas {
     /// Decides `key` under `rule`: from a live lease, a remembered refusal, or a new lease
-    /// while the quota is large; `AskRedis` when the decision must be exact. Local
-    /// decisions and new leases for one key on one instance are made one at a time, so a
-    /// lease is taken once, not by every request that finds none; exact decisions run
-    /// outside that lock and report back through `exact`.
+    /// while the quota is large; `AskRedis` when the decision must be exact. A new lease
+    /// for one key on one instance is taken once, by one request, while the others that
+    /// need one wait for it; exact decisions run outside that wait and report back
+    /// through `exact`.
     pub(crate) async fn decide(
         &self,
         leases: &Arc<dyn QuotaLeases>,
         key: &str,
         rule: RateRule,
     ) -> Result<Local, CacheError> {
-        let state = self.clients.get_with_by_ref(key, || {
-            Arc::new(tokio::sync::Mutex::new(ClientQuota::default()))
-        });
-        let mut quota = state.lock().await;
-        let now = Instant::now();
-        if let Some((until, decision)) = quota.denied {
-            if now < until {
-                let retry_after_ms = (decision.reset_at_ms - wall_ms()).max(1);
-                let decision = RateDecision {
-                    retry_after_ms,
-                    ..decision
-                };
-                return Ok(Local::Decided(decision, RateSource::Local));
-            }
-            quota.denied = None;
+        let state = self.clients.get_with_by_ref(key, Arc::default);
+        if let Some(local) = decide_locally(&state, leases, key, rule) {
+            return Ok(local);
         }
-        if let Some(lease) = quota.lease.as_mut() {
-            if now < lease.until && lease.spent < lease.granted {
-                lease.spent += 1;
-                let decision = lease.admitted(rule);
-                if lease.spent * 2 >= lease.granted {
-                    renew_ahead(&state, &mut quota, leases, key, rule);
-                }
-                return Ok(Local::Decided(decision, RateSource::Local));
-            }
+        let _taking = state.taking.lock().await;
+        // Another request may have taken a lease while this one waited.
+        if let Some(local) = decide_locally(&state, leases, key, rule) {
+            return Ok(local);
         }
-        if let Some(lease) = quota.lease.take() {
-            give_back_unspent(leases.clone(), key.to_owned(), lease);
-        }
-        if let Some(mut next) = quota.next.take() {
-            if now < next.until && next.spent < next.granted {
-                next.spent += 1;
-                let decision = next.admitted(rule);
-                quota.lease = Some(next);
-                return Ok(Local::Decided(decision, RateSource::Local));
-            }
-            give_back_unspent(leases.clone(), key.to_owned(), next);
-        }
-        let free = quota.last_remaining.unwrap_or(0);
-        if free < EXACT_BELOW {
-            return Ok(Local::AskRedis);
-        }
+        let free = state.quota().last_remaining.unwrap_or(0);
         let want = (free / SHARE).clamp(2, MAX_LEASE);
         let asked = Instant::now();
         let grant = leases.lease(key, rule, want, LEASE_FOR).await?;
+        let mut quota = state.quota();
         quota.last_remaining = Some(grant.remaining);
         if grant.granted == 0 {
             let decision = RateDecision {
@@ -185,7 +170,10 @@ impl LocalQuotas {
         }
         let lease = Lease::new(grant, asked, 1);
         let decision = lease.admitted(rule);
-        quota.lease = Some(lease);
+        // A lease taken ahead may have been promoted meanwhile: keep one, free the other.
+        if let Some(previous) = quota.lease.replace(lease) {
+            give_back_unspent(leases.clone(), key.to_owned(), previous);
+        }
         Ok(Local::Decided(decision, RateSource::Redis))
     }
 
@@ -194,13 +182,63 @@ impl LocalQuotas {
         let Some(state) = self.clients.get(key) else {
             return;
         };
-        let mut quota = state.lock().await;
+        let mut quota = state.quota();
         quota.last_remaining = Some(decision.remaining);
         if !decision.allowed {
             let until = deny_until(Instant::now(), decision.retry_after_ms);
             quota.denied = Some((until, *decision));
         }
     }
+}
+
+/// What can be decided without Redis: a remembered refusal, a slot of the live lease or of
+/// the one taken ahead, or `AskRedis` when the quota is small; `None` when a lease must
+/// be taken.
+fn decide_locally(
+    state: &Arc<ClientState>,
+    leases: &Arc<dyn QuotaLeases>,
+    key: &str,
+    rule: RateRule,
+) -> Option<Local> {
+    let mut quota = state.quota();
+    let now = Instant::now();
+    if let Some((until, decision)) = quota.denied {
+        if now < until {
+            let retry_after_ms = (decision.reset_at_ms - wall_ms()).max(1);
+            let decision = RateDecision {
+                retry_after_ms,
+                ..decision
+            };
+            return Some(Local::Decided(decision, RateSource::Local));
+        }
+        quota.denied = None;
+    }
+    if let Some(lease) = quota.lease.as_mut() {
+        if now < lease.until && lease.spent < lease.granted {
+            lease.spent += 1;
+            let decision = lease.admitted(rule);
+            if lease.spent * 2 >= lease.granted {
+                renew_ahead(state, &mut quota, leases, key, rule);
+            }
+            return Some(Local::Decided(decision, RateSource::Local));
+        }
+    }
+    if let Some(lease) = quota.lease.take() {
+        give_back_unspent(leases.clone(), key.to_owned(), lease);
+    }
+    if let Some(mut next) = quota.next.take() {
+        if now < next.until && next.spent < next.granted {
+            next.spent += 1;
+            let decision = next.admitted(rule);
+            quota.lease = Some(next);
+            return Some(Local::Decided(decision, RateSource::Local));
+        }
+        give_back_unspent(leases.clone(), key.to_owned(), next);
+    }
+    if quota.last_remaining.unwrap_or(0) < EXACT_BELOW {
+        return Some(Local::AskRedis);
+    }
+    None
 }
 
 fn deny_until(from: Instant, retry_after_ms: i64) -> Instant {
@@ -213,7 +251,7 @@ fn deny_until(from: Instant, retry_after_ms: i64) -> Instant {
 /// shared log, so the guarantee is unchanged; a failure leaves the next request that runs
 /// out to take a lease the usual way.
 fn renew_ahead(
-    state: &Arc<tokio::sync::Mutex<ClientQuota>>,
+    state: &Arc<ClientState>,
     quota: &mut ClientQuota,
     leases: &Arc<dyn QuotaLeases>,
     key: &str,
@@ -229,7 +267,7 @@ fn renew_ahead(
     tokio::spawn(async move {
         let asked = Instant::now();
         let grant = leases.lease(&key, rule, want, LEASE_FOR).await;
-        let mut quota = state.lock().await;
+        let mut quota = state.quota();
         quota.renewing = false;
         let Ok(grant) = grant else { return };
         quota.last_remaining = Some(grant.remaining);
