@@ -132,9 +132,16 @@ impl CacheKeys {
         format!("login-failures:{account_hash}")
     }
 
-    /// The request log of one client in one rate class.
+    /// The request log of one client in one rate class. Hash tag: the log and its total
+    /// (`rate_total`) are updated by one script, so they must share a cluster slot.
     pub fn rate(class: &str, client_hash: &str) -> String {
-        format!("rate:{class}:{client_hash}")
+        format!("rate:{{{class}:{client_hash}}}")
+    }
+
+    /// The number of slots the request log `log` (as named by `rate`, prefixed or not)
+    /// holds.
+    pub fn rate_total(log: &str) -> String {
+        format!("{log}:total")
     }
 
     /// Extracts the product id from a product key, for the consistency checker.

@@ -169,7 +169,7 @@ mod tests {
         shared
             .expect_check()
             .withf(|key, rule| {
-                key.starts_with("rate:write:") && !key.contains("10.0.0.1") && rule.limit == 60
+                key.starts_with("rate:{write:") && !key.contains("10.0.0.1") && rule.limit == 60
             })
             .times(1)
             .returning(|_, _| Ok(decision(false)));

@@ -27,8 +27,9 @@ pub struct QuotaGrant {
 /// counts, atomically across every instance, and MUST count each reserved slot as a
 /// request made at the lease's end (`lease_for` after the grant), so a slot spent at any
 /// moment of the lease leaves the window no earlier than that request would: never more
-/// than `rule.limit` in any window, leased or not. `give_back` MUST free exactly the named
-/// slots `from..=to` of a grant that were not spent.
+/// than `rule.limit` in any window, leased or not. `give_back` frees the unspent tail of a
+/// grant: `to` is its last slot (`granted`), `from` the first not spent; it MUST free
+/// exactly those slots, and nothing once the grant has left the window.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait QuotaLeases: Interface {

@@ -1,5 +1,6 @@
 //! The one call both rate-limit adapters make: taking slots from a client's sliding log
-//! (`TAKE_SLOTS`), one for an exact check, many for a lease.
+//! (`TAKE_SLOTS`), one for an exact check, many for a lease; either is one entry in the
+//! log, however many slots it takes.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use fred::prelude::Client;
 
 use super::call::bounded_call;
 use super::scripts::TAKE_SLOTS;
+use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::RateRule;
 
@@ -19,8 +21,8 @@ pub(super) struct Taken {
     pub now_ms: i64,
 }
 
-/// Takes up to `want` slots of `key` (prefixed) under `rule`, each logged `ahead` after
-/// the server's now and named `ticket:1..`.
+/// Takes up to `want` slots of the log `key` (prefixed) under `rule`, logged `ahead` after
+/// the server's now as one entry named `ticket:<slots taken>`.
 pub(super) async fn take_slots(
     client: &Client,
     timeout: Duration,
@@ -37,7 +39,9 @@ pub(super) async fn take_slots(
         ahead.as_millis().to_string(),
         ticket.to_owned(),
     ];
-    let call = TAKE_SLOTS.evalsha_with_reload::<Vec<i64>, _, _>(client, key, args);
+    let total = CacheKeys::rate_total(&key);
+    let keys = vec![key, total];
+    let call = TAKE_SLOTS.evalsha_with_reload::<Vec<i64>, _, _>(client, keys, args);
     let reply = bounded_call(client, timeout, call).await?;
     let [taken, remaining, reset_at_ms, now_ms] = reply[..] else {
         return Err(CacheError::Command("unexpected rate limit reply".into()));
