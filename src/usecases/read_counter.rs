@@ -35,15 +35,24 @@ impl ReadCounter {
         }
     }
 
-    /// Notes one read of `product`. Never waits on I/O and never fails the request.
-    pub fn read(&self, product: &ProductId) {
-        if !self
-            .tick
+    /// Whether this read is one to note (one in `one_in`); the caller then names the
+    /// product with `read`, so the reads not sampled cost one atomic add and nothing else.
+    pub fn sampled(&self) -> bool {
+        self.tick
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(self.one_in)
-        {
+    }
+
+    /// Notes one read of `product`. Never waits on I/O and never fails the request.
+    pub fn read(&self, product: &ProductId) {
+        if !self.sampled() {
             return;
         }
+        self.note(product);
+    }
+
+    /// Notes a read that `sampled` chose.
+    pub fn note(&self, product: &ProductId) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(count) = pending.get_mut(product) {
             *count = count.saturating_add(self.one_in);

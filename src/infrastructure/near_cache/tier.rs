@@ -44,7 +44,7 @@ pub struct ReadTicket {
 /// are unchanged, checked again after the insert so an invalidation racing the insert
 /// removes what it put.
 pub struct NearTier {
-    entries: Cache<String, NearEntry>,
+    entries: Cache<String, NearEntry, foldhash::fast::RandomState>,
     stripes: Box<[AtomicU64]>,
     hasher: RandomState,
     flushes: AtomicU64,
@@ -59,7 +59,7 @@ impl NearTier {
             entries: Cache::builder()
                 .max_capacity(max_entries)
                 .time_to_live(ttl)
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             hasher: RandomState::new(),
             flushes: AtomicU64::new(0),

@@ -21,9 +21,9 @@ where
     B: MessageBody + 'static,
 {
     move |req, next| {
-        if req.method() == Method::GET {
+        if req.method() == Method::GET && reads.sampled() {
             if let Some(Ok(id)) = req.match_info().get("id").map(ProductId::parse) {
-                reads.read(&id);
+                reads.note(&id);
             }
         }
         Box::pin(next.call(req))

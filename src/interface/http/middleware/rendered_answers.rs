@@ -58,7 +58,7 @@ pub struct RenderedAnswer {
 pub struct RenderedAnswers {
     lists: Arc<dyn ListCache>,
     metrics: Arc<CacheMetrics>,
-    answers: Cache<AnswerSlot, Arc<RenderedAnswer>>,
+    answers: Cache<AnswerSlot, Arc<RenderedAnswer>, foldhash::fast::RandomState>,
 }
 
 impl RenderedAnswers {
@@ -75,7 +75,7 @@ impl RenderedAnswers {
             answers: Cache::builder()
                 .max_capacity(max_entries)
                 .time_to_live(ttl)
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 

@@ -27,13 +27,15 @@ where
         Box::pin(async move {
             let started = Instant::now();
             let method = req.method().clone();
-            // The template, resolved against every route of the app, so it is known
-            // before routing and for unmatched paths is `None`.
-            let route = req.match_pattern();
             let result = next.call(req).await;
-            let status = match &result {
-                Ok(response) => response.status(),
-                Err(error) => error.as_response_error().status_code(),
+            // The template read after routing: actix then finds it from the ids of the
+            // resources the request passed through, without matching the path against
+            // every route a second time (regular expressions included), as it must when
+            // asked before routing. Unmatched paths are `None`; so is a request that
+            // failed inside a middleware before any response was made.
+            let (status, route) = match &result {
+                Ok(response) => (response.status(), response.request().match_pattern()),
+                Err(error) => (error.as_response_error().status_code(), None),
             };
             metrics.request(&method, route, status.as_u16(), started.elapsed());
             if let Ok(response) = &result {

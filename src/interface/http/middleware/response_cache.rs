@@ -21,10 +21,12 @@ use std::time::Duration;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG,
+    IF_NONE_MATCH, VARY,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
@@ -178,13 +180,34 @@ async fn serve<B: MessageBody + 'static>(
 fn cacheable(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if status == StatusCode::OK || status == StatusCode::NOT_MODIFIED {
-        let headers = response.headers_mut();
-        if !headers.contains_key(CACHE_CONTROL) {
-            headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
-        }
-        headers.append(VARY, HeaderValue::from_static("Authorization"));
+        cacheable_headers(response.headers_mut());
     }
     response
+}
+
+/// The headers of `cacheable`; a replayed answer carries them already, so this adds
+/// neither twice.
+fn cacheable_headers(headers: &mut HeaderMap) {
+    if !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+    }
+    if !headers.get_all(VARY).any(|v| v == "Authorization") {
+        headers.append(VARY, HeaderValue::from_static("Authorization"));
+    }
+}
+
+/// An answer to replay: its stored headers plus what every replayed 200 carries (where it
+/// came from, the cache verdict, the caching policy), added once here rather than on
+/// every replay.
+fn replayable(mut headers: HeaderMap, etag: String, body: Bytes) -> RenderedAnswer {
+    headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
+    headers.insert(X_CACHE, HeaderValue::from_static("HIT"));
+    cacheable_headers(&mut headers);
+    RenderedAnswer {
+        headers,
+        etag,
+        body,
+    }
 }
 
 /// A product GET: replay the rendered answer or the stored response, or run the handler
@@ -206,7 +229,7 @@ async fn serve_stored<B: MessageBody + 'static>(
     };
     if let (Some(rendered), Some(slot)) = (&rendered, &slot) {
         if let Some(answer) = rendered.get(slot) {
-            return Ok(mark(replay(req, &answer), "HIT"));
+            return Ok(replay(req, &answer));
         }
     }
     let Some((generation, stored)) = store.lookup(product).await else {
@@ -221,7 +244,7 @@ async fn serve_stored<B: MessageBody + 'static>(
                 rendered.keep(slot, answer.clone());
             }
         }
-        return Ok(mark(replay(req, &answer), "HIT"));
+        return Ok(replay(req, &answer));
     }
     let response = next.call(req).await?;
     if response.status() != StatusCode::OK {
@@ -259,18 +282,14 @@ async fn serve_stored<B: MessageBody + 'static>(
 
 /// A stored product response as a rendered answer.
 fn render(stored: CachedResponse) -> RenderedAnswer {
-    let mut headers = actix_web::http::header::HeaderMap::new();
+    let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&stored.content_type) {
         headers.insert(CONTENT_TYPE, value);
     }
     if let Ok(value) = HeaderValue::from_str(&stored.etag) {
         headers.insert(ETAG, value);
     }
-    RenderedAnswer {
-        headers,
-        etag: stored.etag,
-        body: actix_web::web::Bytes::from(stored.body),
-    }
+    replayable(headers, stored.etag, Bytes::from(stored.body))
 }
 
 /// A list or count GET: the handler answers from the list cache; label its answer by the
@@ -287,7 +306,7 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     };
     if let (Some(rendered), Some(slot)) = (&rendered, &slot) {
         if let Some(answer) = rendered.get(slot) {
-            return Ok(mark(replay(req, &answer), "HIT"));
+            return Ok(replay(req, &answer));
         }
     }
     let mut if_none_match = actix_web::http::header::HeaderMap::new();
@@ -314,13 +333,9 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     }
     // Only answers read from the list cache: what it declined to store (admission, size
     // cap) is not kept here either.
-    if let (Some(rendered), Some(slot), "HIT") = (&rendered, slot, label) {
-        let answer = RenderedAnswer {
-            headers: head.headers().clone(),
-            etag: etag.clone(),
-            body: bytes.clone(),
-        };
-        rendered.keep(slot, Arc::new(answer));
+    if let (Some(rendered_answers), Some(slot), "HIT") = (&rendered, slot, label) {
+        let answer = replayable(head.headers().clone(), etag.clone(), bytes.clone());
+        rendered_answers.keep(slot, Arc::new(answer));
     }
     let response = if not_modified(&if_none_match, &etag) {
         HttpResponse::NotModified()
@@ -332,21 +347,20 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     Ok(mark(ServiceResponse::new(request, response), label))
 }
 
-/// A rendered answer replayed: its headers and body, or a 304 when the client holds it.
+/// A rendered answer replayed, a HIT: its headers and body, or a 304 when the client
+/// holds it.
 fn replay(req: ServiceRequest, answer: &RenderedAnswer) -> ServiceResponse<BoxBody> {
-    let response = if not_modified(req.headers(), &answer.etag) {
-        HttpResponse::NotModified()
+    if not_modified(req.headers(), &answer.etag) {
+        let response = HttpResponse::NotModified()
             .insert_header((ETAG, answer.etag.as_str()))
-            .finish()
-    } else {
-        let mut response = HttpResponse::Ok().body(answer.body.clone());
-        let headers = response.headers_mut();
-        for (name, value) in &answer.headers {
-            headers.append(name.clone(), value.clone());
-        }
-        headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
-        response
-    };
+            .finish();
+        return mark(req.into_response(response), "HIT");
+    }
+    let mut response = HttpResponse::Ok().body(answer.body.clone());
+    let headers = response.headers_mut();
+    for (name, value) in &answer.headers {
+        headers.append(name.clone(), value.clone());
+    }
     req.into_response(response)
 }
 
