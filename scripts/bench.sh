@@ -76,6 +76,19 @@ env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB
   REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" LOG_FORMAT=json RUST_LOG=warn \
   "$APP_BIN" seed "$PRODUCTS" 2>&1 | tr '\r' '\n' | tail -1
 log "seeded in $(( $(date +%s) - SEED_STARTED )) s"
+# Seeding writes an outbox entry per product; measure only once the relay has published
+# them all, or its work (and the near tier's invalidations) runs during the first scenarios.
+wait_for_outbox() {
+  local waited=0 pending
+  while :; do
+    pending=$(curl -s "$BASE_URL/api/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"]["outboxPending"])' 2>/dev/null || echo "?")
+    [ "$pending" = 0 ] && break
+    [ "$waited" -ge 300 ] && { log "outbox still holds $pending entries after ${waited} s; measuring anyway"; return; }
+    sleep 2; waited=$((waited + 2))
+  done
+  log "outbox drained ${waited} s after seeding"
+}
+wait_for_outbox
 ID=$(curl -s "$BASE_URL/api/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])')
 TOKEN=$(login)
 IDS=$(curl -s "$BASE_URL/api/products?limit=100" | python3 -c 'import json,sys; print(",".join("\"%s\"" % p["id"] for p in json.load(sys.stdin)["data"]["products"]))')
