@@ -17,7 +17,7 @@ pub(super) async fn bounded_call<T>(
     command: impl Future<Output = Result<T, fred::error::Error>>,
 ) -> Result<T, CacheError> {
     if !client.is_connected() {
-        return Err(CacheError::Unavailable("Redis is not connected".into()));
+        return Err(not_connected());
     }
     let circuit = circuit_for(client);
     if circuit.is_open() {
@@ -25,41 +25,36 @@ pub(super) async fn bounded_call<T>(
             "Redis is not answering (circuit open)".into(),
         ));
     }
-    match tokio::time::timeout(timeout, command).await {
-        Ok(Ok(value)) => {
-            circuit.succeeded();
-            Ok(value)
-        }
-        Ok(Err(error)) => {
-            let error = translate(error, timeout);
-            if error.kind() == CacheFailureKind::Timeout {
-                circuit.timed_out();
-            }
-            Err(error)
-        }
-        Err(_) => {
-            circuit.timed_out();
-            Err(CacheError::timed_out(timeout))
-        }
+    let result = bounded_blocking_call(client, timeout, command).await;
+    match &result {
+        Ok(_) => circuit.succeeded(),
+        Err(error) if error.kind() == CacheFailureKind::Timeout => circuit.timed_out(),
+        Err(_) => {}
     }
+    result
 }
 
-/// Runs one blocking command (`XREAD BLOCK`) on a client of its own within `timeout`
-/// (the block plus the command timeout). It leaves the circuit alone: that client is not
-/// heartbeated (a ping would queue behind the block), so a circuit opened here would never
-/// be closed; a hung connection is closed by fred's unresponsive check instead.
+/// Runs one command within `timeout` without the circuit: the whole of a call for a
+/// client of its own that blocks (`XREAD BLOCK`, bounded by the block plus the command
+/// timeout). That client is not heartbeated (a ping would queue behind the block), so a
+/// circuit opened by its calls would never be closed; a hung connection is closed by
+/// fred's unresponsive check instead.
 pub(super) async fn bounded_blocking_call<T>(
     client: &Client,
     timeout: Duration,
     command: impl Future<Output = Result<T, fred::error::Error>>,
 ) -> Result<T, CacheError> {
     if !client.is_connected() {
-        return Err(CacheError::Unavailable("Redis is not connected".into()));
+        return Err(not_connected());
     }
     match tokio::time::timeout(timeout, command).await {
         Ok(result) => result.map_err(|error| translate(error, timeout)),
         Err(_) => Err(CacheError::timed_out(timeout)),
     }
+}
+
+fn not_connected() -> CacheError {
+    CacheError::Unavailable("Redis is not connected".into())
 }
 
 /// Sorts a fred error by cause, so failures can be counted and logged by kind.
