@@ -36,22 +36,15 @@ impl ReadCounter {
     }
 
     /// Whether this read is one to note (one in `one_in`); the caller then names the
-    /// product with `read`, so the reads not sampled cost one atomic add and nothing else.
+    /// product with `note`, so the reads not sampled cost one atomic add and nothing else.
     pub fn sampled(&self) -> bool {
         self.tick
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(self.one_in)
     }
 
-    /// Notes one read of `product`. Never waits on I/O and never fails the request.
-    pub fn read(&self, product: &ProductId) {
-        if !self.sampled() {
-            return;
-        }
-        self.note(product);
-    }
-
-    /// Notes a read that `sampled` chose.
+    /// Notes one read of `product` that `sampled` chose. Never waits on I/O and never
+    /// fails the request.
     pub fn note(&self, product: &ProductId) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(count) = pending.get_mut(product) {
@@ -113,12 +106,17 @@ mod tests {
         });
         let counter = ReadCounter::new(Arc::new(popularity), 10);
         let id = ProductId::parse(ID).unwrap();
+        let read = |counter: &ReadCounter| {
+            if counter.sampled() {
+                counter.note(&id);
+            }
+        };
         for _ in 0..30 {
-            counter.read(&id);
+            read(&counter);
         }
         counter.flush().await; // fails: kept
         for _ in 0..10 {
-            counter.read(&id);
+            read(&counter);
         }
         counter.flush().await;
         counter.flush().await; // nothing noted: no call

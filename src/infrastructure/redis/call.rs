@@ -25,7 +25,7 @@ pub(super) async fn bounded_call<T>(
             "Redis is not answering (circuit open)".into(),
         ));
     }
-    let result = bounded_blocking_call(client, timeout, command).await;
+    let result = within(timeout, command).await;
     match &result {
         Ok(_) => circuit.succeeded(),
         Err(error) if error.kind() == CacheFailureKind::Timeout => circuit.timed_out(),
@@ -47,6 +47,14 @@ pub(super) async fn bounded_blocking_call<T>(
     if !client.is_connected() {
         return Err(not_connected());
     }
+    within(timeout, command).await
+}
+
+/// `command` bounded by `timeout`, its failure translated: the part both calls share.
+async fn within<T>(
+    timeout: Duration,
+    command: impl Future<Output = Result<T, fred::error::Error>>,
+) -> Result<T, CacheError> {
     match tokio::time::timeout(timeout, command).await {
         Ok(result) => result.map_err(|error| translate(error, timeout)),
         Err(_) => Err(CacheError::timed_out(timeout)),
