@@ -23,13 +23,21 @@ pub const LEASE_FOR: Duration = Duration::from_secs(1);
 pub const EXACT_BELOW: u32 = 64;
 /// A lease takes this share (1/n) of the free slots...
 const SHARE: u32 = 16;
-/// ...but never more than this many.
-const MAX_LEASE: u32 = 256;
+/// ...and no more than this many while the client's pace on this instance is unknown or
+/// slow...
+const BASE_LEASE: u32 = 256;
+/// ...or, for a busy client, about what this instance spends of its quota in this long,
+/// so renewals stay about ten a second however fast the client goes (a fixed 256 was a
+/// Redis script per 256 requests: some 250 a second for one client at 65,000 requests a
+/// second)...
+const LEASE_SPAN: Duration = Duration::from_millis(100);
+/// ...and never more than this many.
+const MAX_LEASE: u32 = 65_536;
 /// From this many free slots on, a lease half spent is renewed ahead, in the background,
 /// so requests do not wait for Redis when it runs out. Below it (the last few leases
 /// before the quota runs low) no second lease is held, so early refusals stay bounded by
 /// one lease.
-const RENEW_AHEAD_FROM: u32 = SHARE * MAX_LEASE;
+const RENEW_AHEAD_FROM: u32 = 4_096;
 /// Longest a refusal is answered locally before Redis is asked again.
 pub const DENIAL_MEMORY: Duration = Duration::from_secs(1);
 /// Clients whose state is kept per instance; the least recently used beyond it are
@@ -41,6 +49,9 @@ struct Lease {
     ticket: String,
     granted: u32,
     spent: u32,
+    /// When it began to be spent: when it arrived, or for one taken ahead, when the one
+    /// before it ran out.
+    since: Instant,
     until: Instant,
     /// Free slots left for everyone when it was granted.
     remaining: u32,
@@ -55,6 +66,7 @@ impl Lease {
             ticket: grant.ticket,
             granted: grant.granted,
             spent,
+            since: asked,
             until: asked + LEASE_FOR,
             remaining: grant.remaining,
             reset_at_ms: grant.reset_at_ms,
@@ -85,6 +97,31 @@ struct ClientQuota {
     last_remaining: Option<u32>,
     /// A refusal and until when to repeat it.
     denied: Option<(Instant, RateDecision)>,
+    /// Slots per second this instance spent of the client's quota, as last measured.
+    pace: Option<f64>,
+}
+
+impl ClientQuota {
+    /// Measures the pace at which a lease spent since `since` had `spent` slots spent by
+    /// `now` (once it is at least a millisecond old).
+    fn note_pace(&mut self, since: Instant, spent: u32, now: Instant) {
+        let elapsed = now.saturating_duration_since(since).as_secs_f64();
+        if elapsed >= 0.001 {
+            self.pace = Some(f64::from(spent) / elapsed);
+        }
+    }
+
+    /// How many slots to ask for: a share of the free slots, at most what this instance
+    /// spends in `LEASE_SPAN` at the client's pace (at least `BASE_LEASE`, at most
+    /// `MAX_LEASE`).
+    fn lease_size(&self) -> u32 {
+        let free = self.last_remaining.unwrap_or(0);
+        let by_pace = self
+            .pace
+            .map_or(0.0, |pace| pace * LEASE_SPAN.as_secs_f64());
+        let cap = (by_pace.min(f64::from(MAX_LEASE)) as u32).max(BASE_LEASE);
+        (free / SHARE).clamp(2, cap)
+    }
 }
 
 /// What the local layer decided (and whether that took a call to Redis), or that Redis
@@ -151,8 +188,7 @@ impl LocalQuotas {
         if let Some(local) = decide_locally(&state, leases, key, rule) {
             return Ok(local);
         }
-        let free = state.quota().last_remaining.unwrap_or(0);
-        let want = (free / SHARE).clamp(2, MAX_LEASE);
+        let want = state.quota().lease_size();
         let asked = Instant::now();
         let grant = leases.lease(key, rule, want, LEASE_FOR).await?;
         let mut quota = state.quota();
@@ -218,17 +254,19 @@ fn decide_locally(
             lease.spent += 1;
             let decision = lease.admitted(rule);
             if lease.spent * 2 >= lease.granted {
-                renew_ahead(state, &mut quota, leases, key, rule);
+                renew_ahead(state, &mut quota, leases, key, rule, now);
             }
             return Some(Local::Decided(decision, RateSource::Local));
         }
     }
     if let Some(lease) = quota.lease.take() {
+        quota.note_pace(lease.since, lease.spent, now);
         give_back_unspent(leases.clone(), key.to_owned(), lease);
     }
     if let Some(mut next) = quota.next.take() {
         if now < next.until && next.spent < next.granted {
             next.spent += 1;
+            next.since = now;
             let decision = next.admitted(rule);
             quota.lease = Some(next);
             return Some(Local::Decided(decision, RateSource::Local));
@@ -256,13 +294,17 @@ fn renew_ahead(
     leases: &Arc<dyn QuotaLeases>,
     key: &str,
     rule: RateRule,
+    now: Instant,
 ) {
     let free = quota.last_remaining.unwrap_or(0);
     if quota.renewing || quota.next.is_some() || free < RENEW_AHEAD_FROM {
         return;
     }
     quota.renewing = true;
-    let want = (free / SHARE).clamp(2, MAX_LEASE);
+    if let Some((since, spent)) = quota.lease.as_ref().map(|l| (l.since, l.spent)) {
+        quota.note_pace(since, spent, now);
+    }
+    let want = quota.lease_size();
     let (state, leases, key) = (state.clone(), leases.clone(), key.to_owned());
     tokio::spawn(async move {
         let asked = Instant::now();
@@ -333,7 +375,8 @@ mod tests {
         let mut store = MockQuotaLeases::new();
         store
             .expect_lease()
-            .withf(|_, _, want, _| *want == 256)
+            // 256 while the pace is unknown; a share of the free slots once it is measured.
+            .withf(|_, _, want, _| (256..=9_000 / SHARE).contains(want))
             // The first lease, the one taken ahead of it, maybe the one ahead of that.
             .times(2..=3)
             .returning(|_, _, _, _| Ok(grant(256, 9_000)));
@@ -354,6 +397,38 @@ mod tests {
             let decided = quotas.decide(&leases, "k", rule()).await.unwrap();
             assert!(matches!(decided, Local::Decided(d, RateSource::Local) if d.allowed));
         }
+    }
+
+    fn quota(free: u32, pace: Option<f64>) -> ClientQuota {
+        ClientQuota {
+            last_remaining: Some(free),
+            pace,
+            ..ClientQuota::default()
+        }
+    }
+
+    #[test]
+    fn a_lease_lasts_about_a_span_at_the_clients_pace_within_a_share_of_the_free_slots() {
+        // Pace unknown or slow: a share of the free slots, at most the base lease.
+        assert_eq!(quota(1_000_000, None).lease_size(), BASE_LEASE);
+        assert_eq!(quota(1_000_000, Some(10.0)).lease_size(), BASE_LEASE);
+        assert_eq!(quota(1_600, None).lease_size(), 100);
+        // A busy client: about 100 ms of its pace, so a few renewals a second.
+        assert_eq!(quota(1_000_000, Some(65_000.0)).lease_size(), 6_500);
+        assert_eq!(quota(u32::MAX, Some(1e9)).lease_size(), MAX_LEASE);
+        // Never more than a share of what is free, whatever the pace.
+        assert_eq!(quota(16_000, Some(65_000.0)).lease_size(), 1_000);
+        assert_eq!(quota(10, Some(65_000.0)).lease_size(), 2);
+    }
+
+    #[test]
+    fn the_pace_is_what_a_lease_had_spent_over_its_age() {
+        let mut quota = ClientQuota::default();
+        let asked = Instant::now();
+        quota.note_pace(asked, 500, asked + Duration::from_micros(100));
+        assert_eq!(quota.pace, None, "too young to say");
+        quota.note_pace(asked, 500, asked + Duration::from_millis(50));
+        assert_eq!(quota.pace, Some(10_000.0));
     }
 
     #[tokio::test]
