@@ -72,9 +72,7 @@ PY
 log "stack: $PRODUCTS products"
 start_stack "$OUT/stack" "${APP_ENV[@]}"
 SEED_STARTED=$(date +%s)
-env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
-  REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" LOG_FORMAT=json RUST_LOG=warn \
-  "$APP_BIN" seed "$PRODUCTS" 2>&1 | tr '\r' '\n' | tail -1
+seed_stack "$PRODUCTS" | tr '\r' '\n' | tail -1
 log "seeded in $(( $(date +%s) - SEED_STARTED )) s"
 # Seeding writes an outbox entry per product; measure only once the relay has published
 # them all, or its work (and the near tier's invalidations) runs during the first scenarios.
@@ -89,7 +87,7 @@ wait_for_outbox() {
   log "outbox drained ${waited} s after seeding"
 }
 wait_for_outbox
-ID=$(curl -s "$BASE_URL/api/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])')
+ID=$(first_product_id)
 TOKEN=$(login)
 IDS=$(curl -s "$BASE_URL/api/products?limit=100" | python3 -c 'import json,sys; print(",".join("\"%s\"" % p["id"] for p in json.load(sys.stdin)["data"]["products"]))')
 cat >"$OUT/mix.lua" <<LUA

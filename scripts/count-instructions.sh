@@ -17,9 +17,7 @@ cargo build --release -q --bin product-catalog
 REAL_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
 APP_BIN="$REAL_BIN"
 start_stack "$OUT" RATE_LIMIT_READ=1000000/1s
-env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
-  REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" RUST_LOG=warn \
-  "$REAL_BIN" seed 50 >/dev/null 2>&1
+seed_stack 50 "$REAL_BIN" >/dev/null
 stop_app
 cat >"$OUT/under-callgrind" <<WRAP
 #!/bin/sh
@@ -28,7 +26,7 @@ WRAP
 chmod +x "$OUT/under-callgrind"
 APP_BIN="$OUT/under-callgrind"
 start_app "$OUT" RATE_LIMIT_READ=1000000/1s APP_WORKERS=1
-ID=$(curl -s "$BASE_URL/api/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])')
+ID=$(first_product_id)
 requests() {
   python3 - "$APP_PORT" "$1" "$2" <<'PY'
 import http.client, sys

@@ -107,6 +107,20 @@ start_app() {
   BASE_URL="http://127.0.0.1:$APP_PORT"
 }
 
+# seed_stack N [BIN]: creates N products in the stack's MongoDB with BIN's `seed`
+# subcommand (default $APP_BIN); its output goes to standard output.
+seed_stack() {
+  env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
+    REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" LOG_FORMAT=json RUST_LOG=warn \
+    "${2:-$APP_BIN}" seed "$1" 2>&1
+}
+
+# first_product_id: the id of the first product the running API lists.
+first_product_id() {
+  curl -s "$BASE_URL/api/products?limit=1" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])'
+}
+
 # stop_app: stops the binary started last, leaving Redis and MongoDB running.
 stop_app() {
   kill "$APP_PID" 2>/dev/null || true

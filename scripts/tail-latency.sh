@@ -20,10 +20,8 @@ command -v perf >/dev/null 2>&1 || apt_install linux-perf
 cargo build --release -q --bin product-catalog
 APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
 start_stack "$OUT" RATE_LIMIT_READ=1000000/1s RATE_LIMIT_WRITE=1000000/60s
-env MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true" MONGODB_DB=e2e \
-  REDIS_URL="$STACK_REDIS_URL" REDIS_KEY_PREFIX="$STACK_PREFIX" RUST_LOG=warn \
-  "$APP_BIN" seed "$PRODUCTS" >/dev/null 2>&1
-ID=$(curl -s "$BASE_URL/api/products?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["products"][0]["id"])')
+seed_stack "$PRODUCTS" >/dev/null
+ID=$(first_product_id)
 for _ in 1 2 3; do curl -s -o /dev/null "$BASE_URL/api/products/$ID"; done
 cat >"$OUT/percentiles.lua" <<'LUA'
 done = function(summary, latency, requests)
