@@ -17,8 +17,7 @@ OUT="$ROOT/target/bench"; rm -rf "$OUT"; mkdir -p "$OUT"
 trap stop_stack EXIT
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 log "building release"
-cargo build --release -q --bin product-catalog
-APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
+build_release
 ADMIN_EMAIL="admin@bench.example"; ADMIN_PASSWORD="bench-admin-password"
 APP_ENV=(ADMIN_EMAIL="$ADMIN_EMAIL" ADMIN_PASSWORD="$ADMIN_PASSWORD"
   RATE_LIMIT_READ=1000000/1s RATE_LIMIT_WRITE=1000000/60s RATE_LIMIT_AUTH=1000/60s)

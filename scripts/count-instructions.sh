@@ -13,9 +13,8 @@ N="${N:-2000}"
 OUT="$ROOT/target/instructions"; rm -rf "$OUT"; mkdir -p "$OUT"
 trap stop_stack EXIT
 command -v valgrind >/dev/null 2>&1 || apt_install valgrind
-cargo build --release -q --bin product-catalog
-REAL_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
-APP_BIN="$REAL_BIN"
+build_release
+REAL_BIN="$APP_BIN"
 start_stack "$OUT" RATE_LIMIT_READ=1000000/1s
 seed_stack 50 "$REAL_BIN" >/dev/null
 stop_app

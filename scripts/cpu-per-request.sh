@@ -10,8 +10,7 @@ cd "$ROOT"
 PRODUCTS="${PRODUCTS:-200}"; DURATION="${DURATION:-6}"; ROUNDS="${ROUNDS:-2}"
 trap stop_stack EXIT
 command -v wrk >/dev/null 2>&1 || apt_install wrk
-cargo build --release -q --bin product-catalog
-APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
+build_release
 start_stack "$ROOT/target/cpu-per-request" RATE_LIMIT_READ=1000000/1s RATE_LIMIT_WRITE=1000000/60s
 seed_stack "$PRODUCTS" >/dev/null
 ID=$(first_product_id)

@@ -107,6 +107,13 @@ start_app() {
   BASE_URL="http://127.0.0.1:$APP_PORT"
 }
 
+# build_release: builds the release binary and sets APP_BIN to it (the measurement
+# scripts measure the release build).
+build_release() {
+  cargo build --release -q --bin product-catalog
+  APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
+}
+
 # seed_stack N [BIN]: creates N products in the stack's MongoDB with BIN's `seed`
 # subcommand (default $APP_BIN); its output goes to standard output.
 seed_stack() {

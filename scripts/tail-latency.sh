@@ -17,8 +17,7 @@ OUT="$ROOT/target/tail-latency"; rm -rf "$OUT"; mkdir -p "$OUT"
 trap stop_stack EXIT
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 command -v perf >/dev/null 2>&1 || apt_install linux-perf
-cargo build --release -q --bin product-catalog
-APP_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/product-catalog"
+build_release
 start_stack "$OUT" RATE_LIMIT_READ=1000000/1s RATE_LIMIT_WRITE=1000000/60s
 seed_stack "$PRODUCTS" >/dev/null
 ID=$(first_product_id)
