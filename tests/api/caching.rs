@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fred::prelude::KeysInterface;
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, Failures, TestApp};
 
 fn source(response: &reqwest::Response) -> String {
     response.headers()["x-data-source"]
@@ -176,19 +176,31 @@ pub struct Counts {
     pub relogins: AtomicU64,
     /// The longest any one request took, in milliseconds.
     pub slowest_ms: AtomicU64,
+    /// That request: "METHOD route -> status, request id …".
+    slowest: Mutex<String>,
+    /// The first 5xx answers in full, with the service's log lines for each.
+    pub failures: Failures,
 }
 
 impl Counts {
-    fn took(&self, started: Instant) {
+    fn took(&self, started: Instant, what: &str, response: &reqwest::Response) {
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.slowest_ms.fetch_max(ms, Ordering::SeqCst);
+        if self.slowest_ms.fetch_max(ms, Ordering::SeqCst) < ms {
+            let id = response
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("<none>");
+            *self.slowest.lock().unwrap() =
+                format!("{what} -> {}, request id {id}", response.status().as_u16());
+        }
     }
 
     pub fn summary(&self) -> String {
         let n = |c: &AtomicU64| c.load(Ordering::SeqCst);
         format!(
             "{} writes, {} single reads, {} list reads, {} stale reads, {} 5xx, {} re-logins, \
-             slowest request {} ms",
+             slowest request {} ms ({})",
             n(&self.writes),
             n(&self.single_reads),
             n(&self.list_reads),
@@ -196,7 +208,24 @@ impl Counts {
             n(&self.server_errors),
             n(&self.relogins),
             n(&self.slowest_ms),
+            self.slowest.lock().unwrap(),
         )
+    }
+
+    /// Asserts that no request answered 5xx, naming the first ones that did.
+    pub fn assert_no_server_errors(&self) {
+        assert_eq!(
+            self.server_errors.load(Ordering::SeqCst),
+            0,
+            "5xx{}",
+            self.failures.report()
+        );
+    }
+
+    /// Counts a 5xx answer and keeps it for the report.
+    async fn server_error(&self, what: &str, started: Instant, response: reqwest::Response) {
+        self.server_errors.fetch_add(1, Ordering::SeqCst);
+        self.failures.record(what, started, response).await;
     }
 }
 
@@ -224,9 +253,11 @@ async fn writer(
             .send()
             .await
             .unwrap();
-        counts.took(started);
+        counts.took(started, "PUT /api/products/{id}", &response);
         if response.status().is_server_error() {
-            counts.server_errors.fetch_add(1, Ordering::SeqCst);
+            counts
+                .server_error("PUT /api/products/{id}", started, response)
+                .await;
             continue;
         }
         if response.status() == 401 {
@@ -270,9 +301,15 @@ async fn reader(
                 .collect();
             let started = Instant::now();
             let response = app.list_products("category=race&limit=20").await;
-            counts.took(started);
+            counts.took(started, "GET /api/products?category=race", &response);
             if response.status().is_server_error() {
-                counts.server_errors.fetch_add(1, Ordering::SeqCst);
+                counts
+                    .server_error(
+                        "GET /api/products?category=race&limit=20",
+                        started,
+                        response,
+                    )
+                    .await;
                 continue;
             }
             let body: Value = response.json().await.unwrap();
@@ -288,9 +325,11 @@ async fn reader(
             let floor = floors.floor(id);
             let started = Instant::now();
             let response = app.get_product(id).await;
-            counts.took(started);
+            counts.took(started, "GET /api/products/{id}", &response);
             if response.status().is_server_error() {
-                counts.server_errors.fetch_add(1, Ordering::SeqCst);
+                counts
+                    .server_error("GET /api/products/{id}", started, response)
+                    .await;
                 continue;
             }
             let body: Value = response.json().await.unwrap();
@@ -396,6 +435,7 @@ pub async fn assert_cache_matches_mongodb(app: &TestApp, ids: &[String]) -> usiz
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_and_readers_never_see_older_data() {
+    let _turn = crate::helpers::load_turn().await;
     let app = Arc::new(spawn_app().await);
     let ids = race_products(&app).await;
     let started = Instant::now();
@@ -416,7 +456,7 @@ async fn concurrent_writers_and_readers_never_see_older_data() {
         0,
         "no read after a returned write saw older data"
     );
-    assert_eq!(counts.server_errors.load(Ordering::SeqCst), 0);
+    counts.assert_no_server_errors();
     assert_eq!(compared, 20, "every product ends up cached");
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use fred::prelude::ClientLike;
 use serde_json::{json, Value};
 
-use crate::helpers::{shared_servers, spawn_app_with, test_settings, RedisServer};
+use crate::helpers::{shared_servers, spawn_app_with, test_settings, Failures, RedisServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
@@ -33,10 +33,12 @@ async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
     }
     let mut tokens = Vec::new();
     let (mut server_errors, mut stale, mut reads) = (0, 0, 0);
+    let failures = Failures::default();
     for round in 0..40_u64 {
         // 100 distinct list queries a round, each matching all five products (~10 KB a page).
         for n in 0..100_u64 {
             let cents = round * 100 + n;
+            let started = std::time::Instant::now();
             let response = app
                 .list_products(&format!(
                     "minPrice={}.{:02}&limit=100",
@@ -46,6 +48,9 @@ async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
                 .await;
             if response.status().is_server_error() {
                 server_errors += 1;
+                failures
+                    .record("GET /api/products?minPrice=…", started, response)
+                    .await;
             }
         }
         if round % 4 == 0 {
@@ -55,6 +60,7 @@ async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
         let stock = 100 + round;
         let update = app.put_product(id, &json!({"stock": stock}), None).await;
         assert_eq!(update.status(), 200);
+        let started = std::time::Instant::now();
         let read = app.get_as(&format!("/api/products/{id}"), &tokens[0]).await;
         reads += 1;
         match read.status().as_u16() {
@@ -65,7 +71,12 @@ async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
                 }
             }
             401 => {}
-            status if status >= 500 => server_errors += 1,
+            status if status >= 500 => {
+                server_errors += 1;
+                failures
+                    .record("GET /api/products/{id}", started, read)
+                    .await;
+            }
             status => panic!("unexpected {status}"),
         }
     }
@@ -98,5 +109,10 @@ async fn filling_a_capped_redis_past_its_limit_keeps_the_service_correct() {
          {server_errors} 5xx; sessions: {valid} valid, {logged_out} cleanly 401"
     );
     assert!(evicted > 0, "the traffic went past the cap");
-    assert_eq!((stale, server_errors), (0, 0));
+    assert_eq!(
+        (stale, server_errors),
+        (0, 0),
+        "stale reads, 5xx{}",
+        failures.report()
+    );
 }

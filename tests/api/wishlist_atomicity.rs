@@ -3,12 +3,12 @@
 //! wrong in MongoDB never leave a drifted or negative count, or a product that fails to read.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, Failures, TestApp};
 
 async fn memberships(app: &TestApp, id: &str) -> u64 {
     app.mongo()
@@ -55,15 +55,17 @@ async fn abandoned_patch(app: &TestApp, token: &str, id: &str, member: bool, aft
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forty_concurrent_toggles_by_one_user_with_resets_leave_an_exact_count() {
+    let _turn = crate::helpers::load_turn().await;
     let app = Arc::new(spawn_app().await);
     let id = app.create_product(json!({})).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let token = app.user_token("toggler@example.com").await;
+    let failures = Arc::new(Failures::default());
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let (app, id, token) = (app.clone(), id.clone(), token.clone());
+        let (app, id, token, failures) = (app.clone(), id.clone(), token.clone(), failures.clone());
         tasks.push(tokio::spawn(async move {
             let member = i % 2 == 0;
             if i % 4 == 3 {
@@ -72,6 +74,7 @@ async fn forty_concurrent_toggles_by_one_user_with_resets_leave_an_exact_count()
                 abandoned_patch(&app, &token, &id, member, after).await;
                 None
             } else {
+                let started = Instant::now();
                 let response = app
                     .client
                     .patch(app.url(&format!("/api/products/{id}/wishlist")))
@@ -80,7 +83,13 @@ async fn forty_concurrent_toggles_by_one_user_with_resets_leave_an_exact_count()
                     .send()
                     .await
                     .unwrap();
-                Some(response.status().as_u16())
+                let status = response.status().as_u16();
+                if status != 200 {
+                    failures
+                        .record("PATCH /api/products/{id}/wishlist", started, response)
+                        .await;
+                }
+                Some(status)
             }
         }));
     }
@@ -88,12 +97,19 @@ async fn forty_concurrent_toggles_by_one_user_with_resets_leave_an_exact_count()
     // these read MongoDB and see the product in whatever state the toggles left it.
     let readers: Vec<_> = (0..4)
         .map(|_| {
-            let (app, token) = (app.clone(), token.clone());
+            let (app, token, failures) = (app.clone(), token.clone(), failures.clone());
             tokio::spawn(async move {
                 let mut statuses = Vec::new();
                 for _ in 0..10 {
+                    let started = Instant::now();
                     let response = app.get_as("/api/products/wishlist", &token).await;
-                    statuses.push(response.status().as_u16());
+                    let status = response.status().as_u16();
+                    if status != 200 {
+                        failures
+                            .record("GET /api/products/wishlist", started, response)
+                            .await;
+                    }
+                    statuses.push(status);
                 }
                 statuses
             })
@@ -110,7 +126,8 @@ async fn forty_concurrent_toggles_by_one_user_with_resets_leave_an_exact_count()
     }
     assert!(
         statuses.iter().all(|s| *s == 200),
-        "every toggle and read is 200: {statuses:?}"
+        "every toggle and read is 200: {statuses:?}{}",
+        failures.report()
     );
     // Abandoned requests finish server-side on their own; give them a moment.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

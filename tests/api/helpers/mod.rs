@@ -1,4 +1,6 @@
 mod app;
+mod failures;
+mod load;
 pub mod logs;
 mod proxy;
 mod servers;
@@ -8,6 +10,8 @@ pub use app::{
     product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp, ADMIN_EMAIL,
     ADMIN_PASSWORD,
 };
+pub use failures::Failures;
+pub use load::load_turn;
 pub use proxy::TcpProxy;
 pub use servers::{
     free_port, keys_matching, redis_client, shared_servers, MongoServer, RedisCluster, RedisServer,
