@@ -78,6 +78,8 @@ pub struct Application {
     cache: Arc<CacheContext>,
     background: Vec<JoinHandle<()>>,
     feed: Arc<EventFeed>,
+    /// Flushed once more at shutdown.
+    reads: Arc<ReadCounter>,
     stop: Arc<tokio::sync::Notify>,
 }
 
@@ -250,6 +252,7 @@ impl Application {
             settings.warming.sample_one_in,
         ));
         background.push(tokio::spawn(reads.clone().run()));
+        let read_counts = reads.clone();
         let status = web::Data::new(StatusSources {
             instance: instance.0,
             started: std::time::Instant::now(),
@@ -341,6 +344,7 @@ impl Application {
             cache: context,
             background,
             feed,
+            reads: read_counts,
             stop: Arc::default(),
         })
     }
@@ -375,6 +379,8 @@ impl Application {
         for task in &self.background {
             task.abort();
         }
+        // Reads noted since the last periodic flush would be lost with the process.
+        self.reads.flush().await;
         if let Some(near) = &self.near {
             near.stop().await;
         }

@@ -52,20 +52,7 @@ async fn catalogue_with_a_favourite(app: &TestApp, servers: &Servers) -> (Vec<St
     }
     // Read counts are recorded off the request path: wait until the tenth is in.
     let main = redis_client(&servers.main.url()).await;
-    let day = chrono::Utc::now().timestamp().div_euclid(86_400);
-    let key = format!(
-        "{}popular:{{products}}:{day}",
-        app.settings.redis.key_prefix
-    );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let score: Option<f64> = main.zscore(&key, &favourite).await.unwrap();
-        if score == Some(10.0) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "read counts recorded: {score:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_counted(&main, &popularity_key(app), &favourite, 10.0).await;
     (ids, favourite)
 }
 
@@ -155,4 +142,82 @@ async fn the_warm_subcommand_fills_the_cache_in_batches_and_prints_a_summary() {
         "HIT"
     );
     assert_eq!(x_cache(&fresh, "/api/products").await, "HIT");
+}
+
+/// The popularity key of today in `app`'s namespace.
+fn popularity_key(app: &TestApp) -> String {
+    let day = chrono::Utc::now().timestamp().div_euclid(86_400);
+    format!(
+        "{}popular:{{products}}:{day}",
+        app.settings.redis.key_prefix
+    )
+}
+
+/// Waits until `id`'s read count is `reads` (counts are sent to Redis off the request
+/// path), failing after 5 s.
+async fn until_counted(main: &fred::prelude::Client, key: &str, id: &str, reads: f64) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let score: Option<f64> = main.zscore(key, id).await.unwrap();
+        if score == Some(reads) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{reads} reads counted: {score:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn reads_of_ids_that_do_not_exist_add_nothing_to_the_popularity_set() {
+    let servers = Servers {
+        main: RedisServer::start(),
+        cache: RedisServer::start(),
+    };
+    let app = spawn_app_with(settings(&servers, false)).await;
+    for _ in 0..300 {
+        let missing = mongodb::bson::oid::ObjectId::new().to_hex();
+        assert_eq!(app.get_product(&missing).await.status(), 404);
+    }
+    // One real read after them: once it is counted, so would they have been.
+    let real = app.create_product(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.get_product(&real).await.status(), 200);
+    let main = redis_client(&servers.main.url()).await;
+    let key = popularity_key(&app);
+    until_counted(&main, &key, &real, 1.0).await;
+    let counted: u64 = main.zcard(&key).await.unwrap();
+    assert_eq!(counted, 1, "only the product that exists is counted");
+}
+
+#[tokio::test]
+async fn reads_just_before_a_stop_are_counted_and_warmed_by_the_next_start() {
+    let servers = Servers {
+        main: RedisServer::start(),
+        cache: RedisServer::start(),
+    };
+    let before = spawn_app_with(settings(&servers, false)).await;
+    let id = before
+        .create_product(json!({ "name": "Read just before the stop" }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..40 {
+        assert_eq!(before.get_product(&id).await.status(), 200);
+    }
+    before.stop().await;
+    let main = redis_client(&servers.main.url()).await;
+    until_counted(&main, &popularity_key(&before), &id, 40.0).await;
+    flush(&servers.cache).await;
+
+    let mut warm = settings(&servers, true);
+    warm.mongo.database = before.settings.mongo.database.clone();
+    warm.redis.key_prefix = before.settings.redis.key_prefix.clone();
+    let after = spawn_app_with(warm).await;
+    assert_eq!(x_cache(&after, &format!("/api/products/{id}")).await, "HIT");
 }
