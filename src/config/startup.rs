@@ -20,7 +20,7 @@ use crate::infrastructure::redis::{RedisClients, RedisStartupError};
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
 use crate::interface::http::middleware::{
-    authentication, head_as_get, record_request, request_span, RenderedAnswers,
+    authentication, head_as_get, record_request, request_span, security_headers, RenderedAnswers,
 };
 use crate::interface::http::{self as api, StatusSources};
 use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
@@ -291,7 +291,8 @@ impl Application {
         ]));
         // Wrap order: the last `.wrap` is the outermost. The request span comes first so
         // every line logged below it carries the request id; then the request metrics, so
-        // every answer is counted, whichever layer gives it; then CORS, which answers
+        // every answer is counted, whichever layer gives it; then the security headers, on
+        // every answer including CORS preflights and errors; then CORS, which answers
         // preflights before anything counts them; then compression, outside every layer
         // that reads or stores bodies, so stored responses stay uncompressed and each
         // client gets its own encoding; then HEAD served as GET; then authentication, so
@@ -320,6 +321,7 @@ impl Application {
                     cors_enabled,
                     api::cors::cors(&http.cors_origins),
                 ))
+                .wrap(from_fn(security_headers))
                 .wrap(from_fn(record_request(metrics.clone().into_inner())))
                 .wrap(from_fn(request_span))
                 .configure(api::configure::<AppModule>(

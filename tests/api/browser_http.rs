@@ -180,3 +180,49 @@ async fn catalogue_reads_may_be_revalidated_and_personal_ones_never_stored() {
         assert_eq!(signed_in.headers()["cache-control"], "no-store", "{path}");
     }
 }
+
+/// Every answer (pages, JSON, errors, HEAD) carries the security headers; the status page
+/// and Swagger UI get a policy of their own (the browser test checks they work under it).
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let head = |path: &'static str| {
+        app.client
+            .request(reqwest::Method::HEAD, app.url(path))
+            .send()
+    };
+    let answers = [
+        ("HEAD /status", head("/status").await.unwrap()),
+        ("GET /status", app.get("/status").await),
+        ("GET /api-docs/", app.get("/api-docs/").await),
+        ("GET /api/products", app.get("/api/products").await),
+        (
+            "GET /api/products/nope",
+            app.get("/api/products/nope").await,
+        ),
+        ("GET /api/cache/stats", app.get("/api/cache/stats").await),
+    ];
+    for (what, response) in &answers {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("x-frame-options"), "DENY", "{what}");
+        let policy = header("content-security-policy");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{what}: {policy}"
+        );
+        let expected = match *what {
+            "HEAD /status" | "GET /status" => "script-src 'sha256-",
+            "GET /api-docs/" => "script-src 'self'",
+            _ => "default-src 'none'; frame-ancestors 'none'",
+        };
+        assert!(policy.contains(expected), "{what}: {policy}");
+    }
+    assert_eq!(answers[4].1.status(), 400, "an error answer is covered too");
+}

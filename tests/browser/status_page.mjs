@@ -57,7 +57,24 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${baseUrl}/status`);
+  // Whatever the content security policy blocks is reported both ways: as a console
+  // message and as a securitypolicyviolation event in the page.
+  const violations = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      console.log(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+  const opened = await page.goto(`${baseUrl}/status`);
+  const policy = opened.headers()["content-security-policy"] || "";
+  check(
+    /script-src 'sha256-/.test(policy) && /frame-ancestors 'none'/.test(policy)
+      && opened.headers()["x-content-type-options"] === "nosniff",
+    `the page is served with its content security policy: ${policy}`,
+  );
   await page.waitForSelector("body[data-ready=true]", { timeout: 10000 });
   check(true, "the page loads and reads /api/status");
 
@@ -93,6 +110,14 @@ try {
   check(/^\d+(\.\d)?$/.test(rate), `the request rate is shown: ${rate} req/s`);
   await page.screenshot({ path: screenshot, fullPage: true });
   check(errors.length === 0, `no script errors (${errors.join("; ") || "none"})`);
+
+  // Swagger UI renders under its own policy.
+  const docs = await page.goto(`${baseUrl}/api-docs/`);
+  check(/script-src 'self'/.test(docs.headers()["content-security-policy"] || ""), "Swagger UI has its policy");
+  await page.waitForSelector(".swagger-ui .info .title", { timeout: 15000 });
+  await page.waitForSelector(".swagger-ui .opblock", { timeout: 15000 });
+  check(true, "Swagger UI renders the API's operations");
+  check(violations.length === 0, `no content security policy violation (${violations.join("; ") || "none"})`);
   console.log(`screenshot: ${screenshot}`);
 } finally {
   await browser.close();

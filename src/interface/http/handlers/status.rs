@@ -16,7 +16,7 @@ use crate::usecases::{CacheStatsUseCase, CheckHealthUseCase};
 
 /// The page itself: plain HTML and JavaScript compiled into the binary, so it works
 /// offline; it reads `/api/status` every second and follows `/api/events/products`.
-const PAGE: &str = include_str!("../status_page/status.html");
+pub const STATUS_PAGE: &str = include_str!("../status_page/status.html");
 
 /// A live status page for operators: hit ratio per cache layer, request rate and latency
 /// percentiles, Redis and MongoDB health, the near cache, and the event feed.
@@ -26,7 +26,7 @@ pub async fn status_page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-cache"))
-        .body(PAGE)
+        .body(STATUS_PAGE)
 }
 
 /// Everything the status page shows, in one read. Open like `/metrics`: with

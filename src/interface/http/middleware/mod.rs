@@ -10,6 +10,7 @@ mod rendered_answers;
 mod request_id;
 mod request_metrics;
 mod response_cache;
+mod security_headers;
 
 pub use authentication::{authentication, AuthFailure, Caller};
 pub use head::head_as_get;
@@ -19,3 +20,4 @@ pub use rendered_answers::RenderedAnswers;
 pub use request_id::request_span;
 pub use request_metrics::record_request;
 pub use response_cache::{response_cache, CachedRoute};
+pub use security_headers::security_headers;
