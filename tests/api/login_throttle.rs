@@ -1,7 +1,8 @@
 //! Credential stuffing against one account from many addresses: after
 //! `LOGIN_MAX_FAILURES` consecutive failures the account is locked, whatever the address,
 //! with an exponential back-off; the lock ends by itself; unknown e-mails get exactly the
-//! same answers, so the lock reveals nothing about which accounts exist.
+//! same answers, so the lock reveals nothing about which accounts exist. Failures from a
+//! single address lock that address only: nobody can keep the owner out from one place.
 
 use std::time::Duration;
 
@@ -90,4 +91,40 @@ async fn failed_logins_lock_the_account_from_every_address_then_the_lock_ends() 
     assert_eq!(status, 200, "the lock ended and the right password works");
     let (status, _, _) = login_from(&app, 15, "stuffed@example.com", "a-wrong-password-1").await;
     assert_eq!(status, 401, "a success starts the count over");
+}
+
+#[tokio::test]
+async fn failures_from_one_address_lock_that_address_only() {
+    let servers = shared_servers();
+    let app = spawn_app_with(test_settings(
+        &servers.mongo_uri,
+        &servers.redis_url,
+        &[
+            ("TRUST_PROXY", "true"),
+            ("LOGIN_MAX_FAILURES", "10"),
+            ("LOGIN_BACKOFF_BASE_MS", "60000"),
+        ],
+    ))
+    .await;
+    let admin = crate::helpers::ADMIN_EMAIL;
+    let right = crate::helpers::ADMIN_PASSWORD;
+    let from_a: Vec<u16> = {
+        let mut statuses = Vec::new();
+        for _ in 0..11 {
+            statuses.push(login_from(&app, 1, admin, "a-wrong-password-1").await.0);
+        }
+        statuses
+    };
+    assert_eq!(
+        from_a,
+        [[401; 10].as_slice(), &[429]].concat(),
+        "the tenth failure locks address A"
+    );
+    let (status, _, _) = login_from(&app, 1, admin, right).await;
+    assert_eq!(status, 429, "A stays locked, even with the right password");
+    let (status, _, body) = login_from(&app, 2, admin, right).await;
+    assert_eq!(status, 200, "address B logs in: {body}");
+    let (status, retry_after, _) = login_from(&app, 1, admin, right).await;
+    assert_eq!(status, 429, "B's success does not unlock A");
+    assert!(retry_after.is_some(), "with Retry-After");
 }

@@ -14,7 +14,9 @@ mod user_repository;
 mod wishlist_repository;
 
 pub use event_stream::{EventLog, EventPublisher, Publication};
-pub use login_throttle::{LoginThrottle, LoginThrottlePolicy};
+pub use login_throttle::{
+    LoginThrottle, LoginThrottlePolicy, ACCOUNT_WIDE_MIN_ADDRESSES, MAX_TRACKED_ADDRESSES,
+};
 pub use outbox::Outbox;
 pub use password_hasher::{HasherBusy, PasswordHasher};
 pub use popularity::Popularity;

@@ -2,19 +2,23 @@ use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use fred::prelude::{Client, KeysInterface};
+use fred::prelude::Client;
 use shaku::Component;
 
 use super::call::bounded_call;
-use super::scripts::{LOGIN_LOCKED_FOR, RECORD_LOGIN_FAILURE};
+use super::scripts::{LOGIN_LOCKED_FOR, LOGIN_SUCCEEDED, RECORD_LOGIN_FAILURE};
 use crate::domain::cache::CacheKeys;
 use crate::domain::client_key::ClientKeys;
 use crate::domain::error::CacheError;
-use crate::domain::ports::{LoginThrottle, LoginThrottlePolicy};
+use crate::domain::ports::{
+    LoginThrottle, LoginThrottlePolicy, ACCOUNT_WIDE_MIN_ADDRESSES, MAX_TRACKED_ADDRESSES,
+};
 use crate::domain::user::Email;
 
-/// `LoginThrottle` on a Redis hash per account (`failures`, `until`), on the server of
-/// sessions and rate limits. Both scripts use the server clock, so instances agree.
+/// `LoginThrottle` on a Redis hash per account (account-wide `failures` and `until`, and a
+/// count and lock per failing address), on the server of sessions and rate limits. The
+/// scripts use the server clock, so instances agree; one key per account keeps each step
+/// atomic on a cluster too.
 #[derive(Component)]
 #[shaku(interface = LoginThrottle)]
 pub struct RedisLoginThrottle {
@@ -52,6 +56,11 @@ impl RedisLoginThrottle {
         format!("{}{}", self.key_prefix, CacheKeys::login_failures(&hash))
     }
 
+    /// The client's address as stored: keyed, so stored fields name no address.
+    fn address(&self, client: &str) -> String {
+        self.keys.key(client, 16)
+    }
+
     async fn call<T>(
         &self,
         command: impl Future<Output = Result<T, fred::error::Error>>,
@@ -67,21 +76,29 @@ fn lock(ms: i64) -> Option<Duration> {
 #[async_trait]
 impl LoginThrottle for RedisLoginThrottle {
     #[tracing::instrument(name = "redis.login.locked_for", level = "debug", skip_all)]
-    async fn locked_for(&self, account: &Email) -> Result<Option<Duration>, CacheError> {
+    async fn locked_for(
+        &self,
+        account: &Email,
+        client: &str,
+    ) -> Result<Option<Duration>, CacheError> {
+        let args = vec![self.address(client)];
         let left: i64 = self
-            .call(LOGIN_LOCKED_FOR.evalsha_with_reload(&self.client, self.key(account), ()))
+            .call(LOGIN_LOCKED_FOR.evalsha_with_reload(&self.client, self.key(account), args))
             .await?;
         Ok(lock(left))
     }
 
     #[tracing::instrument(name = "redis.login.failed", level = "debug", skip_all)]
-    async fn failed(&self, account: &Email) -> Result<Option<Duration>, CacheError> {
+    async fn failed(&self, account: &Email, client: &str) -> Result<Option<Duration>, CacheError> {
         let p = self.policy;
         let args = vec![
             p.max_failures.to_string(),
             millis(p.base).to_string(),
             millis(p.max).to_string(),
             millis(p.memory).to_string(),
+            self.address(client),
+            ACCOUNT_WIDE_MIN_ADDRESSES.to_string(),
+            MAX_TRACKED_ADDRESSES.to_string(),
         ];
         let locked: i64 = self
             .call(RECORD_LOGIN_FAILURE.evalsha_with_reload(&self.client, self.key(account), args))
@@ -90,8 +107,11 @@ impl LoginThrottle for RedisLoginThrottle {
     }
 
     #[tracing::instrument(name = "redis.login.succeeded", level = "debug", skip_all)]
-    async fn succeeded(&self, account: &Email) -> Result<(), CacheError> {
-        let _: i64 = self.call(self.client.del(self.key(account))).await?;
+    async fn succeeded(&self, account: &Email, client: &str) -> Result<(), CacheError> {
+        let args = vec![self.address(client)];
+        let _: i64 = self
+            .call(LOGIN_SUCCEEDED.evalsha_with_reload(&self.client, self.key(account), args))
+            .await?;
         Ok(())
     }
 }

@@ -107,22 +107,40 @@ pub(super) static SPEND_BUDGET: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Counts one failed login in the hash KEYS[1] and, from ARGV[1] consecutive failures on,
-/// locks the account until now + ARGV[2] ms × 2^(failures − ARGV[1]), at most ARGV[3] ms
-/// (server clock). The record expires ARGV[4] ms after the last failure. Returns the lock
-/// in ms (0: none).
+/// Records one failed login in the account's hash KEYS[1] (server clock). Fields:
+/// `failures` (all addresses), `spread` (distinct failing addresses counted), `until`
+/// (account-wide lock), and per address hash h: `a:h` (its failures), `u:h` (its lock).
+/// ARGV: threshold, base ms, max ms, memory ms, address hash, addresses that make a
+/// failure run account-wide, addresses tracked at most. An address's own failures from the
+/// threshold on lock that address; all failures lock the account once they come from
+/// enough distinct addresses. Each lock is base doubled per failure past the threshold,
+/// capped. Returns the longest lock started (ms), 0 for none.
 pub(super) static RECORD_LOGIN_FAILURE: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
         r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 local threshold = tonumber(ARGV[1])
+local function backoff(n)
+  return math.min(tonumber(ARGV[2]) * 2 ^ math.min(n - threshold, 40), tonumber(ARGV[3]))
+end
+local address = 'a:' .. ARGV[5]
+local spread = tonumber(redis.call('HGET', KEYS[1], 'spread') or '0')
+local mine = nil
+if redis.call('HEXISTS', KEYS[1], address) == 1 or spread < tonumber(ARGV[7]) then
+  mine = redis.call('HINCRBY', KEYS[1], address, 1)
+  if mine == 1 then spread = redis.call('HINCRBY', KEYS[1], 'spread', 1) end
+end
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 local lock = 0
-if failures >= threshold then
-  lock = tonumber(ARGV[2]) * 2 ^ math.min(failures - threshold, 40)
-  lock = math.min(lock, tonumber(ARGV[3]))
-  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', now + lock))
+if mine and mine >= threshold then
+  lock = backoff(mine)
+  redis.call('HSET', KEYS[1], 'u:' .. ARGV[5], string.format('%.0f', now + lock))
+end
+if failures >= threshold and spread >= tonumber(ARGV[6]) then
+  local wide = backoff(failures)
+  redis.call('HSET', KEYS[1], 'until', string.format('%.0f', now + wide))
+  lock = math.max(lock, wide)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return lock
@@ -130,13 +148,34 @@ return lock
     )
 });
 
-/// Milliseconds the account in KEYS[1] is still locked for (server clock); 0 when not.
+/// Milliseconds the account in KEYS[1] is still locked for the address hash ARGV[1] (the
+/// longer of the account-wide and the address's lock, server clock); 0 when not.
 pub(super) static LOGIN_LOCKED_FOR: LazyLock<Script> = LazyLock::new(|| {
     Script::from_lua(
-        "local u = redis.call('HGET', KEYS[1], 'until') if not u then return 0 end \
-         local t = redis.call('TIME') \
-         local left = tonumber(u) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) \
-         if left < 0 then return 0 end return left",
+        r#"
+local wide = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+local mine = tonumber(redis.call('HGET', KEYS[1], 'u:' .. ARGV[1]) or '0')
+local t = redis.call('TIME')
+local left = math.max(wide, mine) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+if left < 0 then return 0 end
+return left
+"#,
+    )
+});
+
+/// A successful login from address hash ARGV[1] to the account KEYS[1]: the account-wide
+/// count and lock and that address's count and lock are cleared; other addresses keep
+/// theirs (a success here says nothing about them).
+pub(super) static LOGIN_SUCCEEDED: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        r#"
+redis.call('HDEL', KEYS[1], 'failures', 'until', 'u:' .. ARGV[1])
+if redis.call('HDEL', KEYS[1], 'a:' .. ARGV[1]) == 1 then
+  if redis.call('HINCRBY', KEYS[1], 'spread', -1) <= 0 then redis.call('HDEL', KEYS[1], 'spread') end
+end
+if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
+return 1
+"#,
     )
 });
 

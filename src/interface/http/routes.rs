@@ -146,7 +146,7 @@ pub fn configure<M: ApiModule>(
         )
         .service(
             resource("/api/events/products")
-                .app_data(address_data)
+                .app_data(address_data.clone())
                 .wrap(limited(by_method))
                 .route(web::get().to(handlers::product_events)),
         )
@@ -163,6 +163,7 @@ pub fn configure<M: ApiModule>(
                 )
                 .service(
                     resource("/login")
+                        .app_data(address_data)
                         .wrap(limited(auth_class))
                         .route(web::post().to(handlers::login::<M>)),
                 )

@@ -23,7 +23,13 @@ pub struct LoginResult {
 /// consecutive failures (known or not) is refused before any hash is computed.
 #[async_trait]
 pub trait LoginUseCase: Interface {
-    async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError>;
+    /// `client` is the caller's address as the rate limiter groups it (see `LoginThrottle`).
+    async fn execute(
+        &self,
+        email: Email,
+        password: Password,
+        client: &str,
+    ) -> Result<LoginResult, AuthError>;
 }
 
 #[derive(Component)]
@@ -76,9 +82,14 @@ impl Login {
 
 #[async_trait]
 impl LoginUseCase for Login {
-    async fn execute(&self, email: Email, password: Password) -> Result<LoginResult, AuthError> {
-        // Fails open: while Redis is away the per-address limit still applies.
-        if let Ok(Some(retry_after)) = self.throttle.locked_for(&email).await {
+    async fn execute(
+        &self,
+        email: Email,
+        password: Password,
+        client: &str,
+    ) -> Result<LoginResult, AuthError> {
+        // Fails open: while Redis is away the per-address rate limit still applies.
+        if let Ok(Some(retry_after)) = self.throttle.locked_for(&email, client).await {
             return Err(AuthError::Throttled { retry_after });
         }
         let user = self.users.find_by_email(&email).await?;
@@ -91,12 +102,12 @@ impl LoginUseCase for Login {
             }
         };
         let Some(user) = user.filter(|_| verified) else {
-            if let Err(error) = self.throttle.failed(&email).await {
+            if let Err(error) = self.throttle.failed(&email, client).await {
                 tracing::warn!(error = %error, "failed login not counted");
             }
             return Err(AuthError::InvalidCredentials);
         };
-        if let Err(error) = self.throttle.succeeded(&email).await {
+        if let Err(error) = self.throttle.succeeded(&email, client).await {
             tracing::warn!(error = %error, "login failure count not reset");
         }
         let (token, session) = self
@@ -126,8 +137,8 @@ mod tests {
 
     fn open_throttle() -> MockLoginThrottle {
         let mut throttle = MockLoginThrottle::new();
-        throttle.expect_locked_for().returning(|_| Ok(None));
-        throttle.expect_failed().returning(|_| Ok(None));
+        throttle.expect_locked_for().returning(|_, _| Ok(None));
+        throttle.expect_failed().returning(|_, _| Ok(None));
         throttle
     }
 
@@ -136,7 +147,7 @@ mod tests {
         let mut throttle = MockLoginThrottle::new();
         throttle
             .expect_locked_for()
-            .returning(|_| Ok(Some(Duration::from_millis(1_500))));
+            .returning(|_, _| Ok(Some(Duration::from_millis(1_500))));
         let login = Login::new(
             Arc::new(MockUserRepository::new()),
             Arc::new(MockPasswordHasher::new()),
@@ -149,6 +160,7 @@ mod tests {
             .execute(
                 Email::parse("victim@x.io").unwrap(),
                 Password::parse("right-or-wrong").unwrap(),
+                "192.0.2.1",
             )
             .await;
         assert!(matches!(
@@ -179,6 +191,7 @@ mod tests {
             .execute(
                 Email::parse("nobody@x.io").unwrap(),
                 Password::parse("whatever1").unwrap(),
+                "192.0.2.1",
             )
             .await;
         assert!(matches!(result, Err(AuthError::InvalidCredentials)));

@@ -1,9 +1,10 @@
 use actix_web::http::header::CACHE_CONTROL;
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
 use shaku_actix::Inject;
 
 use super::products::MessageOnly;
 use super::ApiModule;
+use crate::interface::http::client_address::ClientAddressPolicy;
 use crate::interface::http::dto::{
     Envelope, LoginRequest, LoginResponse, LogoutAllResponse, RegisterRequest, SessionResponse,
     UserResponse,
@@ -40,11 +41,16 @@ pub async fn register<M: ApiModule>(
         (status = 503, description = "Session store unavailable", body = ErrorBody),
     ))]
 pub async fn login<M: ApiModule>(
+    req: HttpRequest,
     login: Inject<M, dyn LoginUseCase>,
+    addresses: web::Data<ClientAddressPolicy>,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = body.0.parse()?;
-    let result = login.execute(email, password).await?;
+    let client = addresses
+        .client(req.peer_addr().map(|a| a.ip()), req.headers())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let result = login.execute(email, password, &client).await?;
     let data = LoginResponse {
         token: result.token.expose().to_owned(),
         expires_at: result.session.expires_at,
