@@ -134,6 +134,7 @@ fn event_counts(relay: Arc<RelayCounters>, feed: Arc<EventFeed>) -> ReadCounters
             ("reconciled", relay.reconciled.load(Relaxed)),
             ("relay_failure", relay.failures.load(Relaxed)),
             ("received", feed.received.load(Relaxed)),
+            ("unreadable", feed.unreadable.load(Relaxed)),
         ]
     })
 }

@@ -203,6 +203,12 @@ pub struct EventId {
 }
 
 impl EventId {
+    /// Before every entry of any stream (`0-0`).
+    pub const ZERO: Self = Self {
+        millis: 0,
+        sequence: 0,
+    };
+
     /// Parses `<ms>-<seq>`; a bare `<ms>` means its first entry.
     pub fn parse(raw: &str) -> Option<Self> {
         let raw = raw.trim();

@@ -27,26 +27,45 @@ pub trait EventPublisher: Interface {
     async fn publish(&self, event: &ProductEvent) -> Result<Publication, CacheError>;
 }
 
+/// One read of the stream: the entries that are events, and what the read covered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StreamPage {
+    /// The entries that parsed as events, oldest first.
+    pub events: Vec<StoredEvent>,
+    /// Entries the stream returned, events or not: a page is full when this is the limit.
+    pub returned: usize,
+    /// The id of the last entry returned, event or not: the next read starts after it.
+    pub last: Option<EventId>,
+}
+
+impl StreamPage {
+    /// Entries returned that were not events (foreign, corrupt, or of a newer version).
+    pub fn unreadable(&self) -> usize {
+        self.returned - self.events.len()
+    }
+}
+
 /// Reads the product event stream.
 ///
 /// Contract every implementation MUST keep:
-/// - `read_after` returns events strictly after `after`, oldest first, at most `limit`.
+/// - `read_after` returns the entries strictly after `after`, oldest first, at most
+///   `limit`; entries that are not events MUST be left out of `events` but counted in
+///   `returned` and covered by `last`, so a reader always moves past them.
 /// - `wait_after` is `read_after` that waits up to `block` when there is nothing yet; it
 ///   uses a connection of its own, so waiting holds up no other command.
-/// - `first_id` is the oldest retained event's id, `None` for an empty stream.
+/// - `first_id` is the oldest retained entry's id, `last_id` the newest's (the stream's
+///   own clock: a reader that starts after it misses nothing later, whatever the local
+///   clock says), both `None` for an empty stream.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait EventLog: Interface {
-    async fn read_after(
-        &self,
-        after: EventId,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, CacheError>;
+    async fn read_after(&self, after: EventId, limit: usize) -> Result<StreamPage, CacheError>;
     async fn wait_after(
         &self,
         after: EventId,
         block: Duration,
         limit: usize,
-    ) -> Result<Vec<StoredEvent>, CacheError>;
+    ) -> Result<StreamPage, CacheError>;
     async fn first_id(&self) -> Result<Option<EventId>, CacheError>;
+    async fn last_id(&self) -> Result<Option<EventId>, CacheError>;
 }

@@ -13,7 +13,7 @@ mod session_store;
 mod user_repository;
 mod wishlist_repository;
 
-pub use event_stream::{EventLog, EventPublisher, Publication};
+pub use event_stream::{EventLog, EventPublisher, Publication, StreamPage};
 pub use login_throttle::{
     LoginThrottle, LoginThrottlePolicy, ACCOUNT_WIDE_MIN_ADDRESSES, MAX_TRACKED_ADDRESSES,
 };

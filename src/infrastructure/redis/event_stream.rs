@@ -14,7 +14,7 @@ use super::scripts::PUBLISH_EVENT;
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::event::{EventId, ProductEvent, StoredEvent};
-use crate::domain::ports::{EventLog, EventPublisher, Publication};
+use crate::domain::ports::{EventLog, EventPublisher, Publication, StreamPage};
 
 /// `EventPublisher` on the stream. `max_len` bounds the stream (trimmed approximately,
 /// which costs Redis nothing extra).
@@ -80,11 +80,25 @@ pub struct RedisEventLog {
 /// One stream entry as Redis returns it: its id and its fields.
 type Entry = (String, HashMap<String, String>);
 
-/// An entry back into an event; entries that are not ours (or corrupt) are skipped.
-fn stored((id, fields): Entry) -> Option<StoredEvent> {
-    let id = EventId::parse(&id)?;
+/// An entry back into an event; `None` for entries that are not ours (or corrupt).
+fn stored(id: EventId, fields: &HashMap<String, String>) -> Option<StoredEvent> {
     let event = serde_json::from_str(fields.get("data")?).ok()?;
     Some(StoredEvent { id, event })
+}
+
+/// The page of `entries`: every entry moves the cursor, only events are kept.
+fn page(entries: impl IntoIterator<Item = Entry>) -> StreamPage {
+    let mut page = StreamPage::default();
+    for (id, fields) in entries {
+        page.returned += 1;
+        // Ids are Redis' own (`<ms>-<seq>`); one that does not parse cannot be in a stream.
+        let Some(id) = EventId::parse(&id) else {
+            continue;
+        };
+        page.last = Some(id);
+        page.events.extend(stored(id, &fields));
+    }
+    page
 }
 
 impl RedisEventLog {
@@ -114,16 +128,19 @@ impl RedisEventLog {
             .await?;
         Ok(entries.first().and_then(|(id, _)| EventId::parse(id)))
     }
+
+    async fn last(&self) -> Result<Option<EventId>, CacheError> {
+        let entries: Vec<Entry> = self
+            .call(self.client.xrevrange(self.key(), "+", "-", Some(1)))
+            .await?;
+        Ok(entries.first().and_then(|(id, _)| EventId::parse(id)))
+    }
 }
 
 #[async_trait]
 impl EventLog for RedisEventLog {
     #[tracing::instrument(name = "redis.events.read_after", level = "debug", skip_all)]
-    async fn read_after(
-        &self,
-        after: EventId,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, CacheError> {
+    async fn read_after(&self, after: EventId, limit: usize) -> Result<StreamPage, CacheError> {
         let start = format!("({after}");
         let entries: Vec<Entry> = self
             .call(
@@ -131,7 +148,7 @@ impl EventLog for RedisEventLog {
                     .xrange(self.key(), start, "+", Some(limit as u64)),
             )
             .await?;
-        Ok(entries.into_iter().filter_map(stored).collect())
+        Ok(page(entries))
     }
 
     async fn wait_after(
@@ -139,7 +156,7 @@ impl EventLog for RedisEventLog {
         after: EventId,
         block: Duration,
         limit: usize,
-    ) -> Result<Vec<StoredEvent>, CacheError> {
+    ) -> Result<StreamPage, CacheError> {
         let key = self.key();
         let response = bounded_blocking_call(
             &self.blocking,
@@ -153,11 +170,14 @@ impl EventLog for RedisEventLog {
                 ),
         )
         .await?;
-        let entries = response.into_values().flatten();
-        Ok(entries.filter_map(stored).collect())
+        Ok(page(response.into_values().flatten()))
     }
 
     async fn first_id(&self) -> Result<Option<EventId>, CacheError> {
         self.first().await
+    }
+
+    async fn last_id(&self) -> Result<Option<EventId>, CacheError> {
+        self.last().await
     }
 }

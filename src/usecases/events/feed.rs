@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::domain::error::error_chain;
 use crate::domain::event::{EventId, StoredEvent};
-use crate::domain::ports::EventLog;
+use crate::domain::ports::{EventLog, StreamPage};
 
 /// Limits and pacing of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +41,10 @@ impl Default for FeedSettings {
 /// Events kept for subscribers that fall behind; one that falls further is ended and
 /// resumes from the stream with its last id.
 const FAN_OUT_CAPACITY: usize = 4_096;
-/// How far before its start the reader begins.
-const START_MARGIN_MS: i64 = 5_000;
 /// Events replayed per stream read.
 const REPLAY_PAGE: usize = 500;
+/// At most one warning per this long about stream entries that are not events.
+const UNREADABLE_LOG_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SubscribeError {
@@ -64,6 +64,10 @@ pub struct EventFeed {
     closing: watch::Sender<bool>,
     /// Events read from the stream by this instance's reader.
     pub received: AtomicU64,
+    /// Stream entries skipped because they are not events (reader and replays).
+    pub unreadable: AtomicU64,
+    /// When entries that are not events were last logged.
+    unreadable_logged: Mutex<Option<std::time::Instant>>,
 }
 
 impl EventFeed {
@@ -75,7 +79,31 @@ impl EventFeed {
             open: Mutex::default(),
             closing: watch::channel(false).0,
             received: AtomicU64::new(0),
+            unreadable: AtomicU64::new(0),
+            unreadable_logged: Mutex::new(None),
         })
+    }
+
+    /// Counts the entries of `page` that are not events, with a warning at most once per
+    /// `UNREADABLE_LOG_EVERY` (a burst of foreign entries must not flood the log).
+    fn note_unreadable(&self, page: &StreamPage) {
+        let skipped = page.unreadable() as u64;
+        if skipped == 0 {
+            return;
+        }
+        let total = self.unreadable.fetch_add(skipped, Ordering::Relaxed) + skipped;
+        let mut logged = self
+            .unreadable_logged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if logged.is_none_or(|at| at.elapsed() >= UNREADABLE_LOG_EVERY) {
+            *logged = Some(std::time::Instant::now());
+            tracing::warn!(
+                skipped,
+                total,
+                "event stream entries that are not product events were skipped"
+            );
+        }
     }
 
     pub fn settings(&self) -> FeedSettings {
@@ -97,18 +125,24 @@ impl EventFeed {
         self.closing.send_replace(true);
     }
 
-    /// The reader: follows the stream forever from a few seconds before it started
-    /// (entries are stamped with Redis' clock; the margin absorbs a clock behind ours),
+    /// The reader: follows the stream forever from the newest entry it finds at start
+    /// (the stream's own position, so a local clock ahead of Redis' skips nothing),
     /// retrying with back-off while Redis fails. Never skips: after an outage it reads on
     /// from the last id it saw, and a Redis that came back empty numbers new entries
-    /// after it. Nobody subscribes before the server listens, so the margin repeats
-    /// nothing to anyone.
+    /// after it. Entries that are not events are counted and passed over, so the cursor
+    /// always moves. Nobody subscribes before the server listens, and subscribers drop
+    /// what they already replayed by id.
     pub async fn run(self: Arc<Self>) {
         let mut pause = Duration::from_millis(100);
-        let started = chrono::Utc::now().timestamp_millis() - START_MARGIN_MS;
-        let mut last = EventId {
-            millis: u64::try_from(started).unwrap_or(0),
-            sequence: 0,
+        let mut last = loop {
+            match self.log.last_id().await {
+                Ok(last) => break last.unwrap_or(EventId::ZERO),
+                Err(error) => {
+                    tracing::debug!(error = %error_chain(&error), "event stream position unknown");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+            }
         };
         loop {
             match self
@@ -116,10 +150,13 @@ impl EventFeed {
                 .wait_after(last, self.settings.block, REPLAY_PAGE)
                 .await
             {
-                Ok(events) => {
+                Ok(page) => {
                     pause = Duration::from_millis(100);
-                    for event in events {
-                        last = event.id;
+                    self.note_unreadable(&page);
+                    if let Some(id) = page.last {
+                        last = last.max(id);
+                    }
+                    for event in page.events {
                         self.received.fetch_add(1, Ordering::Relaxed);
                         let _ = self.sender.send(Arc::new(event));
                     }
@@ -159,11 +196,14 @@ impl EventFeed {
                     .read_after(cursor, REPLAY_PAGE)
                     .await
                     .map_err(|_| SubscribeError::Unavailable)?;
-                let full = page.len() == REPLAY_PAGE;
-                if let Some(last) = page.last() {
-                    cursor = last.id;
+                self.note_unreadable(&page);
+                // Judged on what the stream returned, so entries that are not events
+                // neither end the replay early nor hold the cursor.
+                let full = page.returned == REPLAY_PAGE;
+                if let Some(last) = page.last {
+                    cursor = last;
                 }
-                replay.extend(page.into_iter().map(Arc::new));
+                replay.extend(page.events.into_iter().map(Arc::new));
                 if !full {
                     break;
                 }
@@ -283,6 +323,15 @@ mod tests {
         }
     }
 
+    /// A page of `events` and nothing else.
+    fn page(events: Vec<StoredEvent>) -> StreamPage {
+        StreamPage {
+            returned: events.len(),
+            last: events.last().map(|e| e.id),
+            events,
+        }
+    }
+
     fn feed(log: MockEventLog, settings: FeedSettings) -> Arc<EventFeed> {
         EventFeed::new(Arc::new(log), settings)
     }
@@ -298,7 +347,7 @@ mod tests {
         });
         log.expect_read_after()
             .withf(|after, _| after.millis == 2)
-            .returning(|_, _| Ok(vec![stored(3), stored(4)]));
+            .returning(|_, _| Ok(page(vec![stored(3), stored(4)])));
         let feed = feed(log, FeedSettings::default());
         let mut subscription = feed
             .subscribe(
@@ -354,7 +403,8 @@ mod tests {
                 sequence: 0,
             }))
         });
-        log.expect_read_after().returning(|_, _| Ok(vec![]));
+        log.expect_read_after()
+            .returning(|_, _| Ok(StreamPage::default()));
         let feed = feed(log, FeedSettings::default());
         let mut subscription = feed
             .subscribe(
@@ -369,5 +419,76 @@ mod tests {
         assert!(subscription.replay_incomplete());
         feed.close();
         assert_eq!(subscription.next().await.err(), Some(FeedEnd::Closed));
+    }
+
+    #[tokio::test]
+    async fn a_full_page_of_entries_that_are_not_events_neither_ends_the_replay_nor_holds_it() {
+        let mut log = MockEventLog::new();
+        log.expect_first_id().returning(|| Ok(None));
+        // A full page of foreign entries (ids 1..=500), then one event after them.
+        log.expect_read_after()
+            .withf(|after, _| after.millis == 0)
+            .returning(|_, limit| {
+                Ok(StreamPage {
+                    events: vec![],
+                    returned: limit,
+                    last: Some(EventId {
+                        millis: limit as u64,
+                        sequence: 0,
+                    }),
+                })
+            });
+        log.expect_read_after()
+            .withf(|after, _| after.millis == REPLAY_PAGE as u64)
+            .returning(|_, _| Ok(page(vec![stored(REPLAY_PAGE as u64 + 1)])));
+        let feed = feed(log, FeedSettings::default());
+        let mut subscription = feed.subscribe("c", Some(EventId::ZERO)).await.unwrap();
+        assert_eq!(
+            subscription.next().await.unwrap().id.millis,
+            REPLAY_PAGE as u64 + 1
+        );
+        assert_eq!(feed.unreadable.load(Ordering::Relaxed), REPLAY_PAGE as u64);
+    }
+
+    #[tokio::test]
+    async fn the_reader_starts_at_the_streams_newest_entry_and_moves_past_entries_that_are_not_events(
+    ) {
+        let mut log = MockEventLog::new();
+        log.expect_last_id().returning(|| {
+            Ok(Some(EventId {
+                millis: 1_000,
+                sequence: 0,
+            }))
+        });
+        let (reads, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        let mut calls = 0;
+        log.expect_wait_after().returning(move |after, _, _| {
+            // The mock answers at once; after three reads it fails, so the reader pauses
+            // (yields its thread) and the test can look and stop it.
+            calls += 1;
+            if calls > 3 {
+                return Err(crate::domain::error::CacheError::Unavailable(
+                    "enough".into(),
+                ));
+            }
+            let _ = reads.send(after.millis);
+            // One junk entry after each position asked for.
+            Ok(StreamPage {
+                events: vec![],
+                returned: 1,
+                last: Some(EventId {
+                    millis: after.millis + 1,
+                    sequence: 0,
+                }),
+            })
+        });
+        let feed = feed(log, FeedSettings::default());
+        let reader = tokio::spawn(feed.clone().run());
+        let mut positions = Vec::new();
+        for _ in 0..3 {
+            positions.push(seen.recv().await.unwrap());
+        }
+        reader.abort();
+        assert_eq!(positions, [1_000, 1_001, 1_002]);
     }
 }
