@@ -86,6 +86,38 @@ impl Lease {
     }
 }
 
+/// A refusal from Redis, remembered. Its end and the moment the client may retry are on
+/// this process' monotonic clock, both counted from when the refusal arrived with the wait
+/// Redis computed on its own clock: no wall clock of this machine (which may disagree with
+/// Redis') enters `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+struct Denial {
+    repeat_until: Instant,
+    retry_at: Instant,
+    decision: RateDecision,
+}
+
+impl Denial {
+    fn new(from: Instant, decision: RateDecision) -> Self {
+        let wait =
+            Duration::from_millis(u64::try_from(decision.retry_after_ms.max(1)).unwrap_or(1));
+        Self {
+            repeat_until: from + wait.min(DENIAL_MEMORY),
+            retry_at: from + wait,
+            decision,
+        }
+    }
+
+    /// The refusal as repeated at `now`, with the wait left.
+    fn repeated(&self, now: Instant) -> RateDecision {
+        let left = self.retry_at.saturating_duration_since(now).as_millis();
+        RateDecision {
+            retry_after_ms: i64::try_from(left).unwrap_or(i64::MAX).max(1),
+            ..self.decision
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct ClientQuota {
     lease: Option<Lease>,
@@ -95,8 +127,8 @@ struct ClientQuota {
     renewing: bool,
     /// Free slots the last Redis answer reported.
     last_remaining: Option<u32>,
-    /// A refusal and until when to repeat it.
-    denied: Option<(Instant, RateDecision)>,
+    /// A refusal remembered, repeated locally until it ends.
+    denied: Option<Denial>,
     /// Slots per second this instance spent of the client's quota, as last measured.
     pace: Option<f64>,
 }
@@ -129,10 +161,6 @@ impl ClientQuota {
 pub(crate) enum Local {
     Decided(RateDecision, RateSource),
     AskRedis,
-}
-
-fn wall_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// One client's state on this instance: the quota behind a short blocking lock, never held
@@ -201,7 +229,7 @@ impl LocalQuotas {
                 reset_at_ms: grant.reset_at_ms,
                 retry_after_ms: (grant.reset_at_ms - grant.now_ms).max(1),
             };
-            quota.denied = Some((deny_until(asked, decision.retry_after_ms), decision));
+            quota.denied = Some(Denial::new(asked, decision));
             return Ok(Local::Decided(decision, RateSource::Redis));
         }
         let lease = Lease::new(grant, asked, 1);
@@ -221,8 +249,7 @@ impl LocalQuotas {
         let mut quota = state.quota();
         quota.last_remaining = Some(decision.remaining);
         if !decision.allowed {
-            let until = deny_until(Instant::now(), decision.retry_after_ms);
-            quota.denied = Some((until, *decision));
+            quota.denied = Some(Denial::new(Instant::now(), *decision));
         }
     }
 }
@@ -238,14 +265,9 @@ fn decide_locally(
 ) -> Option<Local> {
     let mut quota = state.quota();
     let now = Instant::now();
-    if let Some((until, decision)) = quota.denied {
-        if now < until {
-            let retry_after_ms = (decision.reset_at_ms - wall_ms()).max(1);
-            let decision = RateDecision {
-                retry_after_ms,
-                ..decision
-            };
-            return Some(Local::Decided(decision, RateSource::Local));
+    if let Some(denial) = quota.denied {
+        if now < denial.repeat_until {
+            return Some(Local::Decided(denial.repeated(now), RateSource::Local));
         }
         quota.denied = None;
     }
@@ -277,11 +299,6 @@ fn decide_locally(
         return Some(Local::AskRedis);
     }
     None
-}
-
-fn deny_until(from: Instant, retry_after_ms: i64) -> Instant {
-    let retry = Duration::from_millis(u64::try_from(retry_after_ms.max(1)).unwrap_or(1));
-    from + retry.min(DENIAL_MEMORY)
 }
 
 /// Takes the next lease in the background while the current one still serves, when the
@@ -365,7 +382,9 @@ mod tests {
             allowed,
             limit: 10_000,
             remaining,
-            reset_at_ms: wall_ms() + 30_000,
+            // Redis' clock, which need not agree with this machine's: the wait Redis
+            // computed is what counts.
+            reset_at_ms: 30_000,
             retry_after_ms: if allowed { 0 } else { 30_000 },
         }
     }
