@@ -186,11 +186,7 @@ impl Counts {
     fn took(&self, started: Instant, what: &str, response: &reqwest::Response) {
         let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if self.slowest_ms.fetch_max(ms, Ordering::SeqCst) < ms {
-            let id = response
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("<none>");
+            let id = crate::helpers::request_id(response).unwrap_or("<none>");
             *self.slowest.lock().unwrap() =
                 format!("{what} -> {}, request id {id}", response.status().as_u16());
         }

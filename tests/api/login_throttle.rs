@@ -48,19 +48,25 @@ async fn stuffing(app: &TestApp, email: &str) -> Vec<(u16, Option<String>, Strin
     answers
 }
 
-#[tokio::test]
-async fn failed_logins_lock_the_account_from_every_address_then_the_lock_ends() {
+/// An instance behind a trusted proxy (each test login brings its own address) that locks
+/// after 10 failures, for `base_ms` first.
+async fn throttled_app(base_ms: &str) -> TestApp {
     let servers = shared_servers();
-    let app = spawn_app_with(test_settings(
+    spawn_app_with(test_settings(
         &servers.mongo_uri,
         &servers.redis_url,
         &[
             ("TRUST_PROXY", "true"),
             ("LOGIN_MAX_FAILURES", "10"),
-            ("LOGIN_BACKOFF_BASE_MS", "2000"),
+            ("LOGIN_BACKOFF_BASE_MS", base_ms),
         ],
     ))
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_from_every_address_then_the_lock_ends() {
+    let app = throttled_app("2000").await;
     assert_eq!(
         app.register("stuffed@example.com", PASSWORD).await.status(),
         201
@@ -95,17 +101,7 @@ async fn failed_logins_lock_the_account_from_every_address_then_the_lock_ends() 
 
 #[tokio::test]
 async fn failures_from_one_address_lock_that_address_only() {
-    let servers = shared_servers();
-    let app = spawn_app_with(test_settings(
-        &servers.mongo_uri,
-        &servers.redis_url,
-        &[
-            ("TRUST_PROXY", "true"),
-            ("LOGIN_MAX_FAILURES", "10"),
-            ("LOGIN_BACKOFF_BASE_MS", "60000"),
-        ],
-    ))
-    .await;
+    let app = throttled_app("60000").await;
     let admin = crate::helpers::ADMIN_EMAIL;
     let right = crate::helpers::ADMIN_PASSWORD;
     let from_a: Vec<u16> = {

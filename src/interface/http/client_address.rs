@@ -10,6 +10,7 @@
 use std::net::IpAddr;
 
 use actix_web::http::header::HeaderMap;
+use actix_web::HttpRequest;
 use ipnet::IpNet;
 
 /// How client addresses are found.
@@ -33,6 +34,13 @@ impl ClientAddressPolicy {
             peer
         };
         Some(group(client))
+    }
+
+    /// The client of `req` as `client` finds it, or `unknown` when the peer address is
+    /// not known (no socket address, as in some tests): one key every such client shares.
+    pub fn of(&self, req: &HttpRequest) -> String {
+        self.client(req.peer_addr().map(|a| a.ip()), req.headers())
+            .unwrap_or_else(|| "unknown".to_owned())
     }
 
     /// Walks `X-Forwarded-For` (all of its lines, in order) from the right: trusted hops

@@ -46,6 +46,12 @@ const REPLAY_PAGE: usize = 500;
 /// At most one warning per this long about stream entries that are not events.
 const UNREADABLE_LOG_EVERY: Duration = Duration::from_secs(60);
 
+/// Waits `pause`, then doubles it for the next failure (at most 2 s).
+async fn back_off(pause: &mut Duration) {
+    tokio::time::sleep(*pause).await;
+    *pause = (*pause * 2).min(Duration::from_secs(2));
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SubscribeError {
     #[error("this instance serves its maximum number of event subscriptions")]
@@ -139,8 +145,7 @@ impl EventFeed {
                 Ok(last) => break last.unwrap_or(EventId::ZERO),
                 Err(error) => {
                     tracing::debug!(error = %error_chain(&error), "event stream position unknown");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(2));
+                    back_off(&mut pause).await;
                 }
             }
         };
@@ -163,8 +168,7 @@ impl EventFeed {
                 }
                 Err(error) => {
                     tracing::debug!(error = %error_chain(&error), "event stream read failed");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(2));
+                    back_off(&mut pause).await;
                 }
             }
         }

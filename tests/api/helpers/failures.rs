@@ -41,12 +41,7 @@ impl Failures {
             return;
         }
         let status = response.status().as_u16();
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let request_id = request_id(&response).unwrap_or("").to_owned();
         let body = response
             .text()
             .await
@@ -98,6 +93,14 @@ impl Failures {
         }
         out
     }
+}
+
+/// The id the service gave `response` (`X-Request-Id`).
+pub fn request_id(response: &Response) -> Option<&str> {
+    response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
 }
 
 /// The captured lines that carry `request_id` (every line logged inside the request's

@@ -10,7 +10,7 @@ pub use app::{
     product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp, ADMIN_EMAIL,
     ADMIN_PASSWORD,
 };
-pub use failures::Failures;
+pub use failures::{request_id, Failures};
 pub use load::load_turn;
 pub use proxy::TcpProxy;
 pub use servers::{

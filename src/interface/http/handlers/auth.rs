@@ -47,10 +47,7 @@ pub async fn login<M: ApiModule>(
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (email, password) = body.0.parse()?;
-    let client = addresses
-        .client(req.peer_addr().map(|a| a.ip()), req.headers())
-        .unwrap_or_else(|| "unknown".to_owned());
-    let result = login.execute(email, password, &client).await?;
+    let result = login.execute(email, password, &addresses.of(&req)).await?;
     let data = LoginResponse {
         token: result.token.expose().to_owned(),
         expires_at: result.session.expires_at,

@@ -87,9 +87,7 @@ pub async fn product_events(
     addresses: web::Data<ClientAddressPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let resume = last_event_id(req.headers())?;
-    let client = addresses
-        .client(req.peer_addr().map(|a| a.ip()), req.headers())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let client = addresses.of(&req);
     let feed = feed.into_inner();
     let subscription = feed.subscribe(&client, resume).await.map_err(refused)?;
     Ok(sse::response(

@@ -66,8 +66,7 @@ fn client(req: &ServiceRequest, class: RateClass, addresses: &ClientAddressPolic
             return format!("user:{user}");
         }
     }
-    let ip = addresses.client(req.peer_addr().map(|a| a.ip()), req.headers());
-    format!("ip:{}", ip.unwrap_or_else(|| "unknown".to_owned()))
+    format!("ip:{}", addresses.of(req.request()))
 }
 
 /// How one scope is limited: the limiter, which class each request belongs to, and how
