@@ -204,6 +204,11 @@ async fn a_negative_count_in_mongodb_is_read_as_zero_and_reconciled() {
 /// The repository call itself cut off at every point: each `set` is dropped after a growing
 /// number of scheduler turns (so the cut sweeps through its steps), alternating true/false.
 /// Whatever step it was at, the membership and the count end up agreeing.
+///
+/// A cut-off call's transaction goes on in its own task, so the calls run in a runtime of
+/// their own and the check waits until every task there (transactions, and the driver's
+/// aborts of sessions dropped mid-way) has finished: read earlier, the two numbers could be
+/// taken either side of a commit still under way.
 #[tokio::test]
 async fn a_wishlist_change_cancelled_at_any_point_leaves_membership_and_count_agreeing() {
     use product_catalog::domain::ports::WishlistRepository;
@@ -221,21 +226,41 @@ async fn a_wishlist_change_cancelled_at_any_point_leaves_membership_and_count_ag
     );
     let user = UserId::parse(&ObjectId::new().to_hex()).unwrap();
     let product = ProductId::parse(&id).unwrap();
-    let mut cut = 0;
-    for turns in 0..80_u32 {
-        let member = turns % 2 == 0;
-        let call = wishlists.set(&user, &product, member);
-        let deadline = async {
-            for _ in 0..turns * 3 {
-                tokio::task::yield_now().await;
+    let calls = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let cut = calls
+        .spawn(async move {
+            let mut cut = 0;
+            for turns in 0..80_u32 {
+                let member = turns % 2 == 0;
+                let call = wishlists.set(&user, &product, member);
+                let deadline = async {
+                    for _ in 0..turns * 3 {
+                        tokio::task::yield_now().await;
+                    }
+                };
+                tokio::select! {
+                    _ = call => {}
+                    _ = deadline => cut += 1,
+                }
             }
-        };
-        tokio::select! {
-            _ = call => {}
-            _ = deadline => cut += 1,
-        }
+            cut
+        })
+        .await
+        .unwrap();
+    let settled_by = Instant::now() + Duration::from_secs(60);
+    while calls.metrics().num_alive_tasks() > 0 {
+        assert!(
+            Instant::now() < settled_by,
+            "{} wishlist transaction task(s) still running after 60 s",
+            calls.metrics().num_alive_tasks()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    calls.shutdown_background();
     let (members, count) = (memberships(&app, &id).await, stored_count(&app, &id).await);
     println!("80 set calls, {cut} cut off mid-way: {members} membership(s), wishlistCount {count}");
     assert_eq!(count, members as i64);
