@@ -454,6 +454,14 @@ impl Settings {
                     100,
                     600_000,
                 ),
+                write_timeout: r.millis(
+                    "EVENTS_WRITE_TIMEOUT_MS",
+                    feed.write_timeout.as_millis() as u64,
+                    100,
+                    600_000,
+                ),
+                replay_max: r.count("EVENTS_REPLAY_MAX", feed.replay_max as u64, 1, 10_000_000)
+                    as usize,
                 ..feed
             },
         };

@@ -135,6 +135,7 @@ fn event_counts(relay: Arc<RelayCounters>, feed: Arc<EventFeed>) -> ReadCounters
             ("relay_failure", relay.failures.load(Relaxed)),
             ("received", feed.received.load(Relaxed)),
             ("unreadable", feed.unreadable.load(Relaxed)),
+            ("subscriber_stalled", feed.stalled.load(Relaxed)),
         ]
     })
 }
@@ -285,7 +286,8 @@ impl Application {
                 help: "The event pipeline of this instance: events its relay published, \
                        outbox entries found already published, products whose cache it \
                        settled for another instance's write, relay failures, events its \
-                       stream reader received.",
+                       stream reader received, stream entries skipped as not events, \
+                       subscribers disconnected for accepting nothing.",
                 label: "outcome",
                 read: event_counts(relay_counters.clone(), feed.clone()),
             },
@@ -332,6 +334,7 @@ impl Application {
                     reads.clone(),
                 ))
         })
+        .on_connect(api::connection_socket::note_socket)
         .shutdown_timeout(10)
         .disable_signals();
         if let Some(workers) = settings.server.workers {

@@ -9,6 +9,7 @@ mod caching;
 mod cli;
 mod cluster_failover;
 mod docs;
+mod event_backpressure;
 mod events;
 mod health;
 mod helpers;

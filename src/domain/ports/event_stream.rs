@@ -53,6 +53,9 @@ impl StreamPage {
 ///   `returned` and covered by `last`, so a reader always moves past them.
 /// - `wait_after` is `read_after` that waits up to `block` when there is nothing yet; it
 ///   uses a connection of its own, so waiting holds up no other command.
+/// - `replay_start(after, max)` is `None` when at most `max` entries follow `after`, else
+///   the id after which exactly `max` entries remain (where a replay bounded to `max`
+///   starts); it MUST NOT load the entries it counts into this process.
 /// - `first_id` is the oldest retained entry's id, `last_id` the newest's (the stream's
 ///   own clock: a reader that starts after it misses nothing later, whatever the local
 ///   clock says), both `None` for an empty stream.
@@ -66,6 +69,8 @@ pub trait EventLog: Interface {
         block: Duration,
         limit: usize,
     ) -> Result<StreamPage, CacheError>;
+    async fn replay_start(&self, after: EventId, max: usize)
+        -> Result<Option<EventId>, CacheError>;
     async fn first_id(&self) -> Result<Option<EventId>, CacheError>;
     async fn last_id(&self) -> Result<Option<EventId>, CacheError>;
 }

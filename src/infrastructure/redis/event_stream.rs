@@ -10,7 +10,7 @@ use fred::prelude::{Client, StreamsInterface};
 use shaku::Component;
 
 use super::call::{bounded_blocking_call, bounded_call};
-use super::scripts::PUBLISH_EVENT;
+use super::scripts::{PUBLISH_EVENT, REPLAY_START};
 use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::event::{EventId, ProductEvent, StoredEvent};
@@ -171,6 +171,22 @@ impl EventLog for RedisEventLog {
         )
         .await?;
         Ok(page(response.into_values().flatten()))
+    }
+
+    #[tracing::instrument(name = "redis.events.replay_start", level = "debug", skip_all)]
+    async fn replay_start(
+        &self,
+        after: EventId,
+        max: usize,
+    ) -> Result<Option<EventId>, CacheError> {
+        let start: Option<String> = self
+            .call(REPLAY_START.evalsha_with_reload(
+                &self.client,
+                vec![self.key()],
+                vec![after.to_string(), max.to_string()],
+            ))
+            .await?;
+        Ok(start.as_deref().and_then(EventId::parse))
     }
 
     async fn first_id(&self) -> Result<Option<EventId>, CacheError> {

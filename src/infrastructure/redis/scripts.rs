@@ -364,6 +364,20 @@ pub(super) static PUBLISH_EVENT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Where a bounded replay starts: when more than ARGV[2] entries of stream KEYS[1] follow
+/// id ARGV[1], the id of the entry after which exactly ARGV[2] remain; else false. Only
+/// that one id leaves Redis, however long the backlog; a stream no longer than ARGV[2]
+/// is answered from its length alone.
+pub(super) static REPLAY_START: LazyLock<Script> = LazyLock::new(|| {
+    Script::from_lua(
+        "local n = tonumber(ARGV[2]) \
+         if redis.call('XLEN', KEYS[1]) <= n then return false end \
+         local newest = redis.call('XREVRANGE', KEYS[1], '+', '(' .. ARGV[1], 'COUNT', n + 1) \
+         if #newest <= n then return false end \
+         return newest[#newest][1]",
+    )
+});
+
 /// Adds reads to the sorted set KEYS[1] (one day's read counts): ARGV[1] is how long the
 /// set is kept (ms), then pairs of count and product. Returns the pairs added.
 pub(super) static COUNT_READS: LazyLock<Script> = LazyLock::new(|| {

@@ -3,6 +3,7 @@
 pub mod bearer;
 pub mod client_address;
 pub mod conditional;
+pub mod connection_socket;
 pub mod cors;
 pub mod dto;
 pub mod error;

@@ -3,7 +3,9 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use actix_web::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_ENCODING};
 use actix_web::web::Bytes;
@@ -11,6 +13,7 @@ use actix_web::HttpResponse;
 use futures_util::Stream;
 use serde::Serialize;
 
+use super::connection_socket::StreamSocket;
 use crate::domain::event::{EventId, StoredEvent};
 use crate::usecases::events::Subscription;
 
@@ -41,21 +44,69 @@ pub trait Audience: 'static {
     fn render(&mut self, event: &StoredEvent) -> impl std::future::Future<Output = Option<Bytes>>;
 }
 
+/// The kernel send buffer of an event stream's socket (Linux doubles it). Small, so a
+/// client that stops reading is noticed soon after (the server's own 32 KiB write buffer
+/// fills next) and holds little kernel memory; 16 KiB in flight still carries hundreds of
+/// events a second over a 100 ms round trip.
+const SEND_BUFFER: usize = 8 * 1024;
+
+/// When the body last handed a frame to the server without being asked for the next one
+/// since: the server asks again at once unless the socket takes no more.
+#[derive(Debug, Default)]
+struct Progress(Mutex<Option<Instant>>);
+
+impl Progress {
+    fn handed_over(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    }
+
+    fn asked_again(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    fn stalled_for(&self) -> Duration {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map_or(Duration::ZERO, |at| at.elapsed())
+    }
+}
+
 struct State<A> {
     subscription: Subscription,
     audience: A,
     heartbeat: tokio::time::Interval,
     preface: VecDeque<Bytes>,
+    progress: Arc<Progress>,
 }
 
 /// The response for a subscription: the stream ends when the feed ends it (instance
 /// shutting down, or the subscriber fell too far behind), and the client resumes with its
 /// last id. `Content-Encoding: identity` keeps compression from buffering the frames.
+/// With the connection's `socket`, the client must accept what it is sent: one that takes
+/// nothing for the feed's write timeout is disconnected, freeing its slot and buffers.
 pub fn response<A: Audience>(
     subscription: Subscription,
     audience: A,
-    heartbeat: Duration,
+    socket: Option<StreamSocket>,
 ) -> HttpResponse {
+    let settings = subscription.feed().settings();
+    let heartbeat = settings.heartbeat;
+    let progress = Arc::new(Progress::default());
+    if let Some(socket) = socket {
+        socket.limit_send_buffer(SEND_BUFFER);
+        let feed = subscription.feed().clone();
+        let watched = Arc::downgrade(&progress);
+        tokio::spawn(async move {
+            if cut_when_stalled(watched, &socket, settings.write_timeout).await {
+                feed.stalled.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    timeout_ms = settings.write_timeout.as_millis() as u64,
+                    "event subscriber accepted nothing for the write timeout; disconnected"
+                );
+            }
+        });
+    }
     let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let state = State {
@@ -63,6 +114,7 @@ pub fn response<A: Audience>(
         subscription,
         audience,
         heartbeat: interval,
+        progress,
     };
     HttpResponse::Ok()
         .content_type(EVENT_STREAM)
@@ -75,26 +127,55 @@ pub fn response<A: Audience>(
         .streaming(frames(state))
 }
 
+/// Watches a body's `progress` until the body is dropped (`false`) or has waited
+/// `timeout` for the server to take its next frame, when it cuts the `socket` (`true`).
+async fn cut_when_stalled(
+    progress: Weak<Progress>,
+    socket: &StreamSocket,
+    timeout: Duration,
+) -> bool {
+    let mut check = tokio::time::interval(
+        (timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(1)),
+    );
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        check.tick().await;
+        let Some(progress) = progress.upgrade() else {
+            return false;
+        };
+        if progress.stalled_for() >= timeout {
+            socket.cut();
+            return true;
+        }
+    }
+}
+
 fn frames<A: Audience>(state: State<A>) -> impl Stream<Item = Result<Bytes, Infallible>> {
     futures_util::stream::unfold(state, |mut state| async move {
-        if let Some(frame) = state.preface.pop_front() {
-            return Some((Ok(frame), state));
-        }
-        loop {
-            tokio::select! {
-                event = state.subscription.next() => {
-                    let event = event.ok()?;
-                    if let Some(frame) = state.audience.render(&event).await {
-                        state.heartbeat.reset();
-                        return Some((Ok(frame), state));
-                    }
-                }
-                _ = state.heartbeat.tick() => {
-                    return Some((Ok(Bytes::from_static(HEARTBEAT)), state));
+        // Asked for the next frame: the last one was taken.
+        state.progress.asked_again();
+        let frame = next_frame(&mut state).await?;
+        state.progress.handed_over();
+        Some((Ok(frame), state))
+    })
+}
+
+async fn next_frame<A: Audience>(state: &mut State<A>) -> Option<Bytes> {
+    if let Some(frame) = state.preface.pop_front() {
+        return Some(frame);
+    }
+    loop {
+        tokio::select! {
+            event = state.subscription.next() => {
+                let event = event.ok()?;
+                if let Some(frame) = state.audience.render(&event).await {
+                    state.heartbeat.reset();
+                    return Some(frame);
                 }
             }
+            _ = state.heartbeat.tick() => return Some(Bytes::from_static(HEARTBEAT)),
         }
-    })
+    }
 }
 
 #[cfg(test)]

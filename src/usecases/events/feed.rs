@@ -25,6 +25,12 @@ pub struct FeedSettings {
     pub heartbeat: Duration,
     /// Longest single blocking read of the stream.
     pub block: Duration,
+    /// How long a subscriber may leave bytes unaccepted before it is disconnected
+    /// (`EVENTS_WRITE_TIMEOUT_MS`).
+    pub write_timeout: Duration,
+    /// Most events one resume replays (`EVENTS_REPLAY_MAX`); a longer backlog starts with
+    /// `replay-incomplete` at the oldest point served.
+    pub replay_max: usize,
 }
 
 impl Default for FeedSettings {
@@ -34,6 +40,8 @@ impl Default for FeedSettings {
             max_per_client: 4,
             heartbeat: Duration::from_secs(15),
             block: Duration::from_secs(2),
+            write_timeout: Duration::from_secs(10),
+            replay_max: 10_000,
         }
     }
 }
@@ -41,8 +49,15 @@ impl Default for FeedSettings {
 /// Events kept for subscribers that fall behind; one that falls further is ended and
 /// resumes from the stream with its last id.
 const FAN_OUT_CAPACITY: usize = 4_096;
-/// Events replayed per stream read.
-const REPLAY_PAGE: usize = 500;
+/// Entries the reader takes per stream read.
+const READ_PAGE: usize = 500;
+/// Entries a resuming subscription takes per stream read, and so the most it holds:
+/// replay is read page by page as the client accepts it, never as a whole backlog.
+pub const REPLAY_PAGE: usize = 16;
+/// How long the oldest point a replay serves is reused: it costs Redis a walk over
+/// `EVENTS_REPLAY_MAX` entries, so it is looked up at most this often, however many
+/// subscribers connect. A replay may so serve up to this long's new events beyond the bound.
+const REPLAY_FLOOR_MAX_AGE: Duration = Duration::from_secs(1);
 /// At most one warning per this long about stream entries that are not events.
 const UNREADABLE_LOG_EVERY: Duration = Duration::from_secs(60);
 
@@ -72,8 +87,12 @@ pub struct EventFeed {
     pub received: AtomicU64,
     /// Stream entries skipped because they are not events (reader and replays).
     pub unreadable: AtomicU64,
+    /// Subscriptions ended because their client stopped accepting bytes.
+    pub stalled: AtomicU64,
     /// When entries that are not events were last logged.
     unreadable_logged: Mutex<Option<std::time::Instant>>,
+    /// The oldest point a replay serves (`None`: the whole stream), and when it was read.
+    replay_floor: tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>,
 }
 
 impl EventFeed {
@@ -86,7 +105,9 @@ impl EventFeed {
             closing: watch::channel(false).0,
             received: AtomicU64::new(0),
             unreadable: AtomicU64::new(0),
+            stalled: AtomicU64::new(0),
             unreadable_logged: Mutex::new(None),
+            replay_floor: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -110,6 +131,25 @@ impl EventFeed {
                 "event stream entries that are not product events were skipped"
             );
         }
+    }
+
+    /// The id after which the newest `replay_max` entries start (`None`: the stream holds
+    /// no more than that), read from Redis at most once per `REPLAY_FLOOR_MAX_AGE`; callers
+    /// queue behind one lookup instead of each making their own.
+    async fn replay_floor(&self) -> Result<Option<EventId>, SubscribeError> {
+        let mut cached = self.replay_floor.lock().await;
+        if let Some((at, floor)) = *cached {
+            if at.elapsed() < REPLAY_FLOOR_MAX_AGE {
+                return Ok(floor);
+            }
+        }
+        let floor = self
+            .log
+            .replay_start(EventId::ZERO, self.settings.replay_max)
+            .await
+            .map_err(|_| SubscribeError::Unavailable)?;
+        *cached = Some((std::time::Instant::now(), floor));
+        Ok(floor)
     }
 
     pub fn settings(&self) -> FeedSettings {
@@ -152,7 +192,7 @@ impl EventFeed {
         loop {
             match self
                 .log
-                .wait_after(last, self.settings.block, REPLAY_PAGE)
+                .wait_after(last, self.settings.block, READ_PAGE)
                 .await
             {
                 Ok(page) => {
@@ -175,45 +215,34 @@ impl EventFeed {
     }
 
     /// Opens a subscription for `client`, replaying what followed `resume_after` first.
+    /// Nothing of the backlog is read here: the subscription reads it page by page as it
+    /// is consumed, and listens to live events only once the replay has caught up.
     pub async fn subscribe(
         self: &Arc<Self>,
         client: &str,
         resume_after: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
         let slot = self.take_slot(client)?;
-        // Listen before reading the backlog: nothing published in between is missed; the
-        // overlap is dropped by id.
-        let live = self.sender.subscribe();
-        let mut replay = VecDeque::new();
-        let mut incomplete = false;
-        if let Some(after) = resume_after {
-            let first = self
-                .log
-                .first_id()
-                .await
-                .map_err(|_| SubscribeError::Unavailable)?;
-            incomplete = first.is_some_and(|first| first > after);
-            let mut cursor = after;
-            loop {
-                let page = self
+        let (replay, live, incomplete) = match resume_after {
+            None => (None, Some(self.sender.subscribe()), false),
+            Some(after) => {
+                let first = self
                     .log
-                    .read_after(cursor, REPLAY_PAGE)
+                    .first_id()
                     .await
                     .map_err(|_| SubscribeError::Unavailable)?;
-                self.note_unreadable(&page);
-                // Judged on what the stream returned, so entries that are not events
-                // neither end the replay early nor hold the cursor.
-                let full = page.returned == REPLAY_PAGE;
-                if let Some(last) = page.last {
-                    cursor = last;
-                }
-                replay.extend(page.events.into_iter().map(Arc::new));
-                if !full {
-                    break;
-                }
+                let bounded = self.replay_floor().await?.filter(|floor| *floor > after);
+                let trimmed = first.is_some_and(|first| first > after);
+                (
+                    Some(bounded.unwrap_or(after)),
+                    None,
+                    trimmed || bounded.is_some(),
+                )
             }
-        }
+        };
         Ok(Subscription {
+            feed: self.clone(),
+            page: VecDeque::new(),
             replay,
             live,
             last: resume_after,
@@ -263,13 +292,20 @@ impl Drop for Slot {
 pub enum FeedEnd {
     /// It fell too far behind the live events; resuming from its last id loses nothing.
     FellBehind,
+    /// The stream could not be read during the replay; resuming loses nothing.
+    Unavailable,
     /// The instance is shutting down.
     Closed,
 }
 
 pub struct Subscription {
-    replay: VecDeque<Arc<StoredEvent>>,
-    live: broadcast::Receiver<Arc<StoredEvent>>,
+    feed: Arc<EventFeed>,
+    /// The replay page being handed out (at most `REPLAY_PAGE` events).
+    page: VecDeque<Arc<StoredEvent>>,
+    /// While replaying: the id after which the next page starts.
+    replay: Option<EventId>,
+    /// Live events; taken once the replay has caught up with the stream.
+    live: Option<broadcast::Receiver<Arc<StoredEvent>>>,
     last: Option<EventId>,
     incomplete: bool,
     closing: watch::Receiver<bool>,
@@ -277,24 +313,68 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    /// Whether the requested resume point was already trimmed from the stream, so the
-    /// replay may miss events.
+    /// Whether the replay may miss events: the resume point was already trimmed from the
+    /// stream, or more than `EVENTS_REPLAY_MAX` events followed it.
     pub fn replay_incomplete(&self) -> bool {
         self.incomplete
     }
 
+    /// The feed this subscription belongs to (for its settings and counters).
+    pub fn feed(&self) -> &Arc<EventFeed> {
+        &self.feed
+    }
+
     /// The next event after the last one returned, in stream order.
     pub async fn next(&mut self) -> Result<Arc<StoredEvent>, FeedEnd> {
-        if let Some(event) = self.replay.pop_front() {
-            self.last = Some(event.id);
-            return Ok(event);
-        }
         loop {
             if *self.closing.borrow() {
                 return Err(FeedEnd::Closed);
             }
+            if let Some(event) = self.page.pop_front() {
+                self.last = Some(event.id);
+                return Ok(event);
+            }
+            match self.replay {
+                Some(cursor) => self.read_replay_page(cursor).await?,
+                None => return self.next_live().await,
+            }
+        }
+    }
+
+    /// Reads the page after `cursor`. When the stream has nothing more, the subscription
+    /// starts listening and reads once more: whatever was published between its last page
+    /// and the moment it listened comes from that read, the rest live (overlap dropped by
+    /// id).
+    async fn read_replay_page(&mut self, cursor: EventId) -> Result<(), FeedEnd> {
+        let page = self
+            .feed
+            .log
+            .read_after(cursor, REPLAY_PAGE)
+            .await
+            .map_err(|_| FeedEnd::Unavailable)?;
+        self.feed.note_unreadable(&page);
+        // Judged on what the stream returned, so entries that are not events neither end
+        // the replay early nor hold the cursor.
+        let full = page.returned == REPLAY_PAGE;
+        self.replay = Some(page.last.unwrap_or(cursor));
+        self.page.extend(page.events.into_iter().map(Arc::new));
+        if !full {
+            if self.live.is_none() {
+                self.live = Some(self.feed.sender.subscribe());
+            } else {
+                self.replay = None;
+            }
+        }
+        Ok(())
+    }
+
+    async fn next_live(&mut self) -> Result<Arc<StoredEvent>, FeedEnd> {
+        let Some(live) = self.live.as_mut() else {
+            return Err(FeedEnd::Closed);
+        };
+        loop {
             let event = tokio::select! {
-                event = self.live.recv() => event,
+                event = live.recv() => event,
                 _ = self.closing.changed() => return Err(FeedEnd::Closed),
             };
             match event {
@@ -340,38 +420,89 @@ mod tests {
         EventFeed::new(Arc::new(log), settings)
     }
 
+    fn id(millis: u64) -> EventId {
+        EventId {
+            millis,
+            sequence: 0,
+        }
+    }
+
     #[tokio::test]
     async fn a_resumed_subscription_replays_then_goes_live_without_repeating() {
         let mut log = MockEventLog::new();
-        log.expect_first_id().returning(|| {
-            Ok(Some(EventId {
-                millis: 1,
-                sequence: 0,
-            }))
-        });
+        log.expect_first_id().returning(|| Ok(Some(id(1))));
+        log.expect_replay_start().returning(|_, _| Ok(None));
         log.expect_read_after()
             .withf(|after, _| after.millis == 2)
+            .times(1)
             .returning(|_, _| Ok(page(vec![stored(3), stored(4)])));
+        log.expect_read_after()
+            .withf(|after, _| after.millis == 4)
+            .returning(|_, _| Ok(page(vec![])));
         let feed = feed(log, FeedSettings::default());
-        let mut subscription = feed
-            .subscribe(
-                "c",
-                Some(EventId {
-                    millis: 2,
-                    sequence: 0,
-                }),
-            )
-            .await
-            .unwrap();
+        let mut subscription = feed.subscribe("c", Some(id(2))).await.unwrap();
         assert!(!subscription.replay_incomplete());
-        // Published while the replay was read: already in the backlog, dropped by id.
+        assert_eq!(subscription.next().await.unwrap().id.millis, 3);
+        // Published once the replay caught up: 4 was replayed already and is dropped by id.
         feed.sender.send(Arc::new(stored(4))).unwrap();
         feed.sender.send(Arc::new(stored(5))).unwrap();
         let mut seen = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..2 {
             seen.push(subscription.next().await.unwrap().id.millis);
         }
-        assert_eq!(seen, [3, 4, 5]);
+        assert_eq!(seen, [4, 5]);
+    }
+
+    #[tokio::test]
+    async fn a_replay_reads_one_page_at_a_time_and_listens_only_once_caught_up() {
+        let mut log = MockEventLog::new();
+        log.expect_first_id().returning(|| Ok(Some(id(1))));
+        log.expect_replay_start().returning(|_, _| Ok(None));
+        // Three full pages, then the end of the stream.
+        log.expect_read_after().returning(|after, limit| {
+            let start = after.millis + 1;
+            let end = (after.millis + limit as u64).min(3 * REPLAY_PAGE as u64);
+            Ok(page((start..=end).map(stored).collect()))
+        });
+        let feed = feed(log, FeedSettings::default());
+        let mut subscription = feed.subscribe("c", Some(id(0))).await.unwrap();
+        assert!(
+            subscription.page.is_empty(),
+            "nothing read before it is asked for"
+        );
+        for expected in 1..=REPLAY_PAGE as u64 * 2 {
+            assert_eq!(subscription.next().await.unwrap().id.millis, expected);
+            assert!(subscription.page.len() < REPLAY_PAGE);
+            assert!(subscription.live.is_none(), "not listening while replaying");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backlog_longer_than_the_replay_bound_starts_later_and_says_so() {
+        let mut log = MockEventLog::new();
+        log.expect_first_id().returning(|| Ok(Some(id(1))));
+        log.expect_replay_start()
+            .withf(|after, max| after.millis == 0 && *max == 10)
+            .times(1)
+            .returning(|_, _| Ok(Some(id(90))));
+        log.expect_read_after()
+            .withf(|after, _| after.millis == 90)
+            .returning(|_, _| Ok(page((91..=100).map(stored).collect())));
+        log.expect_read_after()
+            .withf(|after, _| after.millis == 100)
+            .returning(|_, _| Ok(page(vec![])));
+        let settings = FeedSettings {
+            replay_max: 10,
+            ..FeedSettings::default()
+        };
+        let feed = feed(log, settings);
+        let mut subscription = feed.subscribe("c", Some(id(0))).await.unwrap();
+        assert!(subscription.replay_incomplete());
+        assert_eq!(subscription.next().await.unwrap().id.millis, 91);
+        // The floor is reused (one lookup above), and a resume point after it is served
+        // in full.
+        let later = feed.subscribe("c", Some(id(95))).await.unwrap();
+        assert!(!later.replay_incomplete());
     }
 
     #[tokio::test]
@@ -407,6 +538,7 @@ mod tests {
                 sequence: 0,
             }))
         });
+        log.expect_replay_start().returning(|_, _| Ok(None));
         log.expect_read_after()
             .returning(|_, _| Ok(StreamPage::default()));
         let feed = feed(log, FeedSettings::default());
@@ -429,6 +561,7 @@ mod tests {
     async fn a_full_page_of_entries_that_are_not_events_neither_ends_the_replay_nor_holds_it() {
         let mut log = MockEventLog::new();
         log.expect_first_id().returning(|| Ok(None));
+        log.expect_replay_start().returning(|_, _| Ok(None));
         // A full page of foreign entries (ids 1..=500), then one event after them.
         log.expect_read_after()
             .withf(|after, _| after.millis == 0)

@@ -15,5 +15,6 @@ pub use load::load_turn;
 pub use proxy::TcpProxy;
 pub use servers::{
     free_port, keys_matching, redis_client, shared_servers, MongoServer, RedisCluster, RedisServer,
+    ServiceProcess,
 };
 pub use sse::{EventStream, SseEvent};

@@ -162,6 +162,48 @@ impl Drop for Process {
     }
 }
 
+/// The service's own binary as a process of its own, for what must be measured apart
+/// from the test process (which runs many tests at once): its resident memory, say.
+pub struct ServiceProcess(Process);
+
+impl ServiceProcess {
+    /// Starts the service with `env` (and nothing else from this environment but `PATH`)
+    /// on a free loopback port; returns once it listens.
+    pub fn start(env: Vec<(String, String)>) -> Self {
+        let command = move |port: u16| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_product-catalog"));
+            command
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .envs(env.iter().cloned())
+                .env("APP_HOST", "127.0.0.1")
+                .env("APP_PORT", port.to_string());
+            command
+        };
+        Self(Process::start("service", free_port(), Box::new(command)))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.0.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.port
+    }
+
+    /// The process's resident memory (`VmRSS`), in bytes.
+    pub fn resident_bytes(&self) -> u64 {
+        let pid = self.0.child.as_ref().expect("service running").id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmRSS in /proc/<pid>/status")
+            * 1024
+    }
+}
+
 /// A Redis server of our own.
 pub struct RedisServer(Process);
 

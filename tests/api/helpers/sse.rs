@@ -27,8 +27,13 @@ impl EventStream {
         last_id: Option<&str>,
         token: Option<&str>,
     ) -> Self {
-        let response = Self::request(app, path, last_id, token).await;
-        assert_eq!(response.status(), 200, "subscribe to {path}");
+        Self::from_response(Self::request(app, path, last_id, token).await)
+    }
+
+    /// Reads the events of a subscription's `response`; panics unless it is a 200 event
+    /// stream.
+    pub fn from_response(response: reqwest::Response) -> Self {
+        assert_eq!(response.status(), 200, "subscribe to {}", response.url());
         let content_type = response.headers()["content-type"]
             .to_str()
             .unwrap()

@@ -6,6 +6,7 @@ use shaku_actix::Inject;
 use super::ApiModule;
 use crate::domain::event::{EventId, StoredEvent};
 use crate::interface::http::client_address::ClientAddressPolicy;
+use crate::interface::http::connection_socket::StreamSocket;
 use crate::interface::http::dto::{ProductEventData, ShopperEventData};
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::CurrentUser;
@@ -93,7 +94,7 @@ pub async fn product_events(
     Ok(sse::response(
         subscription,
         Everyone,
-        feed.settings().heartbeat,
+        StreamSocket::of(&req),
     ))
 }
 
@@ -127,6 +128,6 @@ pub async fn wishlist_events<M: ApiModule>(
     Ok(sse::response(
         subscription,
         Shopper(watch),
-        feed.settings().heartbeat,
+        StreamSocket::of(&req),
     ))
 }
