@@ -23,7 +23,7 @@ use crate::infrastructure::redis::{
 };
 use crate::usecases::auth::{
     Authenticate, AuthenticateParameters, Login, LoginParameters, Logout, LogoutParameters,
-    RegisterUser, SessionFallback,
+    RegisterUser, SessionEnds, SessionFallback,
 };
 use crate::usecases::cache::{
     CacheContext, CacheWriteEffects, CacheWriteEffectsParameters, FillAdmission,
@@ -32,7 +32,7 @@ use crate::usecases::cache::{
     WishlistReadThrough, WishlistReadThroughParameters,
 };
 use crate::usecases::events::{
-    OutboxJournal, OutboxJournalParameters, RelaySignals, WatchWishlist,
+    OutboxJournal, OutboxJournalParameters, RelaySignals, WatchWishlist, WatchWishlistParameters,
 };
 use crate::usecases::{
     CacheStats, CacheStatsParameters, CheckHealth, CheckRateLimit, CheckRateLimitParameters,
@@ -111,6 +111,7 @@ pub fn build_module(
     let redis_timeout = settings.redis.command_timeout;
     let prefix = settings.redis.key_prefix.clone();
     let fallback = Arc::new(SessionFallback::default());
+    let session_ends = Arc::new(SessionEnds::default());
     let module = AppModule::builder()
         .with_component_parameters::<MongoProductRepository>(MongoProductRepositoryParameters {
             database: database.clone(),
@@ -206,6 +207,11 @@ pub fn build_module(
         })
         .with_component_parameters::<Logout>(LogoutParameters {
             fallback: fallback.clone(),
+            ends: session_ends.clone(),
+        })
+        .with_component_parameters::<WatchWishlist>(WatchWishlistParameters {
+            ends: session_ends,
+            recheck: settings.sessions.recheck,
         })
         .with_component_parameters::<Authenticate>(AuthenticateParameters {
             policy: settings.sessions,

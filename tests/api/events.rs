@@ -559,3 +559,70 @@ async fn entries_that_are_not_events_are_skipped_by_replay_and_reader_without_a_
         1_200
     );
 }
+
+/// A shopper's feed lasts as long as the session that opened it: logout-all ends it at
+/// once on the instance that logged out, and within `SESSION_RECHECK_SECS` (+1 s) on
+/// another; nothing reaches either afterwards.
+#[tokio::test]
+async fn a_shoppers_feeds_end_with_their_session_on_every_instance() {
+    let servers = crate::helpers::shared_servers();
+    let mut settings = test_settings(&servers.mongo_uri, &servers.redis_url, &[]);
+    let recheck = Duration::from_secs(2);
+    settings.sessions.recheck = recheck;
+    let a = spawn_app_with(settings.clone()).await;
+    let b = spawn_app_with(settings).await;
+    let token = a.user_token("leaving@test.example").await;
+    let id = a
+        .create_product(json!({ "name": "Wished for", "price": 50.0 }))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let on = a
+        .client
+        .patch(a.url(&format!("/api/products/{id}/wishlist")))
+        .bearer_auth(&token)
+        .json(&json!({ "isWishlistStatus": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on.status(), 200);
+    const WISHLIST_FEED: &str = "/api/products/wishlist/events";
+    let mut on_a = EventStream::open(&a, WISHLIST_FEED, None, Some(&token)).await;
+    let mut on_b = EventStream::open(&b, WISHLIST_FEED, None, Some(&token)).await;
+
+    let logout = a
+        .client
+        .post(a.url("/api/auth/logout-all"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 200);
+    let logged_out = Instant::now();
+    let ended_a = on_a
+        .next(recheck + Duration::from_secs(5))
+        .await
+        .expect("the feed on the instance that logged out ends");
+    let on_a_after = logged_out.elapsed();
+    let ended_b = on_b
+        .next(recheck + Duration::from_secs(5))
+        .await
+        .expect("the feed on the other instance ends");
+    let on_b_after = logged_out.elapsed();
+    println!("feeds ended {on_a_after:?} (same instance) and {on_b_after:?} (other) after logout-all; recheck {recheck:?}");
+    assert_eq!(ended_a.event, "session-ended");
+    assert_eq!(ended_b.event, "session-ended");
+    assert!(on_a_after < recheck, "same instance: {on_a_after:?}");
+    assert!(
+        on_b_after <= recheck + Duration::from_secs(1),
+        "other instance: {on_b_after:?}"
+    );
+
+    let cheaper = a.put_product(&id, &json!({ "price": 10.0 }), None).await;
+    assert_eq!(cheaper.status(), 200);
+    for (name, stream) in [("a", &mut on_a), ("b", &mut on_b)] {
+        let after = stream.next(Duration::from_secs(2)).await;
+        assert_eq!(after, None, "nothing after the end on {name}");
+    }
+}

@@ -39,9 +39,22 @@ fn preface(replay_incomplete: bool) -> VecDeque<Bytes> {
 
 const HEARTBEAT: &[u8] = b": heartbeat\n\n";
 
+/// The last frame of a feed whose session ended; the stream closes after it (a client
+/// that reconnects gets 401).
+pub static SESSION_ENDED: Bytes = Bytes::from_static(
+    b"event: session-ended\ndata: {\"reason\":\"the session that opened this feed ended (logged out, expired, or credentials changed)\"}\n\n",
+);
+
 /// Turns events into frames, or skips them (`None`).
 pub trait Audience: 'static {
     fn render(&mut self, event: &StoredEvent) -> impl std::future::Future<Output = Option<Bytes>>;
+
+    /// Resolves with a last frame when this audience's feed must end; never, unless an
+    /// audience says otherwise. Dropped and called again between frames: it must keep its
+    /// place.
+    fn ended(&mut self) -> impl std::future::Future<Output = Bytes> {
+        std::future::pending()
+    }
 }
 
 /// The kernel send buffer of an event stream's socket (Linux doubles it). Small, so a
@@ -78,6 +91,8 @@ struct State<A> {
     heartbeat: tokio::time::Interval,
     preface: VecDeque<Bytes>,
     progress: Arc<Progress>,
+    /// The audience's last frame was sent: the stream ends.
+    finished: bool,
 }
 
 /// The response for a subscription: the stream ends when the feed ends it (instance
@@ -115,6 +130,7 @@ pub fn response<A: Audience>(
         audience,
         heartbeat: interval,
         progress,
+        finished: false,
     };
     HttpResponse::Ok()
         .content_type(EVENT_STREAM)
@@ -164,8 +180,15 @@ async fn next_frame<A: Audience>(state: &mut State<A>) -> Option<Bytes> {
     if let Some(frame) = state.preface.pop_front() {
         return Some(frame);
     }
+    if state.finished {
+        return None;
+    }
     loop {
         tokio::select! {
+            last = state.audience.ended() => {
+                state.finished = true;
+                return Some(last);
+            }
             event = state.subscription.next() => {
                 let event = event.ok()?;
                 if let Some(frame) = state.audience.render(&event).await {

@@ -3,15 +3,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::{AuthError, SessionFallback};
+use super::{AuthError, SessionEnds, SessionFallback};
 use crate::domain::ports::SessionStore;
 use crate::domain::user::{SessionToken, UserId};
 
 /// Ends one session, or every session of a user. The in-process fallback forgets them
-/// first, so a token logged out here is never accepted again from memory while Redis fails.
+/// first, so a token logged out here is never accepted again from memory while Redis fails;
+/// what this instance holds open for the user (event feeds) checks its session at once.
 #[async_trait]
 pub trait LogoutUseCase: Interface {
-    async fn this_session(&self, token: &SessionToken) -> Result<(), AuthError>;
+    async fn this_session(&self, token: &SessionToken, user: &UserId) -> Result<(), AuthError>;
     /// Returns how many sessions were ended.
     async fn all_sessions(&self, user: &UserId) -> Result<u64, AuthError>;
 }
@@ -22,20 +23,25 @@ pub struct Logout {
     #[shaku(inject)]
     sessions: Arc<dyn SessionStore>,
     fallback: Arc<SessionFallback>,
+    ends: Arc<SessionEnds>,
 }
 
 #[async_trait]
 impl LogoutUseCase for Logout {
     #[tracing::instrument(name = "usecase.logout", level = "debug", skip_all)]
-    async fn this_session(&self, token: &SessionToken) -> Result<(), AuthError> {
+    async fn this_session(&self, token: &SessionToken, user: &UserId) -> Result<(), AuthError> {
         self.fallback.forget(token);
-        Ok(self.sessions.revoke(token).await?)
+        let revoked = self.sessions.revoke(token).await;
+        self.ends.notify(user);
+        Ok(revoked?)
     }
 
     #[tracing::instrument(name = "usecase.logout_all", level = "debug", skip_all)]
     async fn all_sessions(&self, user: &UserId) -> Result<u64, AuthError> {
         self.fallback.forget_user(user);
-        Ok(self.sessions.revoke_all(user).await?)
+        let revoked = self.sessions.revoke_all(user).await;
+        self.ends.notify(user);
+        Ok(revoked?)
     }
 }
 
@@ -97,10 +103,17 @@ mod tests {
         let logout = Logout {
             sessions: store,
             fallback,
+            ends: Arc::default(),
         };
         let token = SessionToken::new("admin-token".into());
         assert!(auth.execute(&token).await.is_ok());
-        assert!(logout.this_session(&token).await.is_err(), "Redis is down");
+        let user = UserId::parse(USER).unwrap();
+        let mut notices = logout.ends.listen();
+        assert!(
+            logout.this_session(&token, &user).await.is_err(),
+            "Redis is down"
+        );
+        assert_eq!(notices.try_recv().ok(), Some(user), "open feeds are told");
         assert!(matches!(
             auth.execute(&token).await,
             Err(AuthError::Unavailable(_))
@@ -120,6 +133,7 @@ mod tests {
         let logout = Logout {
             sessions: store,
             fallback,
+            ends: Arc::default(),
         };
         let token = SessionToken::new("admin-token".into());
         assert!(auth.execute(&token).await.is_ok());

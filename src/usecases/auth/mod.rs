@@ -6,6 +6,8 @@ mod error;
 mod login;
 mod logout;
 mod register;
+mod session_ends;
+mod session_watch;
 
 use std::time::Duration;
 
@@ -17,6 +19,8 @@ pub use error::AuthError;
 pub use login::{Login, LoginParameters, LoginResult, LoginUseCase};
 pub use logout::{Logout, LogoutParameters, LogoutUseCase};
 pub use register::{RegisterUser, RegisterUserParameters, RegisterUserUseCase};
+pub use session_ends::SessionEnds;
+pub use session_watch::SessionWatch;
 
 /// How long a session lives without use (each authenticated request slides it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

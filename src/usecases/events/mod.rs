@@ -10,7 +10,9 @@ mod shopper;
 pub use feed::{EventFeed, FeedEnd, FeedSettings, SubscribeError, Subscription};
 pub use journal::{OutboxJournal, OutboxJournalParameters, RelaySignals, WriteJournal};
 pub use relay::{OutboxRelay, RelayCounters, RelaySettings, RoundReport};
-pub use shopper::{WatchWishlist, WatchWishlistUseCase, WishlistWatch};
+pub use shopper::{
+    ShopperView, WatchWishlist, WatchWishlistParameters, WatchWishlistUseCase, WishlistWatch,
+};
 
 #[cfg(any(test, feature = "mock"))]
 pub use journal::MockWriteJournal;

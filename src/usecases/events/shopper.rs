@@ -9,7 +9,8 @@ use crate::domain::error::RepositoryError;
 use crate::domain::event::{ProductEvent, ShopperEvent};
 use crate::domain::ports::WishlistRepository;
 use crate::domain::product::ProductId;
-use crate::domain::user::UserId;
+use crate::domain::user::{SessionToken, UserId};
+use crate::usecases::auth::{AuthenticateUseCase, SessionEnds, SessionWatch};
 
 /// How old the wishlist may be when an event that could concern the shopper arrives; a
 /// product added to the wishlist is heard of from at most this long after.
@@ -58,10 +59,21 @@ impl WishlistWatch {
     }
 }
 
+/// What a shopper's feed follows: their wishlist, and the session that opened the feed
+/// (the feed ends with it).
+pub struct ShopperView {
+    pub wishlist: WishlistWatch,
+    pub session: SessionWatch,
+}
+
 /// Starts a shopper's view of the events (reads their wishlist once).
 #[async_trait::async_trait]
 pub trait WatchWishlistUseCase: shaku::Interface {
-    async fn start(&self, user: &UserId) -> Result<WishlistWatch, crate::usecases::ProductError>;
+    async fn start(
+        &self,
+        user: &UserId,
+        token: &SessionToken,
+    ) -> Result<ShopperView, crate::usecases::ProductError>;
 }
 
 #[derive(shaku::Component)]
@@ -69,12 +81,29 @@ pub trait WatchWishlistUseCase: shaku::Interface {
 pub struct WatchWishlist {
     #[shaku(inject)]
     wishlists: Arc<dyn WishlistRepository>,
+    #[shaku(inject)]
+    authenticate: Arc<dyn AuthenticateUseCase>,
+    ends: Arc<SessionEnds>,
+    /// `SESSION_RECHECK_SECS`: the longest a feed outlives its session.
+    recheck: Duration,
 }
 
 #[async_trait::async_trait]
 impl WatchWishlistUseCase for WatchWishlist {
-    async fn start(&self, user: &UserId) -> Result<WishlistWatch, crate::usecases::ProductError> {
-        Ok(WishlistWatch::start(self.wishlists.clone(), user.clone()).await?)
+    async fn start(
+        &self,
+        user: &UserId,
+        token: &SessionToken,
+    ) -> Result<ShopperView, crate::usecases::ProductError> {
+        let wishlist = WishlistWatch::start(self.wishlists.clone(), user.clone()).await?;
+        let session = SessionWatch::new(
+            self.authenticate.clone(),
+            &self.ends,
+            token.clone(),
+            user.clone(),
+            self.recheck,
+        );
+        Ok(ShopperView { wishlist, session })
     }
 }
 

@@ -82,7 +82,9 @@ pub async fn logout<M: ApiModule>(
     logout: Inject<M, dyn LogoutUseCase>,
     user: CurrentUser,
 ) -> Result<HttpResponse, ApiError> {
-    logout.this_session(&user.0.token).await?;
+    logout
+        .this_session(&user.0.token, &user.0.session.user_id)
+        .await?;
     Ok(HttpResponse::Ok().json(MessageOnly {
         status: "success",
         message: "logged out".to_owned(),

@@ -11,7 +11,7 @@ use crate::interface::http::dto::{ProductEventData, ShopperEventData};
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::CurrentUser;
 use crate::interface::http::sse::{self, Audience};
-use crate::usecases::events::{EventFeed, SubscribeError, WatchWishlistUseCase, WishlistWatch};
+use crate::usecases::events::{EventFeed, ShopperView, SubscribeError, WatchWishlistUseCase};
 
 /// The resume point a reconnecting `EventSource` sends.
 fn last_event_id(headers: &HeaderMap) -> Result<Option<EventId>, ApiError> {
@@ -57,14 +57,20 @@ impl Audience for Everyone {
     }
 }
 
-/// A shopper: their wishlisted products' shopper events only.
-struct Shopper(WishlistWatch);
+/// A shopper: their wishlisted products' shopper events only, for as long as the
+/// session that opened the feed lasts.
+struct Shopper(ShopperView);
 
 impl Audience for Shopper {
     async fn render(&mut self, stored: &StoredEvent) -> Option<Bytes> {
-        let meaning = self.0.shopper_event(&stored.event).await?;
+        let meaning = self.0.wishlist.shopper_event(&stored.event).await?;
         let data = ShopperEventData::new(&stored.event.product_id, stored.event.version, meaning);
         Some(sse::frame(stored.id, meaning.name(), &data))
+    }
+
+    async fn ended(&mut self) -> Bytes {
+        self.0.session.ended().await;
+        sse::SESSION_ENDED.clone()
     }
 }
 
@@ -124,7 +130,7 @@ pub async fn wishlist_events<M: ApiModule>(
         .subscribe(&format!("user:{user_id}"), resume)
         .await
         .map_err(refused)?;
-    let watch = watch.start(&user_id).await?;
+    let watch = watch.start(&user_id, &user.0.token).await?;
     Ok(sse::response(
         subscription,
         Shopper(watch),
