@@ -9,9 +9,9 @@ use crate::domain::client_key::ClientKeys;
 use crate::domain::outbox::InstanceId;
 use crate::infrastructure::local_rate_limiter::LocalRateLimiter;
 use crate::infrastructure::mongo::{
-    MongoOutbox, MongoOutboxParameters, MongoProductRepository, MongoProductRepositoryParameters,
-    MongoUserRepository, MongoUserRepositoryParameters, MongoWishlistRepository,
-    MongoWishlistRepositoryParameters,
+    MongoEventHistory, MongoEventHistoryParameters, MongoOutbox, MongoOutboxParameters,
+    MongoProductRepository, MongoProductRepositoryParameters, MongoUserRepository,
+    MongoUserRepositoryParameters, MongoWishlistRepository, MongoWishlistRepositoryParameters,
 };
 use crate::infrastructure::near_cache::{NearCachedRedis, NearCachedRedisParameters, NearTier};
 use crate::infrastructure::password::Argon2Hasher;
@@ -48,6 +48,7 @@ module! {
             MongoUserRepository,
             MongoWishlistRepository,
             MongoOutbox,
+            MongoEventHistory,
             NearCachedRedis,
             RedisEventPublisher,
             RedisEventLog,
@@ -119,6 +120,11 @@ pub fn build_module(
             origin: events.instance.0.clone(),
         })
         .with_component_parameters::<MongoOutbox>(MongoOutboxParameters {
+            database: database.clone(),
+            timeout: mongo_timeout,
+            retention: settings.events.retention,
+        })
+        .with_component_parameters::<MongoEventHistory>(MongoEventHistoryParameters {
             database: database.clone(),
             timeout: mongo_timeout,
         })

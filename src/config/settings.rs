@@ -74,6 +74,9 @@ pub struct EventSettings {
     /// Entries the stream keeps, approximately (`EVENTS_STREAM_MAX_LEN`); how far back a
     /// client can resume.
     pub stream_max_len: u64,
+    /// How long published events stay in MongoDB after they are settled
+    /// (`EVENTS_RETENTION_SECS`): replay serves them when the stream no longer has them.
+    pub retention: Duration,
     pub relay: RelaySettings,
     pub feed: FeedSettings,
 }
@@ -425,6 +428,7 @@ impl Settings {
         let feed = FeedSettings::default();
         let events = EventSettings {
             stream_max_len: r.count("EVENTS_STREAM_MAX_LEN", 10_000, 100, 10_000_000),
+            retention: r.seconds("EVENTS_RETENTION_SECS", 86_400, 60, 90 * 86_400),
             relay: RelaySettings {
                 poll: r.millis("OUTBOX_POLL_MS", relay.poll.as_millis() as u64, 10, 60_000),
                 grace: r.millis(

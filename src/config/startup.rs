@@ -240,7 +240,7 @@ impl Application {
             &settings,
         );
         background.push(tokio::spawn(relay.run()));
-        let feed = EventFeed::new(module.resolve(), settings.events.feed);
+        let feed = EventFeed::new(module.resolve(), module.resolve(), settings.events.feed);
         background.push(tokio::spawn(feed.clone().run()));
         if settings.warming.on_start {
             let warmer = cache_warmer(&module, &settings);

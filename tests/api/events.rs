@@ -258,19 +258,27 @@ async fn writes_made_while_redis_is_down_survive_a_restart_of_the_instance_and_a
         .mongo()
         .await
         .collection::<mongodb::bson::Document>("outbox");
+    let waiting = mongodb::bson::doc! {
+        "$or": [ { "relayed": false }, { "cacheSettled": false } ]
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
-    while outbox
-        .count_documents(mongodb::bson::doc! {})
-        .await
-        .unwrap()
-        > 0
-    {
+    while outbox.count_documents(waiting.clone()).await.unwrap() > 0 {
         assert!(
             Instant::now() < deadline,
             "the outbox drains once Redis is back"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // What drained stays as event history until its expiry.
+    let kept = outbox
+        .count_documents(mongodb::bson::doc! {})
+        .await
+        .unwrap();
+    let expiring = outbox
+        .count_documents(mongodb::bson::doc! { "expireAt": { "$exists": true } })
+        .await
+        .unwrap();
+    assert_eq!(kept, expiring, "every done entry has its expiry");
 }
 
 #[tokio::test]
@@ -625,4 +633,82 @@ async fn a_shoppers_feeds_end_with_their_session_on_every_instance() {
         let after = stream.next(Duration::from_secs(2)).await;
         assert_eq!(after, None, "nothing after the end on {name}");
     }
+}
+
+/// Redis restarted empty (`FLUSHALL`, then a restart with nothing on disk): a client
+/// resuming from an event before it gets every event since, in order, once, and no
+/// `replay-incomplete`: what the stream lost comes from MongoDB's event history.
+#[tokio::test]
+async fn a_resume_from_before_redis_lost_its_stream_is_served_from_the_history() {
+    use fred::prelude::ClientLike;
+    let mut redis = RedisServer::start();
+    let mut app =
+        crate::helpers::spawn_app_on(&crate::helpers::shared_servers().mongo_uri, &redis.url())
+            .await;
+    let mut live = EventStream::open(&app, FEED, None, None).await;
+    let id = app.create_product(json!({ "name": "Kept" })).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resume = next_of(&mut live, &id, 1)
+        .await
+        .id
+        .expect("events carry ids");
+    for version in 2..=11 {
+        rename(&app, &id, &format!("Before the loss {version}")).await;
+    }
+    next_of(&mut live, &id, 11).await;
+    drop(live);
+    // Published and settled: now history.
+    let settled_by = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status: Value = app.get("/api/status").await.json().await.unwrap();
+        if status["events"]["outboxPending"] == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < settled_by,
+            "outbox never drained: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let direct = crate::helpers::redis_client(&redis.url()).await;
+    let _: () = direct.flushall(false).await.unwrap();
+    redis.stop();
+    redis.restart();
+    // The sessions went with Redis' memory: sign in again once it is back.
+    let signed_in_by = Instant::now() + Duration::from_secs(15);
+    app.admin_token = loop {
+        let login = app
+            .login(crate::helpers::ADMIN_EMAIL, crate::helpers::ADMIN_PASSWORD)
+            .await;
+        if login.status() == 200 {
+            let body: Value = login.json().await.unwrap();
+            break body["data"]["token"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < signed_in_by, "no login after the restart");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for version in 12..=14 {
+        rename(&app, &id, &format!("After the loss {version}")).await;
+    }
+
+    let mut resumed = open_when_ready(&app, Some(&resume)).await;
+    let mut versions = Vec::new();
+    while versions.len() < 13 {
+        let event = resumed
+            .next(Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("the replay stopped after versions {versions:?}"));
+        assert_ne!(event.event, "replay-incomplete", "the history reaches back");
+        assert_eq!(key(&event).0, id);
+        versions.push(key(&event).1);
+    }
+    assert_eq!(versions, (2..=14).collect::<Vec<u64>>(), "in order, once");
+    assert_eq!(
+        resumed.next(Duration::from_secs(1)).await,
+        None,
+        "nothing more"
+    );
 }

@@ -3,7 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use shaku::Interface;
 
-use crate::domain::error::CacheError;
+use crate::domain::error::{CacheError, RepositoryError};
 use crate::domain::event::{EventId, ProductEvent, StoredEvent};
 
 /// What `publish` did with an event.
@@ -73,4 +73,25 @@ pub trait EventLog: Interface {
         -> Result<Option<EventId>, CacheError>;
     async fn first_id(&self) -> Result<Option<EventId>, CacheError>;
     async fn last_id(&self) -> Result<Option<EventId>, CacheError>;
+}
+
+/// Published events kept in MongoDB after the stream lets them go (trimmed, or lost with
+/// a Redis that restarted empty), for `EVENTS_RETENTION_SECS`.
+///
+/// Contract every implementation MUST keep:
+/// - `read_after(after, before, limit)` returns the kept events whose stream id is after
+///   `after` and, when `before` is given, before it; in stream order, at most `limit`
+///   entries read (`returned`), `last` the last one's id, so a reader moves past entries
+///   that do not parse.
+/// - `oldest` is the oldest kept event's stream id (`None`: none kept).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait EventHistory: Interface {
+    async fn read_after(
+        &self,
+        after: EventId,
+        before: Option<EventId>,
+        limit: usize,
+    ) -> Result<StreamPage, RepositoryError>;
+    async fn oldest(&self) -> Result<Option<EventId>, RepositoryError>;
 }

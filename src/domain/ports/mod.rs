@@ -13,7 +13,7 @@ mod session_store;
 mod user_repository;
 mod wishlist_repository;
 
-pub use event_stream::{EventLog, EventPublisher, Publication, StreamPage};
+pub use event_stream::{EventHistory, EventLog, EventPublisher, Publication, StreamPage};
 pub use login_throttle::{
     LoginThrottle, LoginThrottlePolicy, ACCOUNT_WIDE_MIN_ADDRESSES, MAX_TRACKED_ADDRESSES,
 };
@@ -29,7 +29,7 @@ pub use user_repository::UserRepository;
 pub use wishlist_repository::WishlistRepository;
 
 #[cfg(any(test, feature = "mock"))]
-pub use event_stream::{MockEventLog, MockEventPublisher};
+pub use event_stream::{MockEventHistory, MockEventLog, MockEventPublisher};
 #[cfg(any(test, feature = "mock"))]
 pub use login_throttle::MockLoginThrottle;
 #[cfg(any(test, feature = "mock"))]

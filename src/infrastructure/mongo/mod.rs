@@ -2,6 +2,7 @@
 
 mod connection;
 mod errors;
+mod event_history;
 mod outbox;
 mod product_document;
 mod product_filter;
@@ -13,6 +14,7 @@ mod wishlist_repository;
 
 pub use connection::{connect, MongoSettings, MongoStartupError};
 pub use errors::failure_counts;
+pub use event_history::{MongoEventHistory, MongoEventHistoryParameters};
 pub use outbox::{MongoOutbox, MongoOutboxParameters};
 pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};
 pub use shared_secret::shared_secret;

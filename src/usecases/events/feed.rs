@@ -1,7 +1,8 @@
 //! The event feed of one instance: a single reader follows the stream (one blocking read
 //! at a time, whatever the number of subscribers) and fans each event out in memory.
-//! Subscribers that resume (`Last-Event-ID`) get the missed events from the stream first,
-//! then the live ones, each once and in stream order.
+//! Subscribers that resume (`Last-Event-ID`) get the missed events first (from MongoDB's
+//! event history for what the stream no longer holds, then from the stream), then the live
+//! ones, each once and in stream order.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +13,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::domain::error::error_chain;
 use crate::domain::event::{EventId, StoredEvent};
-use crate::domain::ports::{EventLog, StreamPage};
+use crate::domain::ports::{EventHistory, EventLog, StreamPage};
 
 /// Limits and pacing of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +80,7 @@ pub enum SubscribeError {
 
 pub struct EventFeed {
     log: Arc<dyn EventLog>,
+    history: Arc<dyn EventHistory>,
     settings: FeedSettings,
     sender: broadcast::Sender<Arc<StoredEvent>>,
     open: Mutex<HashMap<String, usize>>,
@@ -96,9 +98,14 @@ pub struct EventFeed {
 }
 
 impl EventFeed {
-    pub fn new(log: Arc<dyn EventLog>, settings: FeedSettings) -> Arc<Self> {
+    pub fn new(
+        log: Arc<dyn EventLog>,
+        history: Arc<dyn EventHistory>,
+        settings: FeedSettings,
+    ) -> Arc<Self> {
         Arc::new(Self {
             log,
+            history,
             settings,
             sender: broadcast::channel(FAN_OUT_CAPACITY).0,
             open: Mutex::default(),
@@ -223,27 +230,45 @@ impl EventFeed {
         resume_after: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
         let slot = self.take_slot(client)?;
-        let (replay, live, incomplete) = match resume_after {
-            None => (None, Some(self.sender.subscribe()), false),
+        let (replay, history, live, incomplete) = match resume_after {
+            None => (None, None, Some(self.sender.subscribe()), false),
             Some(after) => {
                 let first = self
                     .log
                     .first_id()
                     .await
                     .map_err(|_| SubscribeError::Unavailable)?;
-                let bounded = self.replay_floor().await?.filter(|floor| *floor > after);
-                let trimmed = first.is_some_and(|first| first > after);
-                (
-                    Some(bounded.unwrap_or(after)),
-                    None,
-                    trimmed || bounded.is_some(),
-                )
+                if first.is_none_or(|first| first > after) {
+                    // The stream does not reach back that far (trimmed, or Redis lost it):
+                    // MongoDB's history serves up to where the stream starts.
+                    let kept = self.history.oldest().await.inspect_err(|error| {
+                        tracing::warn!(error = %error_chain(error), "event history unreadable; replaying from the stream alone");
+                    });
+                    match kept {
+                        Ok(oldest) => (
+                            Some(after),
+                            Some(first),
+                            None,
+                            oldest.is_none_or(|oldest| oldest > after),
+                        ),
+                        Err(_) => (Some(after), None, None, true),
+                    }
+                } else {
+                    let bounded = self.replay_floor().await?.filter(|floor| *floor > after);
+                    (
+                        Some(bounded.unwrap_or(after)),
+                        None,
+                        None,
+                        bounded.is_some(),
+                    )
+                }
             }
         };
         Ok(Subscription {
             feed: self.clone(),
             page: VecDeque::new(),
             replay,
+            history,
             live,
             last: resume_after,
             incomplete,
@@ -304,6 +329,9 @@ pub struct Subscription {
     page: VecDeque<Arc<StoredEvent>>,
     /// While replaying: the id after which the next page starts.
     replay: Option<EventId>,
+    /// While replaying from MongoDB's history: the stream's first id then (the history
+    /// serves what comes before it; `None`: the stream was empty).
+    history: Option<Option<EventId>>,
     /// Live events; taken once the replay has caught up with the stream.
     live: Option<broadcast::Receiver<Arc<StoredEvent>>>,
     last: Option<EventId>,
@@ -313,8 +341,8 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    /// Whether the replay may miss events: the resume point was already trimmed from the
-    /// stream, or more than `EVENTS_REPLAY_MAX` events followed it.
+    /// Whether the replay may miss events: neither the stream nor MongoDB's history reaches
+    /// back to the resume point, or more than `EVENTS_REPLAY_MAX` events followed it.
     pub fn replay_incomplete(&self) -> bool {
         self.incomplete
     }
@@ -334,11 +362,33 @@ impl Subscription {
                 self.last = Some(event.id);
                 return Ok(event);
             }
-            match self.replay {
-                Some(cursor) => self.read_replay_page(cursor).await?,
-                None => return self.next_live().await,
+            match (self.replay, self.history) {
+                (Some(cursor), Some(before)) => self.read_history_page(cursor, before).await?,
+                (Some(cursor), None) => self.read_replay_page(cursor).await?,
+                (None, _) => return self.next_live().await,
             }
         }
+    }
+
+    /// Reads the history page after `cursor` (and before `before`); a short page ends the
+    /// history, and the replay goes on from the stream.
+    async fn read_history_page(
+        &mut self,
+        cursor: EventId,
+        before: Option<EventId>,
+    ) -> Result<(), FeedEnd> {
+        let page = self
+            .feed
+            .history
+            .read_after(cursor, before, REPLAY_PAGE)
+            .await
+            .map_err(|_| FeedEnd::Unavailable)?;
+        if page.returned < REPLAY_PAGE {
+            self.history = None;
+        }
+        self.replay = Some(page.last.unwrap_or(cursor));
+        self.page.extend(page.events.into_iter().map(Arc::new));
+        Ok(())
     }
 
     /// Reads the page after `cursor`. When the stream has nothing more, the subscription
@@ -394,7 +444,7 @@ impl Subscription {
 mod tests {
     use super::*;
     use crate::domain::event::ProductEvent;
-    use crate::domain::ports::MockEventLog;
+    use crate::domain::ports::{MockEventHistory, MockEventLog};
     use crate::usecases::test_support::{product, ID};
 
     fn stored(millis: u64) -> StoredEvent {
@@ -417,7 +467,15 @@ mod tests {
     }
 
     fn feed(log: MockEventLog, settings: FeedSettings) -> Arc<EventFeed> {
-        EventFeed::new(Arc::new(log), settings)
+        with_history(log, MockEventHistory::new(), settings)
+    }
+
+    fn with_history(
+        log: MockEventLog,
+        history: MockEventHistory,
+        settings: FeedSettings,
+    ) -> Arc<EventFeed> {
+        EventFeed::new(Arc::new(log), Arc::new(history), settings)
     }
 
     fn id(millis: u64) -> EventId {
@@ -456,7 +514,7 @@ mod tests {
     #[tokio::test]
     async fn a_replay_reads_one_page_at_a_time_and_listens_only_once_caught_up() {
         let mut log = MockEventLog::new();
-        log.expect_first_id().returning(|| Ok(Some(id(1))));
+        log.expect_first_id().returning(|| Ok(Some(id(0))));
         log.expect_replay_start().returning(|_, _| Ok(None));
         // Three full pages, then the end of the stream.
         log.expect_read_after().returning(|after, limit| {
@@ -480,7 +538,7 @@ mod tests {
     #[tokio::test]
     async fn a_backlog_longer_than_the_replay_bound_starts_later_and_says_so() {
         let mut log = MockEventLog::new();
-        log.expect_first_id().returning(|| Ok(Some(id(1))));
+        log.expect_first_id().returning(|| Ok(Some(id(0))));
         log.expect_replay_start()
             .withf(|after, max| after.millis == 0 && *max == 10)
             .times(1)
@@ -503,6 +561,36 @@ mod tests {
         // in full.
         let later = feed.subscribe("c", Some(id(95))).await.unwrap();
         assert!(!later.replay_incomplete());
+    }
+
+    #[tokio::test]
+    async fn what_the_stream_lost_is_replayed_from_the_history_then_the_stream_goes_on() {
+        let mut log = MockEventLog::new();
+        // Redis restarted empty, then took two new events.
+        log.expect_first_id().returning(|| Ok(Some(id(10))));
+        log.expect_read_after()
+            .withf(|after, _| after.millis == 5)
+            .returning(|_, _| Ok(page(vec![stored(10), stored(11)])));
+        log.expect_read_after()
+            .withf(|after, _| after.millis == 11)
+            .returning(|_, _| Ok(page(vec![])));
+        let mut history = MockEventHistory::new();
+        history.expect_oldest().returning(|| Ok(Some(id(1))));
+        history
+            .expect_read_after()
+            .withf(|after, before, _| after.millis == 2 && *before == Some(id(10)))
+            .returning(|_, _, _| Ok(page((3..=5).map(stored).collect())));
+        let feed = with_history(log, history, FeedSettings::default());
+        let mut subscription = feed.subscribe("c", Some(id(2))).await.unwrap();
+        assert!(
+            !subscription.replay_incomplete(),
+            "the history reaches back"
+        );
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            seen.push(subscription.next().await.unwrap().id.millis);
+        }
+        assert_eq!(seen, [3, 4, 5, 10, 11]);
     }
 
     #[tokio::test]
@@ -541,7 +629,12 @@ mod tests {
         log.expect_replay_start().returning(|_, _| Ok(None));
         log.expect_read_after()
             .returning(|_, _| Ok(StreamPage::default()));
-        let feed = feed(log, FeedSettings::default());
+        let mut history = MockEventHistory::new();
+        history.expect_oldest().returning(|| Ok(Some(id(5))));
+        history
+            .expect_read_after()
+            .returning(|_, _, _| Ok(StreamPage::default()));
+        let feed = with_history(log, history, FeedSettings::default());
         let mut subscription = feed
             .subscribe(
                 "c",
@@ -578,7 +671,12 @@ mod tests {
         log.expect_read_after()
             .withf(|after, _| after.millis == REPLAY_PAGE as u64)
             .returning(|_, _| Ok(page(vec![stored(REPLAY_PAGE as u64 + 1)])));
-        let feed = feed(log, FeedSettings::default());
+        let mut history = MockEventHistory::new();
+        history.expect_oldest().returning(|| Ok(None));
+        history
+            .expect_read_after()
+            .returning(|_, _, _| Ok(StreamPage::default()));
+        let feed = with_history(log, history, FeedSettings::default());
         let mut subscription = feed.subscribe("c", Some(EventId::ZERO)).await.unwrap();
         assert_eq!(
             subscription.next().await.unwrap().id.millis,

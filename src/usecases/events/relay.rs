@@ -15,7 +15,7 @@ use chrono::Utc;
 
 use super::journal::RelaySignals;
 use crate::domain::error::error_chain;
-use crate::domain::outbox::{InstanceId, OutboxEntry, OutboxId};
+use crate::domain::outbox::{InstanceId, OutboxEntry, OutboxId, Relayed};
 use crate::domain::ports::{EventPublisher, Outbox, Publication};
 use crate::domain::product::ProductId;
 use crate::usecases::cache::CacheEvents;
@@ -92,7 +92,7 @@ impl OutboxRelay {
 
     /// Publishes what is due, in order per product, stopping at the first failure (a later
     /// version must not go out before an earlier one).
-    async fn relay(&self, cutoff: chrono::DateTime<Utc>) -> Vec<OutboxId> {
+    async fn relay(&self, cutoff: chrono::DateTime<Utc>) -> Vec<Relayed> {
         let entries = match self.outbox.unrelayed(self.settings.batch).await {
             Ok(entries) => entries,
             Err(error) => {
@@ -108,13 +108,19 @@ impl OutboxRelay {
                 continue;
             }
             match self.publisher.publish(&entry.event).await {
-                Ok(Publication::Appended(_)) => {
+                Ok(Publication::Appended(stream_id)) => {
                     self.counters.published.fetch_add(1, Ordering::Relaxed);
-                    relayed.push(entry.id);
+                    relayed.push(Relayed {
+                        id: entry.id,
+                        stream_id: Some(stream_id),
+                    });
                 }
                 Ok(Publication::AlreadyPublished) => {
                     self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                    relayed.push(entry.id);
+                    relayed.push(Relayed {
+                        id: entry.id,
+                        stream_id: None,
+                    });
                 }
                 Err(error) => {
                     self.failed("publishing", &error);
@@ -240,7 +246,14 @@ mod tests {
         outbox.expect_unsettled().returning(|_, _| Ok(vec![]));
         outbox
             .expect_mark()
-            .withf(|relayed, settled| relayed == [OutboxId("a".into())] && settled.is_empty())
+            .withf(|relayed, settled| {
+                relayed
+                    == [Relayed {
+                        id: OutboxId("a".into()),
+                        stream_id: None,
+                    }]
+                    && settled.is_empty()
+            })
             .times(1)
             .returning(|_, _| Ok(()));
         let mut publisher = MockEventPublisher::new();
