@@ -3,9 +3,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{Fetched, ListCache};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort};
+use crate::usecases::cache::{Fetched, ListCache};
 use crate::usecases::ProductError;
 
 /// One page of products matching a filter, with the total that matched; cache-aside on the

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{Fetched, ProductCache};
 use crate::domain::product::{Product, ProductId};
+use crate::usecases::cache::{Fetched, ProductCache};
 use crate::usecases::ProductError;
 
 /// Reads one product, cache-aside: a hit never touches MongoDB; a miss reads it once (per

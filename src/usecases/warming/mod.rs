@@ -6,6 +6,8 @@
 //! response is stored too (rendered by the HTTP layer's own function), so its first GET
 //! is answered without running the handler.
 
+pub mod read_counter;
+
 use std::sync::Arc;
 use std::time::Duration;
 

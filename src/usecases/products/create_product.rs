@@ -3,10 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheEvents;
-use super::events::WriteJournal;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{NewProduct, Product};
+use crate::usecases::cache::CacheEvents;
+use crate::usecases::events::WriteJournal;
 use crate::usecases::ProductError;
 
 /// Creates a product: MongoDB first, then the cache hears of it (write-through and list

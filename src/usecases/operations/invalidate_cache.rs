@@ -3,8 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheEvents;
 use crate::domain::error::CacheError;
+use crate::usecases::cache::CacheEvents;
 
 /// What an admin may drop from the cache. There are no free-form key patterns: each scope
 /// names keys this service owns, under its own prefix.

@@ -3,11 +3,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheEvents;
-use super::events::WriteJournal;
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
+use crate::usecases::cache::CacheEvents;
+use crate::usecases::events::WriteJournal;
 use crate::usecases::ProductError;
 
 /// Applies a partial update atomically (only if `expected` is current, when given), then

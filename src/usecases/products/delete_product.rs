@@ -3,11 +3,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheEvents;
-use super::events::WriteJournal;
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::{ProductRepository, WishlistRepository};
 use crate::domain::product::ProductId;
+use crate::usecases::cache::CacheEvents;
+use crate::usecases::events::WriteJournal;
 use crate::usecases::ProductError;
 
 /// Deletes a product, tells the cache (a tombstone, so no in-flight read can resurrect it,

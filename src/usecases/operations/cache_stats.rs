@@ -3,9 +3,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheContext, CacheMetricsSnapshot};
 use crate::domain::error::CacheFailureKind;
 use crate::domain::ports::{CacheUsage, RedisService};
+use crate::usecases::cache::{CacheContext, CacheMetricsSnapshot};
 
 /// Cache counters plus what Redis says about itself.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{Fetched, ListCache};
 use crate::domain::query::ProductFilter;
+use crate::usecases::cache::{Fetched, ListCache};
 use crate::usecases::ProductError;
 
 /// How many products match a filter; cache-aside like lists, under the same generation.

@@ -3,10 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{Fetched, WishlistCache};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest};
 use crate::domain::user::UserId;
+use crate::usecases::cache::{Fetched, WishlistCache};
 use crate::usecases::ProductError;
 
 /// The caller's wishlist, newest first, cache-aside per user.

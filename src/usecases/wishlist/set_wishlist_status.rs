@@ -3,10 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::CacheEvents;
 use crate::domain::ports::WishlistRepository;
 use crate::domain::product::{Product, ProductId};
 use crate::domain::user::UserId;
+use crate::usecases::cache::CacheEvents;
 use crate::usecases::ProductError;
 
 /// Sets whether a product is on the caller's wishlist (idempotent). When membership

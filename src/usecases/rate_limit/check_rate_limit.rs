@@ -3,11 +3,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use super::cache::{CacheContext, RateSource};
 use super::rate_leases::{Local, LocalQuotas};
 use crate::domain::cache::CacheKeys;
 use crate::domain::client_key::ClientKeys;
 use crate::domain::ports::{QuotaLeases, RateDecision, RateLimiter, RateRule};
+use crate::usecases::cache::{CacheContext, RateSource};
 
 /// The rate classes of the HTTP contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,0 +1,23 @@
+//! The catalogue: create, update and delete products (write-through, with their events
+//! journalled), read one (cache-aside), list and count them (cached pages).
+
+mod count_products;
+mod create_product;
+mod delete_product;
+mod error;
+mod get_product;
+mod list_products;
+mod update_product;
+
+pub use count_products::{CountProducts, CountProductsParameters, CountProductsUseCase};
+pub use create_product::{CreateProduct, CreateProductParameters, CreateProductUseCase};
+pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUseCase};
+pub use error::ProductError;
+pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
+pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
+pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
+
+#[cfg(any(test, feature = "mock"))]
+pub use count_products::MockCountProductsUseCase;
+#[cfg(any(test, feature = "mock"))]
+pub use list_products::MockListProductsUseCase;
