@@ -1,8 +1,11 @@
 //! Composition root: settings, telemetry, the DI module and start-up. The only module that
 //! names every concrete type.
 
+mod background;
 mod cli;
 mod client_keys;
+mod components;
+mod http_server;
 mod module;
 mod reconcile;
 mod seed;

@@ -1,33 +1,23 @@
-use std::net::TcpListener;
+//! A running instance: built from its settings in named steps (`components`,
+//! `background`, `http_server`), served until a signal or a stop, then shut down in order.
 
-use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress, Condition};
-use actix_web::{web, App, HttpServer};
 use std::sync::Arc;
 
-use shaku::HasComponent;
+use actix_web::dev::Server;
 use tokio::task::JoinHandle;
 
-use super::warm::cache_warmer;
-use super::wiring::{event_wiring, outbox_relay, prepared_database};
-use super::{build_module, client_keys, AppModule, Settings};
+use super::background::Background;
+use super::components::Components;
+use super::http_server::serve;
+use super::Settings;
 use crate::domain::error::RepositoryError;
-use crate::domain::ports::{PasswordHasher, SessionStore, UserRepository};
-use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
-use crate::infrastructure::mongo::{self, MongoStartupError};
+use crate::infrastructure::mongo::MongoStartupError;
 use crate::infrastructure::near_cache::NearCache;
 use crate::infrastructure::redis::{RedisClients, RedisStartupError};
-use crate::interface::http::json::BodyLimit;
-use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
-use crate::interface::http::middleware::{
-    authentication, head_as_get, record_request, request_span, security_headers, RenderedAnswers,
-};
-use crate::interface::http::{self as api, StatusSources};
-use crate::usecases::auth::{ensure_admin, AuthError, AuthenticateUseCase};
-use crate::usecases::cache::{run_consistency_checker, run_repair_worker, CacheContext};
-use crate::usecases::events::{EventFeed, RelayCounters};
+use crate::usecases::auth::AuthError;
+use crate::usecases::cache::CacheContext;
+use crate::usecases::events::EventFeed;
 use crate::usecases::read_counter::ReadCounter;
-use crate::usecases::warming::CacheWarmer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -56,19 +46,6 @@ pub enum StartupError {
 /// How long shutdown waits for post-commit cache work after the HTTP drain.
 const POST_COMMIT_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Repairs wishlist counts left wrong by older versions, in the background so start-up is
-/// not delayed; a failure is logged and the next start (or `reconcile`) tries again.
-async fn reconcile_wishlist_counts(wishlists: Arc<dyn WishlistRepository>) {
-    match wishlists.reconcile_counts().await {
-        Ok(0) => {}
-        Ok(corrected) => tracing::warn!(corrected, "wishlist counts reconciled"),
-        Err(error) => tracing::warn!(
-            error = %crate::domain::error::error_chain(&error),
-            "wishlist count reconciliation failed"
-        ),
-    }
-}
-
 /// A built, bound, not yet running server.
 pub struct Application {
     port: u16,
@@ -91,53 +68,6 @@ impl StopHandle {
     pub fn stop(&self) {
         self.0.notify_one();
     }
-}
-
-/// Warms the cache in the background; waits for it up to `bound`, so readiness (the
-/// listener) is never delayed longer. Warming that takes longer goes on and is returned to
-/// be stopped at shutdown.
-async fn warm_on_start(
-    warmer: CacheWarmer,
-    top_n: usize,
-    bound: std::time::Duration,
-) -> Option<JoinHandle<()>> {
-    let mut task = tokio::spawn(async move {
-        match warmer.warm(top_n, &|_| {}).await {
-            Ok(done) => tracing::info!(
-                products = done.products,
-                pages = done.pages,
-                queries = done.queries,
-                "cache warmed"
-            ),
-            Err(error) => tracing::warn!(
-                error = %crate::domain::error::error_chain(&error),
-                "cache warming failed; caches fill on first reads"
-            ),
-        }
-    });
-    match tokio::time::timeout(bound, &mut task).await {
-        Ok(_) => None,
-        Err(_) => {
-            tracing::info!("cache warming goes on in the background");
-            Some(task)
-        }
-    }
-}
-
-/// The event pipeline's counters for `/metrics`.
-fn event_counts(relay: Arc<RelayCounters>, feed: Arc<EventFeed>) -> ReadCounters {
-    use std::sync::atomic::Ordering::Relaxed;
-    Arc::new(move || {
-        vec![
-            ("published", relay.published.load(Relaxed)),
-            ("duplicate", relay.duplicates.load(Relaxed)),
-            ("reconciled", relay.reconciled.load(Relaxed)),
-            ("relay_failure", relay.failures.load(Relaxed)),
-            ("received", feed.received.load(Relaxed)),
-            ("unreadable", feed.unreadable.load(Relaxed)),
-            ("subscriber_stalled", feed.stalled.load(Relaxed)),
-        ]
-    })
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -165,192 +95,27 @@ async fn shutdown_signal() {
 }
 
 impl Application {
-    /// Connects to MongoDB (bounded wait, fatal on failure), prepares indexes, starts the
-    /// Redis client (non-fatal), wires the module and binds the listener.
+    /// Builds the instance in three steps: its components (connections, the module,
+    /// the admin account), its background tasks, and its HTTP server on a bound
+    /// listener. Nothing is served until `run_until_stopped`.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         tracing::info!(
             mongo = %settings.mongo.uri,
             redis = %settings.redis.url,
             "starting"
         );
-        let database = prepared_database(&settings).await?;
-        let keys = client_keys(&settings, &database).await?;
-        let redis = RedisClients::build(&settings.redis).await?;
-        let context = Arc::new(CacheContext::for_namespace(
-            settings.cache,
-            &settings.redis.key_prefix,
-        ));
-        let near = NearCache::start(
-            &settings.near_cache,
-            &settings.redis,
-            context.metrics.clone(),
-        )
-        .await?;
-        let events = event_wiring(&settings).await?;
-        let (instance, signals) = (events.instance.clone(), events.signals.clone());
-        let module = build_module(
-            &settings,
-            database,
-            redis.clone(),
-            near.as_ref().map(|near| near.tier.clone()),
-            context.clone(),
-            keys,
-            events,
-        );
-        if let Some((email, password)) = &settings.admin {
-            let users: Arc<dyn UserRepository> = module.resolve();
-            let hasher: Arc<dyn PasswordHasher> = module.resolve();
-            let sessions: Arc<dyn SessionStore> = module.resolve();
-            ensure_admin(
-                users.as_ref(),
-                hasher.as_ref(),
-                sessions.as_ref(),
-                email,
-                password,
-            )
-            .await
-            .map_err(StartupError::Admin)?;
-            tracing::info!("admin account ensured");
-        }
-        let repository: Arc<dyn ProductRepository> = module.resolve();
-        let cache: Arc<dyn RedisService> = module.resolve();
-        let wishlists: Arc<dyn WishlistRepository> = module.resolve();
-        let mut background = vec![tokio::spawn(reconcile_wishlist_counts(wishlists))];
-        background.push(tokio::spawn(run_repair_worker(
-            context.repair.clone(),
-            cache.clone(),
-            context.metrics.clone(),
-        )));
-        if let Some(interval) = settings.consistency.interval {
-            let sample = settings.consistency.sample;
-            background.push(tokio::spawn(run_consistency_checker(
-                repository,
-                cache,
-                context.clone(),
-                interval,
-                sample,
-            )));
-        }
-        let relay_counters = Arc::new(RelayCounters::default());
-        let relay = outbox_relay(
-            &module,
-            instance.clone(),
-            signals,
-            relay_counters.clone(),
-            &settings,
-        );
-        background.push(tokio::spawn(relay.run()));
-        let feed = EventFeed::new(module.resolve(), module.resolve(), settings.events.feed);
-        background.push(tokio::spawn(feed.clone().run()));
-        if settings.warming.on_start {
-            let warmer = cache_warmer(&module, &settings);
-            let bound = settings.warming.readiness_bound;
-            if let Some(task) = warm_on_start(warmer, settings.warming.top_n, bound).await {
-                background.push(task);
-            }
-        }
-        let reads = Arc::new(ReadCounter::new(
-            module.resolve(),
-            settings.warming.sample_one_in,
-        ));
-        background.push(tokio::spawn(reads.clone().run()));
-        let read_counts = reads.clone();
-        let status = web::Data::new(StatusSources {
-            instance: instance.0,
-            started: std::time::Instant::now(),
-            feed: feed.clone(),
-            relay: relay_counters.clone(),
-            outbox: module.resolve(),
-        });
-        let feed_data = web::Data::from(feed.clone());
-
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let bind_error = |source| StartupError::Bind {
-            address: address.clone(),
-            source,
-        };
-        let listener = TcpListener::bind(&address).map_err(bind_error)?;
-        let port = listener.local_addr().map_err(bind_error)?.port();
-        let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
-        let http = settings.http.clone();
-        let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
-        let metrics = web::Data::new(Metrics::new(vec![
-            CounterSource {
-                name: "mongodb_errors",
-                help: "Failed MongoDB calls by kind (timeout, unavailable, unexpected).",
-                label: "kind",
-                read: Arc::new(mongo::failure_counts),
-            },
-            CounterSource {
-                name: "product_events",
-                help: "The event pipeline of this instance: events its relay published, \
-                       outbox entries found already published, products whose cache it \
-                       settled for another instance's write, relay failures, events its \
-                       stream reader received, stream entries skipped as not events, \
-                       subscribers disconnected for accepting nothing.",
-                label: "outcome",
-                read: event_counts(relay_counters.clone(), feed.clone()),
-            },
-        ]));
-        // Wrap order: the last `.wrap` is the outermost. The request span comes first so
-        // every line logged below it carries the request id; then the request metrics, so
-        // every answer is counted, whichever layer gives it; then the security headers, on
-        // every answer including CORS preflights and errors; then CORS, which answers
-        // preflights before anything counts them; then compression, outside every layer
-        // that reads or stores bodies, so stored responses stay uncompressed and each
-        // client gets its own encoding; then HEAD served as GET; then authentication, so
-        // the rate limiter and the extractors know the caller. `api::configure` documents
-        // the per-scope layers inside these.
-        let cors_enabled = !http.cors_origins.is_empty();
-        let rendered = near.as_ref().map(|_| {
-            Arc::new(RenderedAnswers::new(
-                module.resolve(),
-                context.metrics.clone(),
-                settings.near_cache.max_entries,
-                settings.near_cache.ttl,
-            ))
-        });
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(module.clone())
-                .app_data(body_limit.clone())
-                .app_data(metrics.clone())
-                .app_data(status.clone())
-                .app_data(feed_data.clone())
-                .wrap(from_fn(authentication(authenticate.clone())))
-                .wrap(from_fn(head_as_get))
-                .wrap(Compress::default())
-                .wrap(Condition::new(
-                    cors_enabled,
-                    api::cors::cors(&http.cors_origins),
-                ))
-                .wrap(from_fn(security_headers))
-                .wrap(from_fn(record_request(metrics.clone().into_inner())))
-                .wrap(from_fn(request_span))
-                .configure(api::configure::<AppModule>(
-                    &module,
-                    http.clone(),
-                    rendered.clone(),
-                    reads.clone(),
-                ))
-        })
-        .on_connect(api::connection_socket::note_socket)
-        .shutdown_timeout(10)
-        .disable_signals();
-        if let Some(workers) = settings.server.workers {
-            server = server.workers(workers);
-        }
-        let server = server.listen(listener).map_err(bind_error)?.run();
-        tracing::info!(port, "listening");
+        let components = Components::connect(&settings).await?;
+        let background = Background::start(&components, &settings).await;
+        let (server, port) = serve(&components, &background, &settings)?;
         Ok(Self {
             port,
             server,
-            redis,
-            near,
-            cache: context,
-            background,
-            feed,
-            reads: read_counts,
+            redis: components.redis,
+            near: components.near,
+            cache: components.context,
+            background: background.tasks,
+            feed: background.feed,
+            reads: background.reads,
             stop: Arc::default(),
         })
     }

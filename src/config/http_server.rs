@@ -1,0 +1,142 @@
+//! The HTTP server of a running instance: its shared state, the app-wide middleware
+//! stack in order, the routes, and the bound listener.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress, Condition};
+use actix_web::{web, App, HttpServer};
+use shaku::HasComponent;
+
+use super::background::Background;
+use super::components::Components;
+use super::startup::StartupError;
+use super::{AppModule, Settings};
+use crate::infrastructure::mongo;
+use crate::interface::http::json::BodyLimit;
+use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
+use crate::interface::http::middleware::{
+    authentication, head_as_get, record_request, request_span, security_headers, RenderedAnswers,
+};
+use crate::interface::http::{self as api, StatusSources};
+use crate::usecases::auth::AuthenticateUseCase;
+use crate::usecases::events::{EventFeed, RelayCounters};
+
+/// Binds the listener and starts serving (the returned server runs once awaited).
+pub(super) fn serve(
+    components: &Components,
+    background: &Background,
+    settings: &Settings,
+) -> Result<(Server, u16), StartupError> {
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    let bind_error = |source| StartupError::Bind {
+        address: address.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(&address).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let module = components.module.clone();
+    let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
+    let metrics = web::Data::new(metrics(background));
+    let status = web::Data::new(StatusSources {
+        instance: components.instance.0.clone(),
+        started: std::time::Instant::now(),
+        feed: background.feed.clone(),
+        relay: background.relay.clone(),
+        outbox: module.resolve(),
+    });
+    let feed = web::Data::from(background.feed.clone());
+    let http = settings.http.clone();
+    let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
+    let rendered = components.near.as_ref().map(|_| {
+        Arc::new(RenderedAnswers::new(
+            module.resolve(),
+            components.context.metrics.clone(),
+            settings.near_cache.max_entries,
+            settings.near_cache.ttl,
+        ))
+    });
+    let reads = background.reads.clone();
+    let cors_enabled = !http.cors_origins.is_empty();
+    // Wrap order: the last `.wrap` is the outermost. The request span comes first so
+    // every line logged below it carries the request id; then the request metrics, so
+    // every answer is counted, whichever layer gives it; then the security headers, on
+    // every answer including CORS preflights and errors; then CORS, which answers
+    // preflights before anything counts them; then compression, outside every layer that
+    // reads or stores bodies, so stored responses stay uncompressed and each client gets
+    // its own encoding; then HEAD served as GET; then authentication, so the rate limiter
+    // and the extractors know the caller. `api::configure` lists the per-scope layers
+    // inside these.
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(module.clone())
+            .app_data(body_limit.clone())
+            .app_data(metrics.clone())
+            .app_data(status.clone())
+            .app_data(feed.clone())
+            .wrap(from_fn(authentication(authenticate.clone())))
+            .wrap(from_fn(head_as_get))
+            .wrap(Compress::default())
+            .wrap(Condition::new(
+                cors_enabled,
+                api::cors::cors(&http.cors_origins),
+            ))
+            .wrap(from_fn(security_headers))
+            .wrap(from_fn(record_request(metrics.clone().into_inner())))
+            .wrap(from_fn(request_span))
+            .configure(api::configure::<AppModule>(
+                &module,
+                http.clone(),
+                rendered.clone(),
+                reads.clone(),
+            ))
+    })
+    .on_connect(api::connection_socket::note_socket)
+    .shutdown_timeout(10)
+    .disable_signals();
+    if let Some(workers) = settings.server.workers {
+        server = server.workers(workers);
+    }
+    let server = server.listen(listener).map_err(bind_error)?.run();
+    tracing::info!(port, "listening");
+    Ok((server, port))
+}
+
+/// `/metrics` with the counter families other layers keep.
+fn metrics(background: &Background) -> Metrics {
+    Metrics::new(vec![
+        CounterSource {
+            name: "mongodb_errors",
+            help: "Failed MongoDB calls by kind (timeout, unavailable, unexpected).",
+            label: "kind",
+            read: Arc::new(mongo::failure_counts),
+        },
+        CounterSource {
+            name: "product_events",
+            help: "The event pipeline of this instance: events its relay published, \
+                   outbox entries found already published, products whose cache it \
+                   settled for another instance's write, relay failures, events its \
+                   stream reader received, stream entries skipped as not events, \
+                   subscribers disconnected for accepting nothing.",
+            label: "outcome",
+            read: event_counts(background.relay.clone(), background.feed.clone()),
+        },
+    ])
+}
+
+/// The event pipeline's counters for `/metrics`.
+fn event_counts(relay: Arc<RelayCounters>, feed: Arc<EventFeed>) -> ReadCounters {
+    use std::sync::atomic::Ordering::Relaxed;
+    Arc::new(move || {
+        vec![
+            ("published", relay.published.load(Relaxed)),
+            ("duplicate", relay.duplicates.load(Relaxed)),
+            ("reconciled", relay.reconciled.load(Relaxed)),
+            ("relay_failure", relay.failures.load(Relaxed)),
+            ("received", feed.received.load(Relaxed)),
+            ("unreadable", feed.unreadable.load(Relaxed)),
+            ("subscriber_stalled", feed.stalled.load(Relaxed)),
+        ]
+    })
+}
