@@ -108,16 +108,37 @@ pub fn build_module(
     client_keys: ClientKeys,
     events: EventWiring,
 ) -> Arc<AppModule> {
+    let builder = AppModule::builder();
+    let builder = mongo_adapters(builder, settings, database, &events.instance);
+    let builder = redis_adapters(
+        builder,
+        settings,
+        redis,
+        near,
+        events.blocking,
+        &client_keys,
+    );
+    let builder = cache_components(builder, &context);
+    let builder = use_cases(builder, settings, context, client_keys, events.signals);
+    Arc::new(builder.build())
+}
+
+type Builder = shaku::ModuleBuilder<AppModule>;
+
+/// The MongoDB adapters: products (with the outbox written in their transactions), the
+/// event history, users and wishlists.
+fn mongo_adapters(
+    builder: Builder,
+    settings: &Settings,
+    database: Database,
+    instance: &InstanceId,
+) -> Builder {
     let mongo_timeout = settings.mongo.operation_timeout;
-    let redis_timeout = settings.redis.command_timeout;
-    let prefix = settings.redis.key_prefix.clone();
-    let fallback = Arc::new(SessionFallback::default());
-    let session_ends = Arc::new(SessionEnds::default());
-    let module = AppModule::builder()
+    builder
         .with_component_parameters::<MongoProductRepository>(MongoProductRepositoryParameters {
             database: database.clone(),
             timeout: mongo_timeout,
-            origin: events.instance.0.clone(),
+            origin: instance.0.clone(),
         })
         .with_component_parameters::<MongoOutbox>(MongoOutboxParameters {
             database: database.clone(),
@@ -128,6 +149,29 @@ pub fn build_module(
             database: database.clone(),
             timeout: mongo_timeout,
         })
+        .with_component_parameters::<MongoUserRepository>(MongoUserRepositoryParameters {
+            database: database.clone(),
+            timeout: mongo_timeout,
+        })
+        .with_component_parameters::<MongoWishlistRepository>(MongoWishlistRepositoryParameters {
+            database,
+            timeout: mongo_timeout,
+        })
+}
+
+/// The Redis adapters: cache entries on `redis.cache` (behind the near tier when there is
+/// one); events, read counts, rate limits, sessions and login throttling on `redis.main`.
+fn redis_adapters(
+    builder: Builder,
+    settings: &Settings,
+    redis: RedisClients,
+    near: Option<Arc<NearTier>>,
+    blocking: fred::prelude::Client,
+    client_keys: &ClientKeys,
+) -> Builder {
+    let redis_timeout = settings.redis.command_timeout;
+    let prefix = settings.redis.key_prefix.clone();
+    builder
         .with_component_parameters::<RedisEventPublisher>(RedisEventPublisherParameters {
             client: redis.main.clone(),
             key_prefix: prefix.clone(),
@@ -136,7 +180,7 @@ pub fn build_module(
         })
         .with_component_parameters::<RedisEventLog>(RedisEventLogParameters {
             client: redis.main.clone(),
-            blocking: events.blocking,
+            blocking,
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
         })
@@ -144,17 +188,6 @@ pub fn build_module(
             client: redis.main.clone(),
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
-        })
-        .with_component_parameters::<OutboxJournal>(OutboxJournalParameters {
-            signals: events.signals,
-        })
-        .with_component_parameters::<MongoUserRepository>(MongoUserRepositoryParameters {
-            database: database.clone(),
-            timeout: mongo_timeout,
-        })
-        .with_component_parameters::<MongoWishlistRepository>(MongoWishlistRepositoryParameters {
-            database,
-            timeout: mongo_timeout,
         })
         .with_component_parameters::<RedisRateLimiter>(RedisRateLimiterParameters {
             client: redis.main.clone(),
@@ -187,6 +220,11 @@ pub fn build_module(
             )),
             tier: near,
         })
+}
+
+/// The cache components, built once and sharing `context`.
+fn cache_components(builder: Builder, context: &Arc<CacheContext>) -> Builder {
+    builder
         .with_component_parameters::<ProductReadThrough>(ProductReadThroughParameters {
             context: context.clone(),
         })
@@ -206,6 +244,20 @@ pub fn build_module(
         .with_component_parameters::<CacheStats>(CacheStatsParameters {
             context: context.clone(),
         })
+}
+
+/// Use cases that take parameters besides their injected ports.
+fn use_cases(
+    builder: Builder,
+    settings: &Settings,
+    context: Arc<CacheContext>,
+    client_keys: ClientKeys,
+    signals: Arc<RelaySignals>,
+) -> Builder {
+    let fallback = Arc::new(SessionFallback::default());
+    let session_ends = Arc::new(SessionEnds::default());
+    builder
+        .with_component_parameters::<OutboxJournal>(OutboxJournalParameters { signals })
         .with_component_parameters::<Login>(LoginParameters {
             policy: settings.sessions,
             fallback: fallback.clone(),
@@ -229,6 +281,4 @@ pub fn build_module(
             context,
             keys: client_keys,
         })
-        .build();
-    Arc::new(module)
 }

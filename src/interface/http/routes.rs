@@ -64,136 +64,178 @@ pub fn configure<M: ApiModule>(
     rendered: Option<Arc<RenderedAnswers>>,
     reads: Arc<ReadCounter>,
 ) -> impl FnOnce(&mut ServiceConfig) {
-    let limiter: Arc<dyn RateLimitUseCase> = module.resolve();
-    let http_cache: Arc<dyn HttpResponseStore> = module.resolve();
-    let ttl = settings.product_response_ttl;
     let addresses = Arc::new(settings.client_addresses.clone());
-    let address_data = web::Data::from(addresses.clone());
-    let metrics_access = web::Data::new(settings.metrics_access.clone());
-    let cached = move |route: CachedRoute| {
-        resource(route.scope_path()).wrap(from_fn(response_cache(
-            http_cache.clone(),
-            ttl,
-            route,
-            rendered.clone(),
-        )))
-    };
-    let limited = move |classify| {
-        from_fn(rate_limit(RateLimit::new(
-            limiter.clone(),
-            classify,
-            addresses.clone(),
-        )))
+    let layers = Layers {
+        limiter: module.resolve(),
+        http_cache: module.resolve(),
+        ttl: settings.product_response_ttl,
+        rendered,
+        address_data: web::Data::from(addresses.clone()),
+        addresses,
+        metrics_access: web::Data::new(settings.metrics_access.clone()),
     };
     move |cfg: &mut ServiceConfig| {
-        cfg.service(
-            web::scope("/api/products")
-                .wrap(limited(by_method))
-                .service(
-                    cached(CachedRoute::List)
-                        .route(web::get().to(handlers::list_products::<M>))
-                        .route(web::post().to(handlers::create_product::<M>)),
-                )
-                .service(
-                    cached(CachedRoute::Count).route(web::get().to(handlers::count_products::<M>)),
-                )
-                .service(resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)))
-                .service(
-                    resource("/wishlist/events")
-                        .route(web::get().to(handlers::wishlist_events::<M>)),
-                )
-                .service(
-                    cached(CachedRoute::Product)
-                        .wrap(from_fn(count_reads(reads)))
-                        .route(web::get().to(handlers::get_product::<M>))
-                        .route(web::put().to(handlers::update_product::<M>))
-                        .route(web::delete().to(handlers::delete_product::<M>)),
-                )
-                .service(
-                    resource("/{id}/wishlist")
-                        .route(web::patch().to(handlers::set_wishlist_status::<M>)),
-                )
-                .default_service(web::to(handlers::route_not_found)),
-        )
-        .service(resource("/health").route(web::get().to(handlers::liveness)))
+        products::<M>(cfg, &layers, reads);
+        operations::<M>(cfg, &layers);
+        auth::<M>(cfg, &layers);
+        cache_admin::<M>(cfg, &layers);
+        cfg.default_service(web::to(handlers::route_not_found));
+    }
+}
+
+/// What the per-route layers are built from.
+struct Layers {
+    limiter: Arc<dyn RateLimitUseCase>,
+    http_cache: Arc<dyn HttpResponseStore>,
+    ttl: std::time::Duration,
+    rendered: Option<Arc<RenderedAnswers>>,
+    addresses: Arc<ClientAddressPolicy>,
+    address_data: web::Data<ClientAddressPolicy>,
+    metrics_access: web::Data<MetricsAccess>,
+}
+
+/// The rate limiter with a request classifier (`by_method`, `auth_class`).
+macro_rules! limited {
+    ($layers:expr, $classify:expr) => {
+        from_fn(rate_limit(RateLimit::new(
+            $layers.limiter.clone(),
+            $classify,
+            $layers.addresses.clone(),
+        )))
+    };
+}
+
+/// A `CachedRoute`'s resource behind the response cache.
+macro_rules! cached {
+    ($layers:expr, $route:expr) => {
+        resource($route.scope_path()).wrap(from_fn(response_cache(
+            $layers.http_cache.clone(),
+            $layers.ttl,
+            $route,
+            $layers.rendered.clone(),
+        )))
+    };
+}
+
+/// `/api/products`: the catalogue, the wishlist and its event feed.
+fn products<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers, reads: Arc<ReadCounter>) {
+    cfg.service(
+        web::scope("/api/products")
+            .wrap(limited!(layers, by_method))
+            .service(
+                cached!(layers, CachedRoute::List)
+                    .route(web::get().to(handlers::list_products::<M>))
+                    .route(web::post().to(handlers::create_product::<M>)),
+            )
+            .service(
+                cached!(layers, CachedRoute::Count)
+                    .route(web::get().to(handlers::count_products::<M>)),
+            )
+            .service(resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)))
+            .service(
+                resource("/wishlist/events").route(web::get().to(handlers::wishlist_events::<M>)),
+            )
+            .service(
+                cached!(layers, CachedRoute::Product)
+                    .wrap(from_fn(count_reads(reads)))
+                    .route(web::get().to(handlers::get_product::<M>))
+                    .route(web::put().to(handlers::update_product::<M>))
+                    .route(web::delete().to(handlers::delete_product::<M>)),
+            )
+            .service(
+                resource("/{id}/wishlist")
+                    .route(web::patch().to(handlers::set_wishlist_status::<M>)),
+            )
+            .default_service(web::to(handlers::route_not_found)),
+    );
+}
+
+/// Health, metrics, the status page, the product event feed and the API docs.
+fn operations<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers) {
+    cfg.service(resource("/health").route(web::get().to(handlers::liveness)))
         .service(
             resource("/api/health")
-                .wrap(limited(by_method))
+                .wrap(limited!(layers, by_method))
                 .route(web::get().to(handlers::health::<M>)),
         )
         .service(resource("/api/health/live").route(web::get().to(handlers::live)))
         .service(
             resource("/api/health/ready")
-                .wrap(limited(by_method))
+                .wrap(limited!(layers, by_method))
                 .route(web::get().to(handlers::ready::<M>)),
         )
         .service(
             resource("/metrics")
-                .app_data(metrics_access.clone())
-                .wrap(limited(by_method))
+                .app_data(layers.metrics_access.clone())
+                .wrap(limited!(layers, by_method))
                 .route(web::get().to(handlers::metrics::<M>)),
         )
         .service(
             resource("/status")
-                .wrap(limited(by_method))
+                .wrap(limited!(layers, by_method))
                 .route(web::get().to(handlers::status_page)),
         )
         .service(
             resource("/api/status")
-                .app_data(metrics_access.clone())
-                .wrap(limited(by_method))
+                .app_data(layers.metrics_access.clone())
+                .wrap(limited!(layers, by_method))
                 .route(web::get().to(handlers::status_data::<M>)),
         )
         .service(
             resource("/api/events/products")
-                .app_data(address_data.clone())
-                .wrap(limited(by_method))
+                .app_data(layers.address_data.clone())
+                .wrap(limited!(layers, by_method))
                 .route(web::get().to(handlers::product_events)),
         )
         .service(
             SwaggerUi::new("/api-docs/{_:.*}")
                 .url("/api-docs/openapi.json", openapi::ApiDoc::openapi()),
-        )
-        .service(
-            web::scope("/api/auth")
-                .service(
-                    resource("/register")
-                        .wrap(limited(auth_class))
-                        .route(web::post().to(handlers::register::<M>)),
-                )
-                .service(
-                    resource("/login")
-                        .app_data(address_data)
-                        .wrap(limited(auth_class))
-                        .route(web::post().to(handlers::login::<M>)),
-                )
-                .service(
-                    resource("/session")
-                        .wrap(limited(by_method))
-                        .route(web::get().to(handlers::session)),
-                )
-                .service(
-                    resource("/logout")
-                        .wrap(limited(by_method))
-                        .route(web::post().to(handlers::logout::<M>)),
-                )
-                .service(
-                    resource("/logout-all")
-                        .wrap(limited(by_method))
-                        .route(web::post().to(handlers::logout_all::<M>)),
-                ),
-        )
-        .service(
-            web::scope("/api/cache")
-                .wrap(limited(by_method))
-                .service(resource("/stats").route(web::get().to(handlers::cache_stats::<M>)))
-                .service(resource("/status").route(web::get().to(handlers::cache_status::<M>)))
-                .service(
-                    resource("/invalidate")
-                        .route(web::delete().to(handlers::invalidate_cache::<M>)),
-                )
-                .default_service(web::to(handlers::route_not_found)),
-        )
-        .default_service(web::to(handlers::route_not_found));
-    }
+        );
+}
+
+/// `/api/auth`: accounts and sessions.
+fn auth<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers) {
+    cfg.service(
+        web::scope("/api/auth")
+            .service(
+                resource("/register")
+                    .wrap(limited!(layers, auth_class))
+                    .route(web::post().to(handlers::register::<M>)),
+            )
+            .service(
+                resource("/login")
+                    .app_data(layers.address_data.clone())
+                    .wrap(limited!(layers, auth_class))
+                    .route(web::post().to(handlers::login::<M>)),
+            )
+            .service(
+                resource("/session")
+                    .wrap(limited!(layers, by_method))
+                    .route(web::get().to(handlers::session)),
+            )
+            .service(
+                resource("/logout")
+                    .wrap(limited!(layers, by_method))
+                    .route(web::post().to(handlers::logout::<M>)),
+            )
+            .service(
+                resource("/logout-all")
+                    .wrap(limited!(layers, by_method))
+                    .route(web::post().to(handlers::logout_all::<M>)),
+            ),
+    );
+}
+
+/// `/api/cache`: the operator's cache statistics and invalidation.
+fn cache_admin<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers) {
+    cfg.service(
+        web::scope("/api/cache")
+            .wrap(limited!(layers, by_method))
+            .service(resource("/stats").route(web::get().to(handlers::cache_stats::<M>)))
+            .service(resource("/status").route(web::get().to(handlers::cache_status::<M>)))
+            .service(
+                resource("/invalidate").route(web::delete().to(handlers::invalidate_cache::<M>)),
+            )
+            .default_service(web::to(handlers::route_not_found)),
+    );
 }
