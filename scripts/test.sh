@@ -19,6 +19,8 @@ log "cargo fmt --check"
 cargo fmt --check
 log "cargo clippy --all-targets --all-features -- -D warnings"
 cargo clippy --all-targets --all-features -- -D warnings
+log "no import cycles between source files"
+python3 scripts/check-import-cycles.py
 log "cargo test --all-features"
 mkdir -p target
 cargo test --all-features 2>&1 | tee target/cargo-test.txt

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use shaku::HasComponent;
 
-use super::startup::StartupError;
+use super::startup_error::StartupError;
 use super::wiring::{event_wiring, prepared_database};
 use super::{build_module, client_keys, AppModule, Settings};
 use crate::domain::outbox::InstanceId;

@@ -11,7 +11,7 @@ use shaku::HasComponent;
 
 use super::background::Background;
 use super::components::Components;
-use super::startup::StartupError;
+use super::startup_error::StartupError;
 use super::{AppModule, Settings};
 use crate::infrastructure::mongo;
 use crate::interface::http::json::BodyLimit;

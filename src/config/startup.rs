@@ -9,39 +9,13 @@ use tokio::task::JoinHandle;
 use super::background::Background;
 use super::components::Components;
 use super::http_server::serve;
+use super::startup_error::StartupError;
 use super::Settings;
-use crate::domain::error::RepositoryError;
-use crate::infrastructure::mongo::MongoStartupError;
 use crate::infrastructure::near_cache::NearCache;
-use crate::infrastructure::redis::{RedisClients, RedisStartupError};
-use crate::usecases::auth::AuthError;
+use crate::infrastructure::redis::RedisClients;
 use crate::usecases::cache::CacheContext;
 use crate::usecases::events::EventFeed;
 use crate::usecases::read_counter::ReadCounter;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error(transparent)]
-    Mongo(#[from] MongoStartupError),
-    #[error("MongoDB maintenance failed")]
-    Indexes(#[source] RepositoryError),
-    #[error("could not read or create the shared client-key secret in MongoDB")]
-    Secret(#[source] RepositoryError),
-    #[error(transparent)]
-    Redis(#[from] RedisStartupError),
-    #[error("could not ensure the admin account")]
-    Admin(#[source] AuthError),
-    #[error(
-        "{created} products created, but their cache updates could not be made (Redis \
-         unreachable); once Redis is back, clear the cache: DELETE /api/cache/invalidate?scope=all"
-    )]
-    CacheNotSettled { created: u32 },
-    #[error("could not listen on {address}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
-}
 
 /// How long shutdown waits for post-commit cache work after the HTTP drain.
 const POST_COMMIT_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);

@@ -18,7 +18,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
 use moka::sync::Cache;
 
-use super::response_cache::CachedRoute;
+use super::cached_route::CachedRoute;
 use crate::usecases::cache::{CacheLayer, CacheMetrics, ListCache};
 
 /// Where an answer is filed: the route, what identifies it on that route (the query as

@@ -30,6 +30,7 @@ use actix_web::web::Bytes;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
+use super::cached_route::CachedRoute;
 use super::rendered_answers::{AnswerSlot, RenderedAnswer, RenderedAnswers};
 use crate::domain::product::ProductId;
 use crate::interface::http::conditional::not_modified;
@@ -38,33 +39,6 @@ use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 const X_DATA_SOURCE: HeaderName = HeaderName::from_static("x-data-source");
-
-/// A route whose successful anonymous GETs are cached. The one list of them: the routes
-/// wrap exactly these resources and the OpenAPI document marks exactly these paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CachedRoute {
-    List,
-    Count,
-    Product,
-}
-
-impl CachedRoute {
-    pub const ALL: [Self; 3] = [Self::List, Self::Count, Self::Product];
-
-    /// The path as documented.
-    pub fn path(self) -> &'static str {
-        match self {
-            Self::List => "/api/products",
-            Self::Count => "/api/products/count",
-            Self::Product => "/api/products/{id}",
-        }
-    }
-
-    /// The path inside the `/api/products` scope, as registered.
-    pub fn scope_path(self) -> &'static str {
-        &self.path()["/api/products".len()..]
-    }
-}
 
 /// What the middleware does with one request.
 #[derive(Debug, PartialEq, Eq)]
