@@ -34,49 +34,35 @@ use crate::usecases::{
     UpdateProductUseCase,
 };
 
-/// Everything the HTTP layer resolves from the DI module.
-pub trait ApiModule:
-    ModuleInterface
-    + HasComponent<dyn CreateProductUseCase>
-    + HasComponent<dyn GetProductUseCase>
-    + HasComponent<dyn ListProductsUseCase>
-    + HasComponent<dyn CountProductsUseCase>
-    + HasComponent<dyn UpdateProductUseCase>
-    + HasComponent<dyn DeleteProductUseCase>
-    + HasComponent<dyn CheckHealthUseCase>
-    + HasComponent<dyn CacheStatsUseCase>
-    + HasComponent<dyn HttpResponseStore>
-    + HasComponent<dyn RateLimitUseCase>
-    + HasComponent<dyn InvalidateCacheUseCase>
-    + HasComponent<dyn ListWishlistUseCase>
-    + HasComponent<dyn SetWishlistStatusUseCase>
-    + HasComponent<dyn AuthenticateUseCase>
-    + HasComponent<dyn LoginUseCase>
-    + HasComponent<dyn LogoutUseCase>
-    + HasComponent<dyn RegisterUserUseCase>
-    + HasComponent<dyn WatchWishlistUseCase>
-{
+/// Declares `ApiModule` and its blanket implementation from one list of components.
+macro_rules! api_module {
+    ($(#[$meta:meta])* $($component:ty),+ $(,)?) => {
+        $(#[$meta])*
+        pub trait ApiModule: ModuleInterface $(+ HasComponent<$component>)+ {}
+
+        impl<M> ApiModule for M where M: ModuleInterface $(+ HasComponent<$component>)+ {}
+    };
 }
 
-impl<M> ApiModule for M where
-    M: ModuleInterface
-        + HasComponent<dyn CreateProductUseCase>
-        + HasComponent<dyn GetProductUseCase>
-        + HasComponent<dyn ListProductsUseCase>
-        + HasComponent<dyn CountProductsUseCase>
-        + HasComponent<dyn UpdateProductUseCase>
-        + HasComponent<dyn DeleteProductUseCase>
-        + HasComponent<dyn CheckHealthUseCase>
-        + HasComponent<dyn CacheStatsUseCase>
-        + HasComponent<dyn HttpResponseStore>
-        + HasComponent<dyn RateLimitUseCase>
-        + HasComponent<dyn InvalidateCacheUseCase>
-        + HasComponent<dyn ListWishlistUseCase>
-        + HasComponent<dyn SetWishlistStatusUseCase>
-        + HasComponent<dyn AuthenticateUseCase>
-        + HasComponent<dyn LoginUseCase>
-        + HasComponent<dyn LogoutUseCase>
-        + HasComponent<dyn RegisterUserUseCase>
-        + HasComponent<dyn WatchWishlistUseCase>
-{
-}
+api_module!(
+    /// Everything the HTTP layer resolves from the DI module: any module that provides
+    /// these components serves the API (the application's, or a test's).
+    dyn CreateProductUseCase,
+    dyn GetProductUseCase,
+    dyn ListProductsUseCase,
+    dyn CountProductsUseCase,
+    dyn UpdateProductUseCase,
+    dyn DeleteProductUseCase,
+    dyn CheckHealthUseCase,
+    dyn CacheStatsUseCase,
+    dyn HttpResponseStore,
+    dyn RateLimitUseCase,
+    dyn InvalidateCacheUseCase,
+    dyn ListWishlistUseCase,
+    dyn SetWishlistStatusUseCase,
+    dyn AuthenticateUseCase,
+    dyn LoginUseCase,
+    dyn LogoutUseCase,
+    dyn RegisterUserUseCase,
+    dyn WatchWishlistUseCase,
+);
