@@ -399,15 +399,7 @@ async fn a_shopper_hears_of_wishlisted_products_only_price_drops_restocks_and_re
         wished["id"].as_str().unwrap(),
         other["id"].as_str().unwrap(),
     );
-    let on = app
-        .client
-        .patch(app.url(&format!("/api/products/{wished}/wishlist")))
-        .bearer_auth(&token)
-        .json(&json!({ "isWishlistStatus": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.status(), 200);
+    assert_eq!(app.set_wishlist(&token, wished, true).await.status(), 200);
     let anonymous = EventStream::request(&app, "/api/products/wishlist/events", None, None).await;
     assert_eq!(anonymous.status(), 401);
     let mut stream =
@@ -586,15 +578,7 @@ async fn a_shoppers_feeds_end_with_their_session_on_every_instance() {
         .as_str()
         .unwrap()
         .to_owned();
-    let on = a
-        .client
-        .patch(a.url(&format!("/api/products/{id}/wishlist")))
-        .bearer_auth(&token)
-        .json(&json!({ "isWishlistStatus": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.status(), 200);
+    assert_eq!(a.set_wishlist(&token, &id, true).await.status(), 200);
     const WISHLIST_FEED: &str = "/api/products/wishlist/events";
     let mut on_a = EventStream::open(&a, WISHLIST_FEED, None, Some(&token)).await;
     let mut on_b = EventStream::open(&b, WISHLIST_FEED, None, Some(&token)).await;

@@ -7,17 +7,7 @@ use std::time::Duration;
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use crate::helpers::{shared_servers, spawn_app, spawn_app_with, test_settings, TestApp};
-
-async fn patch(app: &TestApp, token: &str, id: &str, member: bool) -> reqwest::Response {
-    app.client
-        .patch(app.url(&format!("/api/products/{id}/wishlist")))
-        .bearer_auth(token)
-        .json(&json!({"isWishlistStatus": member}))
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{shared_servers, spawn_app, spawn_app_with, test_settings};
 
 fn ids(page: &Value) -> Vec<String> {
     page["data"]["products"]
@@ -36,18 +26,23 @@ async fn setting_is_idempotent_and_needs_a_session() {
         .unwrap()
         .to_owned();
     let token = app.user_token("gus@example.com").await;
-    assert_eq!(patch(&app, "", &id, true).await.status(), 401);
+    assert_eq!(app.set_wishlist("", &id, true).await.status(), 401);
     for expected in [1, 1] {
-        let response = patch(&app, &token, &id, true).await;
+        let response = app.set_wishlist(&token, &id, true).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["data"]["product"]["wishlistCount"], expected);
         assert_eq!(body["data"]["isWishlistStatus"], true);
     }
-    let off: Value = patch(&app, &token, &id, false).await.json().await.unwrap();
+    let off: Value = app
+        .set_wishlist(&token, &id, false)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(off["data"]["product"]["wishlistCount"], 0);
     assert_eq!(
-        patch(&app, &token, "665f1c0e9b1e8a3d4c2b1a09", true)
+        app.set_wishlist(&token, "665f1c0e9b1e8a3d4c2b1a09", true)
             .await
             .status(),
         404
@@ -103,7 +98,7 @@ async fn fifty_concurrent_patches_by_ten_users_leave_an_exact_count_on_every_rea
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
                     last = (seed >> 33).is_multiple_of(2);
-                    assert_eq!(patch(&app, &token, &id, last).await.status(), 200);
+                    assert_eq!(app.set_wishlist(&token, &id, last).await.status(), 200);
                 }
                 last
             })
@@ -194,8 +189,8 @@ async fn one_users_wishlist_never_shows_in_anothers_response() {
         app.user_token("hal@example.com").await,
         app.user_token("ida@example.com").await,
     );
-    patch(&app, &hal, &a, true).await;
-    patch(&app, &ida, &b, true).await;
+    app.set_wishlist(&hal, &a, true).await;
+    app.set_wishlist(&ida, &b, true).await;
     let mut seen = HashMap::new();
     for _ in 0..2 {
         for (who, token) in [("hal", &hal), ("ida", &ida)] {
@@ -231,7 +226,7 @@ async fn deleting_a_product_removes_it_from_every_wishlist() {
         .unwrap()
         .to_owned();
     let token = app.user_token("jo@example.com").await;
-    patch(&app, &token, &id, true).await;
+    app.set_wishlist(&token, &id, true).await;
     let before: Value = app
         .get_as("/api/products/wishlist", &token)
         .await
@@ -280,7 +275,12 @@ async fn a_wishlist_toggle_never_fails_an_admins_conditional_update() {
     let read = app.get_product(&id).await;
     let etag = read.headers()["etag"].to_str().unwrap().to_owned();
     let token = app.user_token("shopper7@example.com").await;
-    let toggled: Value = patch(&app, &token, &id, true).await.json().await.unwrap();
+    let toggled: Value = app
+        .set_wishlist(&token, &id, true)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(toggled["data"]["product"]["wishlistCount"], 1);
     assert_eq!(toggled["data"]["product"]["version"], created["version"]);
     // With a token the HTTP response cache is bypassed: this is the product cache.
@@ -310,7 +310,7 @@ async fn the_wishlist_total_counts_live_products_only() {
         .unwrap()
         .to_owned();
     let token = app.user_token("dangling@example.com").await;
-    assert_eq!(patch(&app, &token, &id, true).await.status(), 200);
+    assert_eq!(app.set_wishlist(&token, &id, true).await.status(), 200);
     let session: Value = app
         .get_as("/api/auth/session", &token)
         .await

@@ -231,6 +231,17 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `PATCH /api/products/{id}/wishlist` as the holder of `token`.
+    pub async fn set_wishlist(&self, token: &str, id: &str, member: bool) -> Response {
+        self.client
+            .patch(self.url(&format!("/api/products/{id}/wishlist")))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "isWishlistStatus": member }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn health(&self) -> Response {
         self.get("/api/health").await
     }
