@@ -143,11 +143,11 @@ fn mongo_adapters(
         .with_component_parameters::<MongoOutbox>(MongoOutboxParameters {
             database: database.clone(),
             timeout: mongo_timeout,
-            retention: settings.events.retention,
         })
         .with_component_parameters::<MongoEventHistory>(MongoEventHistoryParameters {
             database: database.clone(),
             timeout: mongo_timeout,
+            retention: settings.events.retention,
         })
         .with_component_parameters::<MongoUserRepository>(MongoUserRepositoryParameters {
             database: database.clone(),

@@ -9,7 +9,8 @@ use shaku::HasComponent;
 use super::{AppModule, EventWiring, Settings, StartupError};
 use crate::domain::outbox::InstanceId;
 use crate::infrastructure::mongo::{
-    self, MongoOutbox, MongoProductRepository, MongoUserRepository, MongoWishlistRepository,
+    self, MongoEventHistory, MongoOutbox, MongoProductRepository, MongoUserRepository,
+    MongoWishlistRepository,
 };
 use crate::infrastructure::redis::build_blocking_client;
 use crate::usecases::events::{OutboxRelay, RelayCounters, RelaySignals};
@@ -25,6 +26,9 @@ pub async fn prepared_database(settings: &Settings) -> Result<Database, StartupE
         .await
         .map_err(StartupError::Indexes)?;
     MongoWishlistRepository::ensure_indexes(&database)
+        .await
+        .map_err(StartupError::Indexes)?;
+    MongoEventHistory::ensure_indexes(&database)
         .await
         .map_err(StartupError::Indexes)?;
     MongoOutbox::ensure_indexes(&database)
@@ -53,6 +57,7 @@ pub fn outbox_relay(
     OutboxRelay {
         outbox: module.resolve(),
         publisher: module.resolve(),
+        history: module.resolve(),
         cache_events: module.resolve(),
         signals,
         counters,

@@ -5,20 +5,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::event::{EventId, ProductEvent};
+use super::event::ProductEvent;
 use super::product::Product;
 
 /// An outbox entry's id (opaque).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OutboxId(pub String);
-
-/// An outbox entry the relay handed to the stream, with the stream id it was given when
-/// this relay appended it (`None`: another relay had, and records it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Relayed {
-    pub id: OutboxId,
-    pub stream_id: Option<EventId>,
-}
 
 /// An event waiting in the outbox.
 #[derive(Debug, Clone, PartialEq)]

@@ -79,6 +79,8 @@ pub trait EventLog: Interface {
 /// a Redis that restarted empty), for `EVENTS_RETENTION_SECS`.
 ///
 /// Contract every implementation MUST keep:
+/// - `keep` stores events under their stream ids in one call, for the retention period;
+///   keeping an id again changes nothing.
 /// - `read_after(after, before, limit)` returns the kept events whose stream id is after
 ///   `after` and, when `before` is given, before it; in stream order, at most `limit`
 ///   entries read (`returned`), `last` the last one's id, so a reader moves past entries
@@ -87,6 +89,7 @@ pub trait EventLog: Interface {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait EventHistory: Interface {
+    async fn keep(&self, events: &[StoredEvent]) -> Result<(), RepositoryError>;
     async fn read_after(
         &self,
         after: EventId,

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use shaku::Interface;
 
 use crate::domain::error::RepositoryError;
-use crate::domain::outbox::{OutboxEntry, OutboxId, Relayed};
+use crate::domain::outbox::{OutboxEntry, OutboxId};
 
 /// The outbox the product repository writes into (see `domain::outbox`).
 ///
@@ -13,9 +13,7 @@ use crate::domain::outbox::{OutboxEntry, OutboxId, Relayed};
 ///   event before an earlier one.
 /// - `unsettled` returns entries whose cache effects no instance confirmed, recorded before
 ///   `before`.
-/// - `mark` is idempotent and records each relayed entry's stream id; an entry both
-///   relayed and settled is kept for the retention period (as event history), then
-///   removed.
+/// - `mark` is idempotent; an entry both relayed and settled is removed.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Interface {
@@ -25,7 +23,8 @@ pub trait Outbox: Interface {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, RepositoryError>;
-    async fn mark(&self, relayed: &[Relayed], settled: &[OutboxId]) -> Result<(), RepositoryError>;
+    async fn mark(&self, relayed: &[OutboxId], settled: &[OutboxId])
+        -> Result<(), RepositoryError>;
     /// Entries waiting (relay or cache), for status pages and tests.
     async fn pending(&self) -> Result<u64, RepositoryError>;
 }

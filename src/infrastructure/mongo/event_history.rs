@@ -1,39 +1,130 @@
-//! `EventHistory` on the outbox collection: entries keep the stream id they were published
-//! under, and stay (relayed and settled) for the retention period.
+//! `EventHistory` on its own collection: one document per published event, its `_id` the
+//! stream id zero-padded (so string order is stream order, and keeping one twice is a
+//! duplicate key, ignored), removed by a TTL index `retention` after it was kept.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::Utc;
 use futures_util::TryStreamExt;
 use mongodb::bson::doc;
-use mongodb::{Collection, Database};
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, Database, IndexModel};
+use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::bounded;
-use super::outbox::{parse_stream_key, stream_key, OutboxDocument, COLLECTION};
+use super::errors::{bounded, translate};
 use crate::domain::error::RepositoryError;
 use crate::domain::event::{EventId, StoredEvent};
 use crate::domain::ports::{EventHistory, StreamPage};
+
+const COLLECTION: &str = "event_history";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryDocument {
+    /// The stream id, zero-padded.
+    #[serde(rename = "_id")]
+    id: String,
+    /// The event as published (its JSON text).
+    event: String,
+    expire_at: mongodb::bson::DateTime,
+}
+
+fn key(id: EventId) -> String {
+    format!("{:020}-{:020}", id.millis, id.sequence)
+}
+
+fn parse_key(key: &str) -> Option<EventId> {
+    let (millis, sequence) = key.split_once('-')?;
+    Some(EventId {
+        millis: millis.parse().ok()?,
+        sequence: sequence.parse().ok()?,
+    })
+}
+
+/// An unordered insert whose only failures were ids kept before (another relay's round,
+/// or this one's retried).
+fn only_duplicates(error: &mongodb::error::Error) -> bool {
+    match error.kind.as_ref() {
+        mongodb::error::ErrorKind::InsertMany(failure) => {
+            failure.write_concern_error.is_none()
+                && failure
+                    .write_errors
+                    .as_ref()
+                    .is_some_and(|errors| errors.iter().all(|e| e.code == DUPLICATE_KEY))
+        }
+        _ => false,
+    }
+}
+
+const DUPLICATE_KEY: i32 = 11000;
 
 #[derive(Component)]
 #[shaku(interface = EventHistory)]
 pub struct MongoEventHistory {
     database: Database,
     timeout: Duration,
+    retention: Duration,
 }
 
 impl MongoEventHistory {
-    pub fn new(database: Database, timeout: Duration) -> Self {
-        Self { database, timeout }
+    pub fn new(database: Database, timeout: Duration, retention: Duration) -> Self {
+        Self {
+            database,
+            timeout,
+            retention,
+        }
     }
 
-    fn collection(&self) -> Collection<OutboxDocument> {
+    pub async fn ensure_indexes(database: &Database) -> Result<(), RepositoryError> {
+        let expiry = IndexModel::builder()
+            .keys(doc! { "expireAt": 1 })
+            .options(IndexOptions::builder().expire_after(Duration::ZERO).build())
+            .build();
+        database
+            .collection::<HistoryDocument>(COLLECTION)
+            .create_index(expiry)
+            .await
+            .map_err(translate)?;
+        Ok(())
+    }
+
+    fn collection(&self) -> Collection<HistoryDocument> {
         self.database.collection(COLLECTION)
     }
 }
 
 #[async_trait]
 impl EventHistory for MongoEventHistory {
+    #[tracing::instrument(name = "mongo.history.keep", level = "debug", skip_all)]
+    async fn keep(&self, events: &[StoredEvent]) -> Result<(), RepositoryError> {
+        let expire_at = mongodb::bson::DateTime::from_millis(
+            Utc::now().timestamp_millis() + self.retention.as_millis() as i64,
+        );
+        let documents: Vec<HistoryDocument> = events
+            .iter()
+            .filter_map(|stored| {
+                Some(HistoryDocument {
+                    id: key(stored.id),
+                    event: serde_json::to_string(&stored.event).ok()?,
+                    expire_at,
+                })
+            })
+            .collect();
+        if documents.is_empty() {
+            return Ok(());
+        }
+        let collection = self.collection();
+        let insert = async {
+            match collection.insert_many(documents).ordered(false).await {
+                Err(error) if only_duplicates(&error) => Ok(()),
+                outcome => outcome.map(|_| ()),
+            }
+        };
+        bounded(self.timeout, insert).await
+    }
+
     #[tracing::instrument(name = "mongo.history.read_after", level = "debug", skip_all)]
     async fn read_after(
         &self,
@@ -41,29 +132,26 @@ impl EventHistory for MongoEventHistory {
         before: Option<EventId>,
         limit: usize,
     ) -> Result<StreamPage, RepositoryError> {
-        let mut range = doc! { "$gt": stream_key(after) };
+        let mut range = doc! { "$gt": key(after) };
         if let Some(before) = before {
-            range.insert("$lt", stream_key(before));
+            range.insert("$lt", key(before));
         }
         let collection = self.collection();
         let find = collection
-            .find(doc! { "streamKey": range })
-            .sort(doc! { "streamKey": 1 })
+            .find(doc! { "_id": range })
+            .sort(doc! { "_id": 1 })
             .limit(limit as i64);
-        let documents: Vec<OutboxDocument> =
+        let documents: Vec<HistoryDocument> =
             bounded(self.timeout, async { find.await?.try_collect().await }).await?;
         let mut page = StreamPage::default();
         for document in documents {
             page.returned += 1;
-            let Some(id) = document.stream_key.as_deref().and_then(parse_stream_key) else {
+            let Some(id) = parse_key(&document.id) else {
                 continue;
             };
             page.last = Some(id);
-            if let Ok(entry) = document.into_entry() {
-                page.events.push(StoredEvent {
-                    id,
-                    event: entry.event,
-                });
+            if let Ok(event) = serde_json::from_str(&document.event) {
+                page.events.push(StoredEvent { id, event });
             }
         }
         Ok(page)
@@ -72,13 +160,8 @@ impl EventHistory for MongoEventHistory {
     #[tracing::instrument(name = "mongo.history.oldest", level = "debug", skip_all)]
     async fn oldest(&self) -> Result<Option<EventId>, RepositoryError> {
         let collection = self.collection();
-        let find = collection
-            .find_one(doc! { "streamKey": { "$exists": true } })
-            .sort(doc! { "streamKey": 1 });
+        let find = collection.find_one(doc! {}).sort(doc! { "_id": 1 });
         let oldest = bounded(self.timeout, find).await?;
-        Ok(oldest
-            .and_then(|d| d.stream_key)
-            .as_deref()
-            .and_then(parse_stream_key))
+        Ok(oldest.and_then(|d| parse_key(&d.id)))
     }
 }

@@ -15,8 +15,9 @@ use chrono::Utc;
 
 use super::journal::RelaySignals;
 use crate::domain::error::error_chain;
-use crate::domain::outbox::{InstanceId, OutboxEntry, OutboxId, Relayed};
-use crate::domain::ports::{EventPublisher, Outbox, Publication};
+use crate::domain::event::StoredEvent;
+use crate::domain::outbox::{InstanceId, OutboxEntry, OutboxId};
+use crate::domain::ports::{EventHistory, EventPublisher, Outbox, Publication};
 use crate::domain::product::ProductId;
 use crate::usecases::cache::CacheEvents;
 
@@ -60,6 +61,8 @@ pub struct RoundReport {
 pub struct OutboxRelay {
     pub outbox: Arc<dyn Outbox>,
     pub publisher: Arc<dyn EventPublisher>,
+    /// Where what this relay appended is kept once the stream may let it go.
+    pub history: Arc<dyn EventHistory>,
     pub cache_events: Arc<dyn CacheEvents>,
     pub signals: Arc<RelaySignals>,
     pub counters: Arc<RelayCounters>,
@@ -92,7 +95,7 @@ impl OutboxRelay {
 
     /// Publishes what is due, in order per product, stopping at the first failure (a later
     /// version must not go out before an earlier one).
-    async fn relay(&self, cutoff: chrono::DateTime<Utc>) -> Vec<Relayed> {
+    async fn relay(&self, cutoff: chrono::DateTime<Utc>) -> Vec<OutboxId> {
         let entries = match self.outbox.unrelayed(self.settings.batch).await {
             Ok(entries) => entries,
             Err(error) => {
@@ -102,30 +105,36 @@ impl OutboxRelay {
         };
         let mut held = HashSet::new();
         let mut relayed = Vec::new();
+        let mut appended = Vec::new();
         for entry in entries {
             if held.contains(&entry.event.product_id) || !self.due(&entry, cutoff) {
                 held.insert(entry.event.product_id.clone());
                 continue;
             }
             match self.publisher.publish(&entry.event).await {
-                Ok(Publication::Appended(stream_id)) => {
+                Ok(Publication::Appended(id)) => {
                     self.counters.published.fetch_add(1, Ordering::Relaxed);
-                    relayed.push(Relayed {
-                        id: entry.id,
-                        stream_id: Some(stream_id),
+                    relayed.push(entry.id);
+                    appended.push(StoredEvent {
+                        id,
+                        event: entry.event,
                     });
                 }
                 Ok(Publication::AlreadyPublished) => {
                     self.counters.duplicates.fetch_add(1, Ordering::Relaxed);
-                    relayed.push(Relayed {
-                        id: entry.id,
-                        stream_id: None,
-                    });
+                    relayed.push(entry.id);
                 }
                 Err(error) => {
                     self.failed("publishing", &error);
                     break;
                 }
+            }
+        }
+        // One write per round. The stream holds these events; the history is for when it
+        // no longer does, so a failure here is logged, not retried by publishing again.
+        if !appended.is_empty() {
+            if let Err(error) = self.history.keep(&appended).await {
+                self.failed("keeping the event history", &error);
             }
         }
         relayed
@@ -221,9 +230,12 @@ mod tests {
         publisher: MockEventPublisher,
         cache: MockCacheEvents,
     ) -> OutboxRelay {
+        let mut history = crate::domain::ports::MockEventHistory::new();
+        history.expect_keep().returning(|_| Ok(()));
         OutboxRelay {
             outbox: Arc::new(outbox),
             publisher: Arc::new(publisher),
+            history: Arc::new(history),
             cache_events: Arc::new(cache),
             signals: Arc::default(),
             counters: Arc::default(),
@@ -246,14 +258,7 @@ mod tests {
         outbox.expect_unsettled().returning(|_, _| Ok(vec![]));
         outbox
             .expect_mark()
-            .withf(|relayed, settled| {
-                relayed
-                    == [Relayed {
-                        id: OutboxId("a".into()),
-                        stream_id: None,
-                    }]
-                    && settled.is_empty()
-            })
+            .withf(|relayed, settled| relayed == [OutboxId("a".into())] && settled.is_empty())
             .times(1)
             .returning(|_, _| Ok(()));
         let mut publisher = MockEventPublisher::new();
