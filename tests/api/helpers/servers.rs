@@ -168,10 +168,14 @@ pub struct ServiceProcess(Process);
 
 impl ServiceProcess {
     /// Starts the service with `env` (and nothing else from this environment but `PATH`)
-    /// on a free loopback port; returns once it listens.
+    /// on a free loopback port; returns once it listens. `SERVICE_BINARY` names another
+    /// build to start (a release build, to read its figures); by default, this test
+    /// build's own binary.
     pub fn start(env: Vec<(String, String)>) -> Self {
+        let binary = std::env::var("SERVICE_BINARY")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_product-catalog").to_owned());
         let command = move |port: u16| {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_product-catalog"));
+            let mut command = Command::new(&binary);
             command
                 .env_clear()
                 .env("PATH", std::env::var("PATH").unwrap_or_default())
