@@ -688,3 +688,41 @@ async fn a_resume_from_before_redis_lost_its_stream_is_served_from_the_history()
         "nothing more"
     );
 }
+
+/// Keeping events already kept (another relay's round, or a retried one) succeeds and
+/// changes nothing: the history holds each stream id once.
+#[tokio::test]
+async fn keeping_the_same_events_twice_keeps_each_once() {
+    use product_catalog::domain::event::{EventId, ProductEvent, StoredEvent};
+    use product_catalog::domain::ports::EventHistory;
+    let app = spawn_app().await;
+    let history = product_catalog::infrastructure::mongo::MongoEventHistory::new(
+        app.mongo().await,
+        Duration::from_secs(5),
+        Duration::from_secs(60),
+    );
+    let event: ProductEvent = serde_json::from_value(json!({
+        "type": "product.created",
+        "productId": format!("{:024x}", 1),
+        "version": 1,
+        "changes": [],
+        "at": chrono::Utc::now(),
+    }))
+    .unwrap();
+    let stored = |millis| StoredEvent {
+        id: EventId {
+            millis,
+            sequence: 0,
+        },
+        event: event.clone(),
+    };
+    history.keep(&[stored(1), stored(2)]).await.unwrap();
+    history
+        .keep(&[stored(2), stored(3)])
+        .await
+        .expect("a repeat is not an error");
+    let page = history.read_after(EventId::ZERO, None, 10).await.unwrap();
+    let ids: Vec<u64> = page.events.iter().map(|e| e.id.millis).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(history.oldest().await.unwrap().map(|id| id.millis), Some(1));
+}

@@ -50,6 +50,16 @@ fn classify(error: Error) -> RepositoryError {
             RepositoryError::Duplicate
         }
         ErrorKind::Command(e) if e.code == DUPLICATE_KEY => RepositoryError::Duplicate,
+        // An unordered insert whose only failures were keys already there.
+        ErrorKind::InsertMany(failure)
+            if failure.write_concern_error.is_none()
+                && failure
+                    .write_errors
+                    .as_ref()
+                    .is_some_and(|errors| errors.iter().all(|e| e.code == DUPLICATE_KEY)) =>
+        {
+            RepositoryError::Duplicate
+        }
         ErrorKind::ServerSelection { .. }
         | ErrorKind::Io(_)
         | ErrorKind::ConnectionPoolCleared { .. }

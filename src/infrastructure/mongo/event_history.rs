@@ -35,31 +35,6 @@ fn key(id: EventId) -> String {
     format!("{:020}-{:020}", id.millis, id.sequence)
 }
 
-fn parse_key(key: &str) -> Option<EventId> {
-    let (millis, sequence) = key.split_once('-')?;
-    Some(EventId {
-        millis: millis.parse().ok()?,
-        sequence: sequence.parse().ok()?,
-    })
-}
-
-/// An unordered insert whose only failures were ids kept before (another relay's round,
-/// or this one's retried).
-fn only_duplicates(error: &mongodb::error::Error) -> bool {
-    match error.kind.as_ref() {
-        mongodb::error::ErrorKind::InsertMany(failure) => {
-            failure.write_concern_error.is_none()
-                && failure
-                    .write_errors
-                    .as_ref()
-                    .is_some_and(|errors| errors.iter().all(|e| e.code == DUPLICATE_KEY))
-        }
-        _ => false,
-    }
-}
-
-const DUPLICATE_KEY: i32 = 11000;
-
 #[derive(Component)]
 #[shaku(interface = EventHistory)]
 pub struct MongoEventHistory {
@@ -116,13 +91,12 @@ impl EventHistory for MongoEventHistory {
             return Ok(());
         }
         let collection = self.collection();
-        let insert = async {
-            match collection.insert_many(documents).ordered(false).await {
-                Err(error) if only_duplicates(&error) => Ok(()),
-                outcome => outcome.map(|_| ()),
-            }
-        };
-        bounded(self.timeout, insert).await
+        let insert = collection.insert_many(documents).ordered(false);
+        // Ids kept before (another relay's round, or this one's retried) change nothing.
+        match bounded(self.timeout, insert).await {
+            Ok(_) | Err(RepositoryError::Duplicate) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     #[tracing::instrument(name = "mongo.history.read_after", level = "debug", skip_all)]
@@ -146,7 +120,7 @@ impl EventHistory for MongoEventHistory {
         let mut page = StreamPage::default();
         for document in documents {
             page.returned += 1;
-            let Some(id) = parse_key(&document.id) else {
+            let Some(id) = EventId::parse(&document.id) else {
                 continue;
             };
             page.last = Some(id);
@@ -162,6 +136,6 @@ impl EventHistory for MongoEventHistory {
         let collection = self.collection();
         let find = collection.find_one(doc! {}).sort(doc! { "_id": 1 });
         let oldest = bounded(self.timeout, find).await?;
-        Ok(oldest.and_then(|d| parse_key(&d.id)))
+        Ok(oldest.and_then(|d| EventId::parse(&d.id)))
     }
 }
