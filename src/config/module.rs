@@ -27,7 +27,7 @@ use crate::usecases::auth::{
 };
 use crate::usecases::cache::{
     CacheContext, CacheWriteEffects, CacheWriteEffectsParameters, FillAdmission,
-    GenerationalHttpStore, GenerationalHttpStoreParameters, ListReadThrough,
+    GenerationalResponseStore, GenerationalResponseStoreParameters, ListReadThrough,
     ListReadThroughParameters, ProductReadThrough, ProductReadThroughParameters,
     WishlistReadThrough, WishlistReadThroughParameters,
 };
@@ -63,7 +63,7 @@ module! {
             ProductReadThrough,
             ListReadThrough,
             WishlistReadThrough,
-            GenerationalHttpStore,
+            GenerationalResponseStore,
             CacheWriteEffects,
             CreateProduct,
             GetProduct,
@@ -87,10 +87,13 @@ module! {
 }
 
 /// What the event components share with the composition root: this instance's id, the
-/// blocking client of the stream reader, and the relay's signals.
+/// blocking client of the stream reader, the replays' client, and the relay's signals.
 pub struct EventWiring {
     pub instance: InstanceId,
     pub blocking: Client,
+    /// A connection of its own for replay reads: a burst of reconnecting subscribers
+    /// queues its XRANGEs there, not ahead of health checks, sessions and rate limits.
+    pub replays: Client,
     pub signals: Arc<RelaySignals>,
 }
 
@@ -115,7 +118,7 @@ pub fn build_module(
         settings,
         redis,
         near,
-        events.blocking,
+        (events.blocking, events.replays),
         &client_keys,
     );
     let builder = cache_components(builder, &context);
@@ -166,7 +169,7 @@ fn redis_adapters(
     settings: &Settings,
     redis: RedisClients,
     near: Option<Arc<NearTier>>,
-    blocking: fred::prelude::Client,
+    (blocking, replays): (Client, Client),
     client_keys: &ClientKeys,
 ) -> Builder {
     let redis_timeout = settings.redis.command_timeout;
@@ -179,7 +182,7 @@ fn redis_adapters(
             max_len: settings.events.stream_max_len,
         })
         .with_component_parameters::<RedisEventLog>(RedisEventLogParameters {
-            client: redis.main.clone(),
+            client: replays,
             blocking,
             key_prefix: prefix.clone(),
             timeout: redis_timeout,
@@ -235,9 +238,11 @@ fn cache_components(builder: Builder, context: &Arc<CacheContext>) -> Builder {
         .with_component_parameters::<WishlistReadThrough>(WishlistReadThroughParameters {
             context: context.clone(),
         })
-        .with_component_parameters::<GenerationalHttpStore>(GenerationalHttpStoreParameters {
-            context: context.clone(),
-        })
+        .with_component_parameters::<GenerationalResponseStore>(
+            GenerationalResponseStoreParameters {
+                context: context.clone(),
+            },
+        )
         .with_component_parameters::<CacheWriteEffects>(CacheWriteEffectsParameters {
             context: context.clone(),
         })

@@ -12,7 +12,7 @@ use crate::infrastructure::mongo::{
     self, MongoEventHistory, MongoOutbox, MongoProductRepository, MongoUserRepository,
     MongoWishlistRepository,
 };
-use crate::infrastructure::redis::build_blocking_client;
+use crate::infrastructure::redis::{build_blocking_client, build_client};
 use crate::usecases::events::{OutboxRelay, RelayCounters, RelaySignals};
 
 /// Connects to MongoDB (bounded wait, fatal on failure) and creates the indexes every
@@ -37,11 +37,13 @@ pub async fn prepared_database(settings: &Settings) -> Result<Database, StartupE
     Ok(database)
 }
 
-/// A fresh instance id, the stream reader's own connection and the relay's signals.
+/// A fresh instance id, the stream reader's and the replays' own connections, and the
+/// relay's signals.
 pub async fn event_wiring(settings: &Settings) -> Result<EventWiring, StartupError> {
     Ok(EventWiring {
         instance: InstanceId::random(),
         blocking: build_blocking_client(&settings.redis, settings.events.feed.block).await?,
+        replays: build_client(&settings.redis).await?,
         signals: Arc::new(RelaySignals::default()),
     })
 }
