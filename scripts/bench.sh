@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks the release build with wrk on this machine, DURATION seconds per scenario at
 # CONNECTIONS connections, against one seeded stack:
-# - near tier on (the default): /health, a cached product GET, a cached list, a 90/10
-#   read/write mix; then every product read once, and the server's peak RSS;
+# - near tier on (the default): /health, a cached product GET, a cached list, both again
+#   with a browser's Accept-Encoding, a browser's revalidation (304), a 90/10 read/write
+#   mix; then every product read once, and the server's peak RSS;
 # - the same server settings with NEAR_CACHE_ENABLED=false: /health, cached product, list;
 # - CACHE_ENABLED=false: an uncached product GET.
 # Prints requests/s, p50, p99 and ratios to /health (of the same server), checks the
@@ -28,19 +29,27 @@ login() {
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["token"])'
 }
 
-# run NAME URL [LUA]: wrk with latency percentiles, output kept for parsing
+# run NAME URL [LUA] [HEADER...]: wrk with latency percentiles, output kept for parsing
 run() {
   local name=$1 url=$2 script=${3:-}
   local args=(-t2 "-c$CONNECTIONS" "-d${DURATION}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
+  local header
+  for header in "${@:4}"; do args+=(-H "$header"); done
   log "wrk: $name"
   wrk "${args[@]}" "$url" >"$OUT/$name.txt"
 }
 
+# What every browser sends.
+BROWSER="Accept-Encoding: gzip, deflate, br, zstd"
 # warm: the measured product and list page read once, so the runs measure hits
 warm() {
   curl -s -o /dev/null "$BASE_URL/api/products/$ID"; curl -s -o /dev/null "$BASE_URL/api/products/$ID"
   curl -s -o /dev/null "$BASE_URL/api/products?page=1&limit=10"; curl -s -o /dev/null "$BASE_URL/api/products?page=1&limit=10"
+}
+# browser_etag: the ETag a browser holds for the measured product (its brotli variant)
+browser_etag() {
+  curl -s -o /dev/null -D - -H "$BROWSER" "$BASE_URL/api/products/$ID" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'
 }
 
 # read_every_product: pages through the catalogue and GETs each product once (keep-alive)
@@ -89,13 +98,18 @@ wait_for_outbox
 ID=$(first_product_id)
 TOKEN=$(login)
 IDS=$(curl -s "$BASE_URL/api/products?limit=100" | python3 -c 'import json,sys; print(",".join("\"%s\"" % p["id"] for p in json.load(sys.stdin)["data"]["products"]))')
+# Reads walk the 100 products of the first page; every tenth request writes the next of
+# them in a second walk, so writes spread over all 100 and each is read back soon after.
 cat >"$OUT/mix.lua" <<LUA
 local ids = { $IDS }
 local counter = 0
+local writes = 0
 request = function()
   counter = counter + 1
   local id = ids[(counter % #ids) + 1]
   if counter % 10 == 0 then
+    writes = writes + 1
+    id = ids[(writes * 7 % #ids) + 1]
     return wrk.format("PUT", "/api/products/" .. id,
       { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $TOKEN" },
       '{"stock":' .. (counter % 500) .. '}')
@@ -110,6 +124,9 @@ top -bn1 | sed -n '1,12p' >"$OUT/top-before-runs.txt"
 run health "$BASE_URL/health"
 run cached_product "$BASE_URL/api/products/$ID"
 run cached_list "$BASE_URL/api/products?page=1&limit=10"
+run cached_product_browser "$BASE_URL/api/products/$ID" "" "$BROWSER"
+run cached_list_browser "$BASE_URL/api/products?page=1&limit=10" "" "$BROWSER"
+run not_modified "$BASE_URL/api/products/$ID" "" "$BROWSER" "If-None-Match: $(browser_etag)"
 run mix_90_10 "$BASE_URL" "$OUT/mix.lua"
 read_every_product
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$APP_PID/status")
@@ -135,7 +152,8 @@ out, rss_kb, conns, duration, products = sys.argv[1], int(sys.argv[2]), int(sys.
 def ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-names = ["health", "cached_product", "cached_list", "mix_90_10", "health_no_near",
+names = ["health", "cached_product", "cached_list", "cached_product_browser",
+         "cached_list_browser", "not_modified", "mix_90_10", "health_no_near",
          "cached_product_no_near", "cached_list_no_near", "uncached_product"]
 rows = {}
 for name in names:
@@ -143,29 +161,37 @@ for name in names:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     p50 = ms(re.search(r"^\s+50%\s+(\S+)\s*$", text, re.M).group(1))
     p99 = ms(re.search(r"^\s+99%\s+(\S+)\s*$", text, re.M).group(1))
+    max_ms = ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", text, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    rows[name] = {"requests_per_sec": rps, "p50_ms": p50, "p99_ms": p99,
+    rows[name] = {"requests_per_sec": rps, "p50_ms": p50, "p99_ms": p99, "max_ms": max_ms,
                   "non_2xx": int(errors.group(1)) if errors else 0}
 for name, row in rows.items():
     health = rows["health_no_near" if name.endswith("_no_near") else "health"]["requests_per_sec"]
     row["ratio_to_health"] = round(row["requests_per_sec"] / health, 3)
 cached, listed = rows["cached_product"], rows["cached_list"]
+browser = lambda name: round(rows[f"{name}_browser"]["requests_per_sec"] / rows[name]["requests_per_sec"], 3)
 targets = {
     "cached_product_vs_health >= 0.60": cached["ratio_to_health"],
     "cached_list_vs_health >= 0.50": listed["ratio_to_health"],
     "cached_product_p99_ms < 2": cached["p99_ms"],
     "peak_rss_mb < 100": round(rss_kb / 1024, 1),
+    "cached_product_browser_vs_plain >= 0.90": browser("cached_product"),
+    "cached_list_browser_vs_plain >= 0.90": browser("cached_list"),
+    "not_modified_vs_cached_product >= 1.0": round(rows["not_modified"]["requests_per_sec"] / cached["requests_per_sec"], 3),
 }
 met = {
     "cached_product_vs_health >= 0.60": cached["ratio_to_health"] >= 0.60,
     "cached_list_vs_health >= 0.50": listed["ratio_to_health"] >= 0.50,
     "cached_product_p99_ms < 2": cached["p99_ms"] < 2,
     "peak_rss_mb < 100": rss_kb / 1024 < 100,
+    "cached_product_browser_vs_plain >= 0.90": browser("cached_product") >= 0.90,
+    "cached_list_browser_vs_plain >= 0.90": browser("cached_list") >= 0.90,
+    "not_modified_vs_cached_product >= 1.0": rows["not_modified"]["requests_per_sec"] >= cached["requests_per_sec"],
 }
 print(f"\nwrk -t2 -c{conns} -d{duration}s, {products} products, release build, this machine")
-print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs /health':>12}{'non-2xx':>9}")
+print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'vs /health':>12}{'non-2xx':>9}")
 for name, r in rows.items():
-    print(f"{name:<24}{r['requests_per_sec']:>10.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['ratio_to_health']:>12.2f}{r['non_2xx']:>9}")
+    print(f"{name:<24}{r['requests_per_sec']:>10.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['max_ms']:>9.2f}{r['ratio_to_health']:>12.2f}{r['non_2xx']:>9}")
 print(f"peak RSS of the server with the near tier, after every product was read once: {rss_kb / 1024:.1f} MB")
 for name, value in targets.items():
     print(f"target {name}: {value} -> {'met' if met[name] else 'NOT met'}")

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress, Condition};
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use shaku::HasComponent;
 
@@ -17,8 +17,9 @@ use crate::infrastructure::mongo;
 use crate::interface::http::json::BodyLimit;
 use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
 use crate::interface::http::middleware::{
-    authentication, head_as_get, record_request, request_span, security_headers, RenderedAnswers,
+    authentication, compression, head_as_get, record_request, request_span, security_headers,
 };
+use crate::interface::http::response_cache::NearResponses;
 use crate::interface::http::{self as api, StatusSources};
 use crate::usecases::auth::AuthenticateUseCase;
 use crate::usecases::events::{EventFeed, RelayCounters};
@@ -50,7 +51,7 @@ pub(super) fn serve(
     let http = settings.http.clone();
     let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
     let rendered = components.near.as_ref().map(|_| {
-        Arc::new(RenderedAnswers::new(
+        Arc::new(NearResponses::new(
             module.resolve(),
             components.context.metrics.clone(),
             settings.near_cache.max_entries,
@@ -64,8 +65,9 @@ pub(super) fn serve(
     // every answer is counted, whichever layer gives it; then the security headers, on
     // every answer including CORS preflights and errors; then CORS, which answers
     // preflights before anything counts them; then compression, outside every layer that
-    // reads or stores bodies, so stored responses stay uncompressed and each client gets
-    // its own encoding; then HEAD served as GET; then authentication, so the rate limiter
+    // reads or stores bodies, so stored responses stay uncompressed; it picks each
+    // request's coding, which the response cache replays from variants it compressed once;
+    // then HEAD served as GET; then authentication, so the rate limiter
     // and the extractors know the caller. `api::configure` lists the per-scope layers
     // inside these.
     let mut server = HttpServer::new(move || {
@@ -77,7 +79,7 @@ pub(super) fn serve(
             .app_data(feed.clone())
             .wrap(from_fn(authentication(authenticate.clone())))
             .wrap(from_fn(head_as_get))
-            .wrap(Compress::default())
+            .wrap(from_fn(compression))
             .wrap(Condition::new(
                 cors_enabled,
                 api::cors::cors(&http.cors_origins),

@@ -19,7 +19,7 @@ mod rate_limit;
 pub mod warming;
 mod wishlist;
 
-pub use cache::{CachedResponse, HttpResponseStore};
+pub use cache::{ResponseStore, StoredResponse};
 pub use operations::{
     CacheStats, CacheStatsParameters, CacheStatsReport, CacheStatsUseCase, CheckHealth,
     CheckHealthUseCase, DependencyHealth, HealthReport, InvalidateCache, InvalidateCacheParameters,

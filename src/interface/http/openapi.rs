@@ -16,7 +16,7 @@ use super::dto::{
 };
 use super::error::{ErrorBody, FieldError};
 use super::handlers;
-use super::middleware::CachedRoute;
+use super::response_cache::CachedRoute;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -8,13 +8,11 @@ use actix_web::middleware::from_fn;
 use super::client_address::ClientAddressPolicy;
 use super::handlers::{self, ApiModule};
 use super::metrics::MetricsAccess;
-use super::middleware::{
-    auth_class, by_method, count_reads, rate_limit, response_cache, CachedRoute, RateLimit,
-    RenderedAnswers,
-};
+use super::middleware::{auth_class, by_method, count_reads, rate_limit, RateLimit};
 use super::openapi;
+use super::response_cache::{response_cache, CachedRoute, NearResponses};
 use crate::usecases::read_counter::ReadCounter;
-use crate::usecases::{HttpResponseStore, RateLimitUseCase};
+use crate::usecases::{RateLimitUseCase, ResponseStore};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -61,7 +59,7 @@ fn resource(path: &str) -> Resource {
 pub fn configure<M: ApiModule>(
     module: &M,
     settings: HttpSettings,
-    rendered: Option<Arc<RenderedAnswers>>,
+    rendered: Option<Arc<NearResponses>>,
     reads: Arc<ReadCounter>,
 ) -> impl FnOnce(&mut ServiceConfig) {
     let addresses = Arc::new(settings.client_addresses.clone());
@@ -86,9 +84,9 @@ pub fn configure<M: ApiModule>(
 /// What the per-route layers are built from.
 struct Layers {
     limiter: Arc<dyn RateLimitUseCase>,
-    http_cache: Arc<dyn HttpResponseStore>,
+    http_cache: Arc<dyn ResponseStore>,
     ttl: std::time::Duration,
-    rendered: Option<Arc<RenderedAnswers>>,
+    rendered: Option<Arc<NearResponses>>,
     addresses: Arc<ClientAddressPolicy>,
     address_data: web::Data<ClientAddressPolicy>,
     metrics_access: web::Data<MetricsAccess>,

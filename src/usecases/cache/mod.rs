@@ -7,7 +7,7 @@
 //! | `product_cache` | cache-aside reads of one product (single flight, fill lock, refresh-ahead) |
 //! | `list_cache` | list pages and counts under the list generation |
 //! | `wishlist_cache` | wishlist pages under the list and the user's generation |
-//! | `http_store` | stored single-product HTTP responses under that product's response generation (for the response-cache middleware) |
+//! | `response_store` | stored single-product HTTP responses under that product's response generation (for the response-cache middleware) |
 //! | `read_through` | the one read-through flow behind lists, counts and wishlists |
 //! | `admission` | which list and count pages are stored (fill budget, doorkeeper) |
 //! | `write_effects` | the one entry point from a committed write to the cache (`CacheEvents`) |
@@ -31,7 +31,6 @@ mod context;
 mod failure_log;
 mod fetched;
 mod generations;
-mod http_store;
 mod list_cache;
 mod metrics;
 mod near_metrics;
@@ -40,6 +39,7 @@ mod product_cache;
 mod product_entries;
 mod read_through;
 mod repair;
+mod response_store;
 mod single_flight;
 mod wishlist_cache;
 mod write_effects;
@@ -49,9 +49,6 @@ pub use consistency::{check_once, run_consistency_checker, ConsistencyReport};
 pub use context::CacheContext;
 pub use failure_log::CacheFailureLog;
 pub use fetched::{DataSource, Fetched};
-pub use http_store::{
-    CachedResponse, GenerationalHttpStore, GenerationalHttpStoreParameters, HttpResponseStore,
-};
 pub use list_cache::{
     count_hash, list_hash, ListCache, ListReadThrough, ListReadThroughParameters,
 };
@@ -62,16 +59,19 @@ pub use near_metrics::{NearSnapshot, NearTierCounters};
 pub use post_commit::PostCommitTasks;
 pub use product_cache::{ProductCache, ProductReadThrough, ProductReadThroughParameters};
 pub use repair::{run_repair_worker, CacheRepair};
+pub use response_store::{
+    GenerationalResponseStore, GenerationalResponseStoreParameters, ResponseStore, StoredResponse,
+};
 pub use single_flight::SingleFlight;
 pub use wishlist_cache::{WishlistCache, WishlistReadThrough, WishlistReadThroughParameters};
 pub use write_effects::{CacheEvents, CacheWriteEffects, CacheWriteEffectsParameters};
 
 #[cfg(any(test, feature = "mock"))]
-pub use http_store::MockHttpResponseStore;
-#[cfg(any(test, feature = "mock"))]
 pub use list_cache::MockListCache;
 #[cfg(any(test, feature = "mock"))]
 pub use product_cache::MockProductCache;
+#[cfg(any(test, feature = "mock"))]
+pub use response_store::MockResponseStore;
 #[cfg(any(test, feature = "mock"))]
 pub use wishlist_cache::MockWishlistCache;
 #[cfg(any(test, feature = "mock"))]

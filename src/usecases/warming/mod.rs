@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::domain::ports::{Popularity, ProductRepository};
 use crate::domain::product::Product;
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
-use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore, ProductCache};
+use crate::usecases::cache::{DataSource, ProductCache, ResponseStore, StoredResponse};
 use crate::usecases::{CountProductsUseCase, ListProductsUseCase};
 
 /// When and how much to warm, and how reads are counted.
@@ -73,8 +73,8 @@ pub enum WarmError {
 /// How warmed products' HTTP responses are stored: the store, the HTTP layer's renderer
 /// (the one its handler answers with) and the responses' TTL.
 pub struct ResponseWarming {
-    pub store: Arc<dyn HttpResponseStore>,
-    pub render: fn(&Product) -> CachedResponse,
+    pub store: Arc<dyn ResponseStore>,
+    pub render: fn(&Product) -> StoredResponse,
     pub ttl: Duration,
 }
 

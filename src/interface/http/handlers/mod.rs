@@ -29,8 +29,8 @@ use crate::usecases::auth::{
 use crate::usecases::events::WatchWishlistUseCase;
 use crate::usecases::{
     CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
-    DeleteProductUseCase, GetProductUseCase, HttpResponseStore, InvalidateCacheUseCase,
-    ListProductsUseCase, ListWishlistUseCase, RateLimitUseCase, SetWishlistStatusUseCase,
+    DeleteProductUseCase, GetProductUseCase, InvalidateCacheUseCase, ListProductsUseCase,
+    ListWishlistUseCase, RateLimitUseCase, ResponseStore, SetWishlistStatusUseCase,
     UpdateProductUseCase,
 };
 
@@ -55,7 +55,7 @@ api_module!(
     dyn DeleteProductUseCase,
     dyn CheckHealthUseCase,
     dyn CacheStatsUseCase,
-    dyn HttpResponseStore,
+    dyn ResponseStore,
     dyn RateLimitUseCase,
     dyn InvalidateCacheUseCase,
     dyn ListWishlistUseCase,

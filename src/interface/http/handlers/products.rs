@@ -13,7 +13,7 @@ use crate::interface::http::dto::{
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
 use crate::interface::http::json::ApiJson;
-use crate::usecases::cache::{CachedResponse, DataSource};
+use crate::usecases::cache::{DataSource, StoredResponse};
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
     ListProductsUseCase, UpdateProductUseCase,
@@ -48,9 +48,9 @@ pub(super) fn product_id(raw: &str) -> Result<ProductId, ApiError> {
 
 /// The 200 answer to `GET /api/products/{id}` as the response cache stores it: the
 /// handler answers with exactly this, and cache warming stores it ahead of the first read.
-pub fn product_response(product: &Product) -> CachedResponse {
+pub fn product_response(product: &Product) -> StoredResponse {
     let body = Envelope::new(ProductResponse::from(product.clone()), PRODUCT_RETRIEVED);
-    CachedResponse {
+    StoredResponse {
         content_type: "application/json".to_owned(),
         etag: etag(product.version),
         body: serde_json::to_string(&body).unwrap_or_default(),

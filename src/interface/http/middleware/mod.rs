@@ -3,23 +3,19 @@
 //! the app-wide ones, `interface/http/routes.rs` for the per-scope and per-resource ones.
 
 mod authentication;
-mod cached_route;
+pub(crate) mod compression;
 mod head;
 mod rate_limit;
 mod read_counting;
-mod rendered_answers;
 mod request_id;
 mod request_metrics;
-mod response_cache;
 mod security_headers;
 
 pub use authentication::{authentication, AuthFailure, Caller};
-pub use cached_route::CachedRoute;
+pub use compression::compression;
 pub use head::head_as_get;
 pub use rate_limit::{auth_class, by_method, rate_limit, RateClient, RateLimit, RateOutcome};
 pub use read_counting::count_reads;
-pub use rendered_answers::RenderedAnswers;
 pub use request_id::request_span;
 pub use request_metrics::record_request;
-pub use response_cache::response_cache;
 pub use security_headers::security_headers;

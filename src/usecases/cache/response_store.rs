@@ -13,7 +13,7 @@ use crate::domain::product::ProductId;
 
 /// A stored HTTP response: only 200s are stored, with what a replay needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CachedResponse {
+pub struct StoredResponse {
     pub content_type: String,
     pub etag: String,
     pub body: String,
@@ -29,11 +29,11 @@ pub struct CachedResponse {
 /// from pre-write data can never be filed under a post-write generation.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
-pub trait HttpResponseStore: Interface {
+pub trait ResponseStore: Interface {
     /// The product's current response generation and the response stored under it, in
     /// one round trip; `None` when the cache must be bypassed (Redis failing, caching off,
     /// or an invalidation still waiting to be redone).
-    async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<CachedResponse>)>;
+    async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<StoredResponse>)>;
     /// The product's current response generation alone; `None` when the cache must be
     /// bypassed. Anything built after this call and filed under the returned generation is
     /// at least that new.
@@ -42,30 +42,30 @@ pub trait HttpResponseStore: Interface {
         &self,
         generation: i64,
         product: &ProductId,
-        response: &CachedResponse,
+        response: &StoredResponse,
         ttl: Duration,
     );
 }
 
-/// `HttpResponseStore` on the cache port. Built once per process.
+/// `ResponseStore` on the cache port. Built once per process.
 #[derive(Component)]
-#[shaku(interface = HttpResponseStore)]
-pub struct GenerationalHttpStore {
+#[shaku(interface = ResponseStore)]
+pub struct GenerationalResponseStore {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
     context: Arc<CacheContext>,
 }
 
-impl GenerationalHttpStore {
+impl GenerationalResponseStore {
     pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
         Self { cache, context }
     }
 }
 
 #[async_trait]
-impl HttpResponseStore for GenerationalHttpStore {
+impl ResponseStore for GenerationalResponseStore {
     #[tracing::instrument(name = "cache.http.lookup", level = "debug", skip_all)]
-    async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<CachedResponse>)> {
+    async fn lookup(&self, product: &ProductId) -> Option<(i64, Option<StoredResponse>)> {
         if !self.context.usable() {
             return None;
         }
@@ -103,7 +103,7 @@ impl HttpResponseStore for GenerationalHttpStore {
         &self,
         generation: i64,
         product: &ProductId,
-        response: &CachedResponse,
+        response: &StoredResponse,
         ttl: Duration,
     ) {
         let Ok(raw) = serde_json::to_string(response) else {
@@ -140,7 +140,7 @@ mod tests {
             super::super::repair::RepairJob::Bump(super::super::generations::Generation::Lists),
             &context.metrics,
         );
-        let use_case = GenerationalHttpStore::new(Arc::new(MockRedisService::new()), context);
+        let use_case = GenerationalResponseStore::new(Arc::new(MockRedisService::new()), context);
         assert_eq!(use_case.lookup(&product()).await, None);
     }
 
@@ -162,8 +162,8 @@ mod tests {
             })
             .times(1)
             .returning(move |_, _, _, _| Ok((9, Some(stored.to_owned()))));
-        let use_case = GenerationalHttpStore::new(Arc::new(cache), Arc::default());
-        let response = CachedResponse {
+        let use_case = GenerationalResponseStore::new(Arc::new(cache), Arc::default());
+        let response = StoredResponse {
             content_type: "application/json".into(),
             etag: "\"1\"".into(),
             body: "{}".into(),

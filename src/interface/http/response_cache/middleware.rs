@@ -3,7 +3,7 @@
 //! It wraps each cached resource (`CachedRoute`), so the route it serves is known from where
 //! it is registered, never re-derived from the path. `X-Cache` says HIT, MISS or BYPASS (a
 //! request with `Authorization` or `Cache-Control: no-cache`, or the cache unavailable),
-//! and a cached answer takes `If-None-Match` into account (304).
+//! and a cached response takes `If-None-Match` into account (304).
 //!
 //! Each page is stored once:
 //! - A single product's response is stored whole (content type, ETag, body) under that
@@ -21,21 +21,24 @@ use std::time::Duration;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG,
-    IF_NONE_MATCH, VARY,
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING,
+    CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY,
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
+use actix_web::HttpMessage;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use super::cached_route::CachedRoute;
-use super::rendered_answers::{AnswerSlot, RenderedAnswer, RenderedAnswers};
+use super::near_responses::{NearResponses, ReadyResponse, ResponseSlot};
 use crate::domain::product::ProductId;
 use crate::interface::http::conditional::not_modified;
 use crate::interface::http::dto::ListQuery;
-use crate::usecases::cache::{CachedResponse, DataSource, HttpResponseStore};
+use crate::interface::http::encoding::Encoding;
+use crate::interface::http::middleware::compression::vary;
+use crate::usecases::cache::{DataSource, ResponseStore, StoredResponse};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 const X_DATA_SOURCE: HeaderName = HeaderName::from_static("x-data-source");
@@ -97,35 +100,26 @@ fn mark(mut response: ServiceResponse<BoxBody>, value: &'static str) -> ServiceR
 }
 
 /// The middleware function for one cached route, for
-/// `resource(..).wrap(from_fn(response_cache(store, ttl, route, rendered)))`; `ttl` is how
-/// long a stored product response lives; `rendered` (present with the near tier) replays
-/// list and count answers from process memory.
+/// `resource(..).wrap(from_fn(response_cache(store, ttl, route, near)))`; `ttl` is how
+/// long a stored product response lives; `near` (present with the near tier) replays
+/// list and count responses from process memory.
 pub fn response_cache<B>(
-    store: Arc<dyn HttpResponseStore>,
+    store: Arc<dyn ResponseStore>,
     ttl: Duration,
     route: CachedRoute,
-    rendered: Option<Arc<RenderedAnswers>>,
+    near: Option<Arc<NearResponses>>,
 ) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>
 where
     B: MessageBody + 'static,
 {
-    move |req, next| {
-        Box::pin(serve(
-            store.clone(),
-            ttl,
-            route,
-            rendered.clone(),
-            req,
-            next,
-        ))
-    }
+    move |req, next| Box::pin(serve(store.clone(), ttl, route, near.clone(), req, next))
 }
 
 async fn serve<B: MessageBody + 'static>(
-    store: Arc<dyn HttpResponseStore>,
+    store: Arc<dyn ResponseStore>,
     ttl: Duration,
     route: CachedRoute,
-    rendered: Option<Arc<RenderedAnswers>>,
+    near: Option<Arc<NearResponses>>,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
@@ -137,10 +131,8 @@ async fn serve<B: MessageBody + 'static>(
         mark(next.call(req).await?.map_into_boxed_body(), "BYPASS")
     } else {
         match plan {
-            Plan::Stored(product) => {
-                serve_stored(store, ttl, rendered, &product, req, next).await?
-            }
-            _ => serve_from_page_cache(route, rendered, req, next).await?,
+            Plan::Stored(product) => serve_stored(store, ttl, near, &product, req, next).await?,
+            _ => serve_from_page_cache(route, near, req, next).await?,
         }
     };
     Ok(cacheable(response))
@@ -159,7 +151,7 @@ fn cacheable(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody>
     response
 }
 
-/// The headers of `cacheable`; a replayed answer carries them already, so this adds
+/// The headers of `cacheable`; a replayed response carries them already, so this adds
 /// neither twice.
 fn cacheable_headers(headers: &mut HeaderMap) {
     if !headers.contains_key(CACHE_CONTROL) {
@@ -170,55 +162,56 @@ fn cacheable_headers(headers: &mut HeaderMap) {
     }
 }
 
-/// An answer to replay: its stored headers plus what every replayed 200 carries (where it
+/// A response to replay: its stored headers plus what every replayed 200 carries (where it
 /// came from, the cache verdict, the caching policy), added once here rather than on
 /// every replay.
-fn replayable(mut headers: HeaderMap, etag: String, body: Bytes) -> RenderedAnswer {
+fn ready_response(mut headers: HeaderMap, etag: String, body: Bytes) -> ReadyResponse {
     headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
     headers.insert(X_CACHE, HeaderValue::from_static("HIT"));
     cacheable_headers(&mut headers);
-    RenderedAnswer {
-        headers,
-        etag,
-        body,
-    }
+    ReadyResponse::new(headers, etag, body)
 }
 
-/// A product GET: replay the rendered answer or the stored response, or run the handler
+/// A product GET: replay the ready response or the stored one, or run the handler
 /// and store its 200.
 async fn serve_stored<B: MessageBody + 'static>(
-    store: Arc<dyn HttpResponseStore>,
+    store: Arc<dyn ResponseStore>,
     ttl: Duration,
-    rendered: Option<Arc<RenderedAnswers>>,
+    near: Option<Arc<NearResponses>>,
     product: &ProductId,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let slot = match &rendered {
-        Some(_) => store
-            .generation(product)
-            .await
-            .map(|generation| AnswerSlot::new(CachedRoute::Product, product.as_str(), generation)),
+    let slot = match &near {
+        Some(_) => store.generation(product).await.map(|generation| {
+            ResponseSlot::new(CachedRoute::Product, product.as_str(), generation)
+        }),
         None => None,
     };
-    if let (Some(rendered), Some(slot)) = (&rendered, &slot) {
-        if let Some(answer) = rendered.get(slot) {
-            return Ok(replay(req, &answer));
+    if let (Some(near), Some(slot)) = (&near, &slot) {
+        if let Some(ready) = near.get(slot) {
+            return Ok(replay(req, &ready));
         }
     }
     let Some((generation, stored)) = store.lookup(product).await else {
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     };
     if let Some(stored) = stored {
-        let answer = Arc::new(render(stored));
+        let ready = Arc::new(ready_from(stored));
         // Kept once read back from the store, so what it declines to store (size cap) is
         // not kept here either.
-        if let (Some(rendered), Some(slot)) = (&rendered, slot) {
+        let mut kept = false;
+        if let (Some(near), Some(slot)) = (&near, slot) {
             if slot.generation() == generation {
-                rendered.keep(slot, answer.clone());
+                near.keep(slot, ready.clone());
+                kept = true;
             }
         }
-        return Ok(replay(req, &answer));
+        return Ok(if kept {
+            replay(req, &ready)
+        } else {
+            replay_plain(req, &ready)
+        });
     }
     let response = next.call(req).await?;
     if response.status() != StatusCode::OK {
@@ -240,7 +233,7 @@ async fn serve_stored<B: MessageBody + 'static>(
         .unwrap_or("application/json")
         .to_owned();
     if let Ok(body) = std::str::from_utf8(&bytes) {
-        let stored = CachedResponse {
+        let stored = StoredResponse {
             content_type,
             etag: etag.clone(),
             body: body.to_owned(),
@@ -254,8 +247,8 @@ async fn serve_stored<B: MessageBody + 'static>(
     Ok(mark(ServiceResponse::new(request, response), "MISS"))
 }
 
-/// A stored product response as a rendered answer.
-fn render(stored: CachedResponse) -> RenderedAnswer {
+/// A stored product response made ready to send.
+fn ready_from(stored: StoredResponse) -> ReadyResponse {
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&stored.content_type) {
         headers.insert(CONTENT_TYPE, value);
@@ -263,24 +256,24 @@ fn render(stored: CachedResponse) -> RenderedAnswer {
     if let Ok(value) = HeaderValue::from_str(&stored.etag) {
         headers.insert(ETAG, value);
     }
-    replayable(headers, stored.etag, Bytes::from(stored.body))
+    ready_response(headers, stored.etag, Bytes::from(stored.body))
 }
 
 /// A list or count GET: the handler answers from the list cache; label its answer by the
 /// source it reports, give it a body ETag and answer a matching `If-None-Match` with 304.
 async fn serve_from_page_cache<B: MessageBody + 'static>(
     route: CachedRoute,
-    rendered: Option<Arc<RenderedAnswers>>,
+    near: Option<Arc<NearResponses>>,
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let slot = match &rendered {
-        Some(rendered) => rendered.list_slot(route, req.query_string()).await,
+    let slot = match &near {
+        Some(near) => near.list_slot(route, req.query_string()).await,
         None => None,
     };
-    if let (Some(rendered), Some(slot)) = (&rendered, &slot) {
-        if let Some(answer) = rendered.get(slot) {
-            return Ok(replay(req, &answer));
+    if let (Some(near), Some(slot)) = (&near, &slot) {
+        if let Some(ready) = near.get(slot) {
+            return Ok(replay(req, &ready));
         }
     }
     let mut if_none_match = actix_web::http::header::HeaderMap::new();
@@ -305,11 +298,11 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     if let Ok(value) = HeaderValue::from_str(&etag) {
         head.headers_mut().insert(ETAG, value);
     }
-    // Only answers read from the list cache: what it declined to store (admission, size
+    // Only responses read from the list cache: what it declined to store (admission, size
     // cap) is not kept here either.
-    if let (Some(rendered_answers), Some(slot), "HIT") = (&rendered, slot, label) {
-        let answer = replayable(head.headers().clone(), etag.clone(), bytes.clone());
-        rendered_answers.keep(slot, Arc::new(answer));
+    if let (Some(near), Some(slot), "HIT") = (&near, slot, label) {
+        let ready = ready_response(head.headers().clone(), etag.clone(), bytes.clone());
+        near.keep(slot, Arc::new(ready));
     }
     let response = if not_modified(&if_none_match, &etag) {
         HttpResponse::NotModified()
@@ -321,21 +314,46 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     Ok(mark(ServiceResponse::new(request, response), label))
 }
 
-/// A rendered answer replayed, a HIT: its headers and body, or a 304 when the client
-/// holds it.
-fn replay(req: ServiceRequest, answer: &RenderedAnswer) -> ServiceResponse<BoxBody> {
-    if not_modified(req.headers(), &answer.etag) {
+/// A kept response replayed, a HIT: a 304 when the client holds it, else its headers and
+/// the body in the coding the compression layer chose for this request (compressed once
+/// per response and coding), or the plain body.
+fn replay(req: ServiceRequest, ready: &ReadyResponse) -> ServiceResponse<BoxBody> {
+    let encoding = req.extensions().get::<Encoding>().copied();
+    match encoding.and_then(|encoding| Some((encoding, ready.variant(encoding)?))) {
+        Some((encoding, variant)) if !not_modified(req.headers(), &ready.etag) => {
+            let mut response = response_with(ready, variant.body.clone());
+            let headers = response.headers_mut();
+            if let Ok(etag) = HeaderValue::from_str(&variant.etag) {
+                headers.insert(ETAG, etag);
+            }
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding.token()));
+            vary(headers);
+            req.into_response(response)
+        }
+        _ => replay_plain(req, ready),
+    }
+}
+
+/// A ready response replayed plain (or a 304 when the client holds it).
+fn replay_plain(req: ServiceRequest, ready: &ReadyResponse) -> ServiceResponse<BoxBody> {
+    if not_modified(req.headers(), &ready.etag) {
         let response = HttpResponse::NotModified()
-            .insert_header((ETAG, answer.etag.as_str()))
+            .insert_header((ETAG, ready.etag.as_str()))
             .finish();
         return mark(req.into_response(response), "HIT");
     }
-    let mut response = HttpResponse::Ok().body(answer.body.clone());
+    let response = response_with(ready, ready.body.clone());
+    req.into_response(response)
+}
+
+/// A 200 with the response's headers and `body`.
+fn response_with(ready: &ReadyResponse, body: Bytes) -> HttpResponse {
+    let mut response = HttpResponse::Ok().body(body);
     let headers = response.headers_mut();
-    for (name, value) in &answer.headers {
+    for (name, value) in &ready.headers {
         headers.append(name.clone(), value.clone());
     }
-    req.into_response(response)
+    response
 }
 
 #[cfg(test)]
@@ -344,7 +362,7 @@ mod tests {
     use actix_web::test::{call_service, init_service, TestRequest};
     use actix_web::{web, App};
 
-    use crate::usecases::cache::MockHttpResponseStore;
+    use crate::usecases::cache::MockResponseStore;
     use actix_web::middleware::from_fn;
 
     const TTL: Duration = Duration::from_secs(60);
@@ -388,12 +406,12 @@ mod tests {
 
     #[actix_web::test]
     async fn a_rendered_product_answer_is_replayed_until_its_generation_moves() {
-        let stored = CachedResponse {
+        let stored = StoredResponse {
             content_type: "application/json".into(),
             etag: "\"s\"".into(),
             body: "{\"n\":3}".into(),
         };
-        let mut store = MockHttpResponseStore::new();
+        let mut store = MockResponseStore::new();
         let mut generations = vec![Some(3), Some(3), Some(4)].into_iter();
         store
             .expect_generation()
@@ -409,12 +427,7 @@ mod tests {
             .returning(|_| Some((4, None)));
         store.expect_put().times(1).return_const(());
         let lists = crate::usecases::cache::MockListCache::new();
-        let rendered = Arc::new(RenderedAnswers::new(
-            Arc::new(lists),
-            Arc::default(),
-            10,
-            TTL,
-        ));
+        let near = Arc::new(NearResponses::new(Arc::new(lists), Arc::default(), 10, TTL));
         let app = init_service(
             App::new().service(
                 web::scope("/api/products").service(
@@ -423,7 +436,7 @@ mod tests {
                             Arc::new(store),
                             TTL,
                             CachedRoute::Product,
-                            Some(rendered),
+                            Some(near),
                         )))
                         .route(web::get().to(product_handler)),
                 ),
@@ -443,7 +456,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_product_key_comes_from_the_matched_id_and_bad_ids_are_not_cached() {
-        let mut store = MockHttpResponseStore::new();
+        let mut store = MockResponseStore::new();
         store
             .expect_lookup()
             .withf(|product| product.as_str() == ID)
@@ -464,7 +477,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_product_miss_stores_then_a_hit_replays_without_the_handler() {
-        let mut store = MockHttpResponseStore::new();
+        let mut store = MockResponseStore::new();
         let mut seq = mockall::Sequence::new();
         store
             .expect_lookup()
@@ -477,7 +490,7 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .return_const(());
-        let stored = CachedResponse {
+        let stored = StoredResponse {
             content_type: "application/json".into(),
             etag: "\"e\"".into(),
             body: "{\"n\":2}".into(),
@@ -499,7 +512,7 @@ mod tests {
 
     #[actix_web::test]
     async fn authorization_and_redis_trouble_bypass() {
-        let mut store = MockHttpResponseStore::new();
+        let mut store = MockResponseStore::new();
         store.expect_lookup().times(1).returning(|_| None);
         let app = product_app!(store);
         let uri = format!("/api/products/{ID}");
@@ -532,7 +545,7 @@ mod tests {
                 web::scope("/api/products").service(
                     web::resource("")
                         .wrap(from_fn(response_cache(
-                            Arc::new(MockHttpResponseStore::new()),
+                            Arc::new(MockResponseStore::new()),
                             TTL,
                             CachedRoute::List,
                             None,

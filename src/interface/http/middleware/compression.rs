@@ -1,0 +1,146 @@
+//! Compression of answers made per request, and the ETag bookkeeping of every coding.
+//!
+//! Each request's coding is chosen once here (`Encoding` in the request's extensions), so
+//! the response cache can replay a variant it compressed once instead of this layer
+//! compressing the same bytes again. What arrives here already encoded (a replayed
+//! variant, an event stream marked `identity`) passes untouched. Everything else that is
+//! compressible, of known size and at least `MIN_BYTES` is compressed at the per-request
+//! effort; streams pass plain, so no answer is ever held back to be compressed.
+//!
+//! A variant carries its own ETag (`"abc-br"`). Preconditions arrive with whichever variant
+//! the client holds, so `If-None-Match` and `If-Match` are put back to the answer's own
+//! tag before the inner layers judge them, and a 304 carries the tag of the variant the
+//! client would have been sent.
+
+use actix_web::body::{to_bytes, BodySize, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{
+    HeaderMap, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH,
+    IF_NONE_MATCH, VARY,
+};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::Error;
+use actix_web::HttpMessage;
+
+use crate::interface::http::encoding::{compress, Effort, Encoding};
+
+/// Below this a body is sent plain: the coding's framing eats most of the saving.
+pub const MIN_BYTES: usize = 1024;
+/// Above this a body made per request is sent plain rather than held twice in memory.
+const MAX_BYTES: usize = 8 * 1024 * 1024;
+
+pub async fn compression(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let encoding = Encoding::preferred(req.headers());
+    req.extensions_mut().insert(encoding);
+    untag_preconditions(req.headers_mut());
+    let response = next.call(req).await?.map_into_boxed_body();
+    encode(response, encoding).await
+}
+
+/// `If-None-Match` and `If-Match` with every variant tag put back to the answer's own.
+fn untag_preconditions(headers: &mut HeaderMap) {
+    for name in [IF_NONE_MATCH, IF_MATCH] {
+        let values: Vec<String> = headers
+            .get_all(&name)
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(|tag| Encoding::untag(tag.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        headers.remove(&name);
+        for value in values {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.append(name.clone(), value);
+            }
+        }
+    }
+}
+
+/// Media types worth compressing: JSON, text, scripts, SVG.
+fn compressible(headers: &HeaderMap) -> bool {
+    let Some(kind) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let kind = kind.to_ascii_lowercase();
+    kind.starts_with("text/")
+        || kind.starts_with("application/json")
+        || kind.starts_with("application/problem+json")
+        || kind.starts_with("application/javascript")
+        || kind.starts_with("image/svg+xml")
+}
+
+async fn encode(
+    mut response: ServiceResponse<BoxBody>,
+    encoding: Encoding,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if response.status() == StatusCode::NOT_MODIFIED {
+        tag_etag(response.headers_mut(), encoding);
+        vary(response.headers_mut());
+        return Ok(response);
+    }
+    if !compressible(response.headers()) {
+        return Ok(response);
+    }
+    vary(response.headers_mut());
+    if encoding == Encoding::Identity || response.headers().contains_key(CONTENT_ENCODING) {
+        return Ok(response);
+    }
+    let size = match response.response().body().size() {
+        BodySize::Sized(size) => usize::try_from(size).unwrap_or(usize::MAX),
+        _ => return Ok(response),
+    };
+    if !(MIN_BYTES..=MAX_BYTES).contains(&size) {
+        return Ok(response);
+    }
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let plain = to_bytes(body)
+        .await
+        .map_err(actix_web::error::ErrorInternalServerError)?;
+    let Some(packed) = compress(encoding, &plain, Effort::PerRequest) else {
+        return Ok(ServiceResponse::new(
+            request,
+            head.set_body(plain).map_into_boxed_body(),
+        ));
+    };
+    let headers = head.headers_mut();
+    headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding.token()));
+    headers.remove(CONTENT_LENGTH);
+    tag_etag(headers, encoding);
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(packed).map_into_boxed_body(),
+    ))
+}
+
+/// The ETag of the variant in `encoding`.
+fn tag_etag(headers: &mut HeaderMap, encoding: Encoding) {
+    let Some(etag) = headers.get(ETAG).and_then(|v| v.to_str().ok()) else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&encoding.tag(etag)) {
+        headers.insert(ETAG, value);
+    }
+}
+
+/// `Vary: Accept-Encoding`, once.
+pub fn vary(headers: &mut HeaderMap) {
+    let present = headers
+        .get_all(VARY)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("accept-encoding"));
+    if !present {
+        headers.append(VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+}
