@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 
-use crate::domain::error::error_chain;
+use crate::domain::error::{error_chain, RepositoryError};
 use crate::domain::event::{EventId, StoredEvent};
 use crate::domain::ports::{EventHistory, EventLog, StreamPage};
 
@@ -95,6 +95,9 @@ pub struct EventFeed {
     unreadable_logged: Mutex<Option<std::time::Instant>>,
     /// The oldest point a replay serves (`None`: the whole stream), and when it was read.
     replay_floor: tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>,
+    /// The oldest event MongoDB's history keeps, and when it was read: a burst of
+    /// reconnects asks MongoDB once, not once each.
+    history_oldest: tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>,
 }
 
 impl EventFeed {
@@ -115,6 +118,7 @@ impl EventFeed {
             stalled: AtomicU64::new(0),
             unreadable_logged: Mutex::new(None),
             replay_floor: tokio::sync::Mutex::new(None),
+            history_oldest: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -157,6 +161,20 @@ impl EventFeed {
             .map_err(|_| SubscribeError::Unavailable)?;
         *cached = Some((std::time::Instant::now(), floor));
         Ok(floor)
+    }
+
+    /// The oldest event in MongoDB's history, read at most once per
+    /// `REPLAY_FLOOR_MAX_AGE` (a failed read is not remembered).
+    async fn history_oldest(&self) -> Result<Option<EventId>, RepositoryError> {
+        let mut cached = self.history_oldest.lock().await;
+        if let Some((at, oldest)) = *cached {
+            if at.elapsed() < REPLAY_FLOOR_MAX_AGE {
+                return Ok(oldest);
+            }
+        }
+        let oldest = self.history.oldest().await?;
+        *cached = Some((std::time::Instant::now(), oldest));
+        Ok(oldest)
     }
 
     pub fn settings(&self) -> FeedSettings {
@@ -241,13 +259,17 @@ impl EventFeed {
                 if first.is_none_or(|first| first > after) {
                     // The stream does not reach back that far (trimmed, or Redis lost it):
                     // MongoDB's history serves up to where the stream starts.
-                    let kept = self.history.oldest().await.inspect_err(|error| {
+                    let kept = self.history_oldest().await.inspect_err(|error| {
                         tracing::warn!(error = %error_chain(error), "event history unreadable; replaying from the stream alone");
                     });
                     match kept {
+                        // Pages of history are read only when it holds something the
+                        // stream lacks; else the replay goes straight to the stream.
                         Ok(oldest) => (
                             Some(after),
-                            Some(first),
+                            oldest
+                                .is_some_and(|oldest| first.is_none_or(|first| oldest < first))
+                                .then_some(first),
                             None,
                             oldest.is_none_or(|oldest| oldest > after),
                         ),
