@@ -3,7 +3,8 @@
 # CONNECTIONS connections, against one seeded stack:
 # - near tier on (the default): /health, a cached product GET, a cached list, both again
 #   with a browser's Accept-Encoding, a browser's revalidation (304), a 90/10 read/write
-#   mix; then every product read once, and the server's peak RSS;
+#   mix; 16 connections then one PUTting one product (MongoDB transaction retries counted
+#   from /metrics); then every product read once, and the server's peak RSS;
 # - the same server settings with NEAR_CACHE_ENABLED=false: /health, cached product, list;
 # - CACHE_ENABLED=false: an uncached product GET.
 # Prints requests/s, p50, p99 and ratios to /health (of the same server), checks the
@@ -32,7 +33,7 @@ login() {
 # run NAME URL [LUA] [HEADER...]: wrk with latency percentiles, output kept for parsing
 run() {
   local name=$1 url=$2 script=${3:-}
-  local args=(-t2 "-c$CONNECTIONS" "-d${DURATION}s" --latency)
+  local args=(-t2 "-c${RUN_CONNECTIONS:-$CONNECTIONS}" "-d${DURATION}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
   local header
   for header in "${@:4}"; do args+=(-H "$header"); done
@@ -118,6 +119,21 @@ request = function()
 end
 LUA
 
+# A flash sale: every request PUTs the stock of one product.
+cat >"$OUT/hot_write.lua" <<LUA
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("PUT", "/api/products/$ID",
+    { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer $TOKEN" },
+    '{"stock":' .. (counter % 500) .. '}')
+end
+LUA
+# transactions OUTCOME: the server's count of MongoDB transactions with that outcome
+transactions() {
+  curl -s "$BASE_URL/metrics" | sed -nE "s/^mongodb_transactions_total\{outcome=\"$1\"\} ([0-9]+).*/\1/p"
+}
+
 log "near tier on"
 warm
 top -bn1 | sed -n '1,12p' >"$OUT/top-before-runs.txt"
@@ -128,6 +144,10 @@ run cached_product_browser "$BASE_URL/api/products/$ID" "" "$BROWSER"
 run cached_list_browser "$BASE_URL/api/products?page=1&limit=10" "" "$BROWSER"
 run not_modified "$BASE_URL/api/products/$ID" "" "$BROWSER" "If-None-Match: $(browser_etag)"
 run mix_90_10 "$BASE_URL" "$OUT/mix.lua"
+FINISHED_BEFORE=$(transactions finished); RETRIED_BEFORE=$(transactions retried)
+RUN_CONNECTIONS=16 run hot_write_16 "$BASE_URL" "$OUT/hot_write.lua"
+RUN_CONNECTIONS=1 run hot_write_1 "$BASE_URL" "$OUT/hot_write.lua"
+echo "$(( $(transactions finished) - FINISHED_BEFORE )) $(( $(transactions retried) - RETRIED_BEFORE ))" >"$OUT/hot_write_transactions.txt"
 read_every_product
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$APP_PID/status")
 stop_app
@@ -153,7 +173,8 @@ def ms(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 names = ["health", "cached_product", "cached_list", "cached_product_browser",
-         "cached_list_browser", "not_modified", "mix_90_10", "health_no_near",
+         "cached_list_browser", "not_modified", "mix_90_10", "hot_write_16", "hot_write_1",
+         "health_no_near",
          "cached_product_no_near", "cached_list_no_near", "uncached_product"]
 rows = {}
 for name in names:
@@ -169,6 +190,8 @@ for name, row in rows.items():
     health = rows["health_no_near" if name.endswith("_no_near") else "health"]["requests_per_sec"]
     row["ratio_to_health"] = round(row["requests_per_sec"] / health, 3)
 cached, listed = rows["cached_product"], rows["cached_list"]
+finished, retried = map(int, open(f"{out}/hot_write_transactions.txt").read().split())
+hot, lone = rows["hot_write_16"], rows["hot_write_1"]
 browser = lambda name: round(rows[f"{name}_browser"]["requests_per_sec"] / rows[name]["requests_per_sec"], 3)
 targets = {
     "cached_product_vs_health >= 0.60": cached["ratio_to_health"],
@@ -178,6 +201,8 @@ targets = {
     "cached_product_browser_vs_plain >= 0.90": browser("cached_product"),
     "cached_list_browser_vs_plain >= 0.90": browser("cached_list"),
     "not_modified_vs_cached_product >= 1.0": round(rows["not_modified"]["requests_per_sec"] / cached["requests_per_sec"], 3),
+    "hot_write_16_p99_ms <= 1.5 x 16 x lone p50": [hot["p99_ms"], round(24 * lone["p50_ms"], 2)],
+    "transaction_retries_per_write < 0.1": round(retried / max(finished, 1), 4),
 }
 met = {
     "cached_product_vs_health >= 0.60": cached["ratio_to_health"] >= 0.60,
@@ -187,6 +212,8 @@ met = {
     "cached_product_browser_vs_plain >= 0.90": browser("cached_product") >= 0.90,
     "cached_list_browser_vs_plain >= 0.90": browser("cached_list") >= 0.90,
     "not_modified_vs_cached_product >= 1.0": rows["not_modified"]["requests_per_sec"] >= cached["requests_per_sec"],
+    "hot_write_16_p99_ms <= 1.5 x 16 x lone p50": hot["p99_ms"] <= 24 * lone["p50_ms"],
+    "transaction_retries_per_write < 0.1": retried / max(finished, 1) < 0.1,
 }
 print(f"\nwrk -t2 -c{conns} -d{duration}s, {products} products, release build, this machine")
 print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'vs /health':>12}{'non-2xx':>9}")

@@ -115,6 +115,13 @@ fn metrics(background: &Background) -> Metrics {
             read: Arc::new(mongo::failure_counts),
         },
         CounterSource {
+            name: "mongodb_transactions",
+            help: "MongoDB write transactions of this process: finished (an answer \
+                   reached) and retried (a try repeated after a write conflict).",
+            label: "outcome",
+            read: Arc::new(mongo::transaction_counts),
+        },
+        CounterSource {
             name: "product_events",
             help: "The event pipeline of this instance: events its relay published, \
                    outbox entries found already published, products whose cache it \

@@ -11,6 +11,7 @@ mod shared_secret;
 mod transaction;
 mod user_repository;
 mod wishlist_repository;
+mod write_turns;
 
 pub use connection::{connect, MongoSettings, MongoStartupError};
 pub use errors::failure_counts;
@@ -18,5 +19,6 @@ pub use event_history::{MongoEventHistory, MongoEventHistoryParameters};
 pub use outbox::{MongoOutbox, MongoOutboxParameters};
 pub use product_repository::{MongoProductRepository, MongoProductRepositoryParameters};
 pub use shared_secret::shared_secret;
+pub use transaction::transaction_counts;
 pub use user_repository::{MongoUserRepository, MongoUserRepositoryParameters};
 pub use wishlist_repository::{MongoWishlistRepository, MongoWishlistRepositoryParameters};

@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -8,11 +9,12 @@ use mongodb::bson::{doc, Document};
 use mongodb::{Collection, Database};
 use shaku::Component;
 
-use super::errors::{bounded, create_indexes};
+use super::errors::{bounded, create_indexes, timed_out};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{image_strings, to_bson_time, ProductDocument};
 use super::product_filter::{sort_document, to_document};
 use super::transaction::{commit, retrying};
+use super::write_turns::WriteTurns;
 use crate::domain::error::RepositoryError;
 use crate::domain::event::ProductEvent;
 use crate::domain::outbox::Recorded;
@@ -34,6 +36,10 @@ pub struct MongoProductRepository {
     timeout: Duration,
     /// This instance, stamped on the outbox entries it records.
     origin: String,
+    /// Updates and deletes of one product run one at a time in this process (not a
+    /// parameter: each repository starts with its own, empty).
+    #[shaku(force_default)]
+    turns: Arc<WriteTurns>,
 }
 
 /// Products as stored, in the domain's terms; a corrupt document is the domain error.
@@ -77,6 +83,7 @@ impl MongoProductRepository {
             database,
             timeout,
             origin,
+            turns: Arc::default(),
         }
     }
 
@@ -349,7 +356,13 @@ impl ProductRepository for MongoProductRepository {
             at,
         };
         self.spawned(move |this| async move {
-            retrying(this.timeout, || this.update_attempt(&write)).await
+            let started = tokio::time::Instant::now();
+            let Ok(_turn) = tokio::time::timeout(this.timeout, this.turns.wait(write.oid)).await
+            else {
+                return Err(timed_out(this.timeout));
+            };
+            let left = this.timeout.saturating_sub(started.elapsed());
+            retrying(left, || this.update_attempt(&write)).await
         })
         .await
     }
@@ -358,7 +371,12 @@ impl ProductRepository for MongoProductRepository {
     async fn delete(&self, id: &ProductId) -> Result<Recorded, RepositoryError> {
         let oid = object_id(id)?;
         self.spawned(move |this| async move {
-            retrying(this.timeout, || this.delete_attempt(oid)).await
+            let started = tokio::time::Instant::now();
+            let Ok(_turn) = tokio::time::timeout(this.timeout, this.turns.wait(oid)).await else {
+                return Err(timed_out(this.timeout));
+            };
+            let left = this.timeout.saturating_sub(started.elapsed());
+            retrying(left, || this.delete_attempt(oid)).await
         })
         .await
     }
