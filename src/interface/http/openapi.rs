@@ -21,33 +21,6 @@ use super::response_cache::CachedRoute;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Product catalog API", description = "Products on MongoDB with Redis caching."),
-    paths(
-        handlers::liveness,
-        handlers::health,
-        handlers::live,
-        handlers::ready,
-        handlers::metrics,
-        handlers::list_products,
-        handlers::count_products,
-        handlers::get_product,
-        handlers::create_product,
-        handlers::update_product,
-        handlers::delete_product,
-        handlers::set_wishlist_status,
-        handlers::list_wishlist,
-        handlers::register,
-        handlers::login,
-        handlers::session,
-        handlers::logout,
-        handlers::logout_all,
-        handlers::cache_stats,
-        handlers::cache_status,
-        handlers::invalidate_cache,
-        handlers::product_events,
-        handlers::wishlist_events,
-        handlers::status_page,
-        handlers::status_data,
-    ),
     components(schemas(
         ErrorBody, FieldError, ProductPayload, ProductResponse, ProductList, Liveness,
         HealthData, DependencyStatus, handlers::MessageOnly,
@@ -61,7 +34,7 @@ use super::response_cache::CachedRoute;
         ProductEventData, FieldChangeData, ShopperEventData,
         StatusData, RequestTotals, LatencyBucket, EventStats,
     )),
-    modifiers(&BearerAuth, &MiddlewareHeaders),
+    modifiers(&HandlerPaths, &BearerAuth, &MiddlewareHeaders),
     tags(
         (name = "products", description = "Product catalog"),
         (name = "health", description = "Liveness, readiness and dependency health"),
@@ -72,6 +45,18 @@ use super::response_cache::CachedRoute;
     )
 )]
 pub struct ApiDoc;
+
+/// The paths, each handler file's part merged in (before the modifiers below, which
+/// annotate every path).
+struct HandlerPaths;
+
+impl Modify for HandlerPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for part in handlers::documented_paths() {
+            openapi.merge(part);
+        }
+    }
+}
 
 /// Declares the `bearer` scheme the secured paths name.
 struct BearerAuth;

@@ -1,12 +1,11 @@
 use std::sync::Arc;
 
 use actix_web::web::{self, ServiceConfig};
-use actix_web::Resource;
 
 use actix_web::middleware::from_fn;
 
 use super::client_address::ClientAddressPolicy;
-use super::handlers::{self, ApiModule};
+use super::handlers::{self, resource, ApiModule};
 use super::metrics::MetricsAccess;
 use super::middleware::{auth_class, by_method, count_reads, rate_limit, RateLimit};
 use super::openapi;
@@ -27,11 +26,6 @@ pub struct HttpSettings {
     pub product_response_ttl: std::time::Duration,
     /// Who may read `/metrics` (`METRICS_TOKEN`).
     pub metrics_access: MetricsAccess,
-}
-
-/// A resource whose unsupported methods answer a JSON 405 instead of an empty one.
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(handlers::method_not_allowed))
 }
 
 /// Registers every route of the HTTP contract.
@@ -224,16 +218,13 @@ fn auth<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers) {
     );
 }
 
-/// `/api/cache`: the operator's cache statistics and invalidation.
+/// `/api/cache`: the operator's cache statistics, settings and invalidation (the
+/// resources are listed in `handlers/cache_admin.rs`, beside their handlers).
 fn cache_admin<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers) {
     cfg.service(
         web::scope("/api/cache")
             .wrap(limited!(layers, by_method))
-            .service(resource("/stats").route(web::get().to(handlers::cache_stats::<M>)))
-            .service(resource("/status").route(web::get().to(handlers::cache_status::<M>)))
-            .service(
-                resource("/invalidate").route(web::delete().to(handlers::invalidate_cache::<M>)),
-            )
+            .configure(handlers::cache_admin_resources::<M>)
             .default_service(web::to(handlers::route_not_found)),
     );
 }

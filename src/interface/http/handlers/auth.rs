@@ -14,6 +14,16 @@ use crate::interface::http::extractors::CurrentUser;
 use crate::interface::http::json::ApiJson;
 use crate::usecases::auth::{LoginUseCase, LogoutUseCase, RegisterUserUseCase};
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    AuthModule: dyn LoginUseCase, dyn LogoutUseCase, dyn RegisterUserUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(register, login, session, logout, logout_all))]
+pub struct AuthPaths;
+
 /// Creates a customer account.
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
     responses(

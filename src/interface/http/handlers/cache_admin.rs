@@ -1,6 +1,8 @@
+use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpRequest, HttpResponse};
 use shaku_actix::Inject;
 
+use super::fallback::resource;
 use super::ApiModule;
 use crate::interface::http::dto::{
     CacheStatsResponse, CacheStatusResponse, Envelope, InvalidationResponse,
@@ -8,6 +10,24 @@ use crate::interface::http::dto::{
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
 use crate::usecases::{CacheStatsUseCase, InvalidateCacheUseCase, InvalidationScope};
+
+module_part!(
+    /// What these handlers resolve from the DI module.
+    CacheAdminModule: dyn CacheStatsUseCase, dyn InvalidateCacheUseCase
+);
+
+/// This file's resources under `/api/cache` (the scope, its rate limit and its fallback
+/// are in `routes.rs`; every one of them asks for an admin session).
+pub fn cache_admin_resources<M: ApiModule>(cfg: &mut ServiceConfig) {
+    cfg.service(resource("/stats").route(web::get().to(cache_stats::<M>)))
+        .service(resource("/status").route(web::get().to(cache_status::<M>)))
+        .service(resource("/invalidate").route(web::delete().to(invalidate_cache::<M>)));
+}
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(cache_stats, cache_status, invalidate_cache))]
+pub struct CacheAdminPaths;
 
 /// Cache counters per layer, consistency checks and Redis' own figures.
 #[utoipa::path(get, path = "/api/cache/stats", tag = "cache", security(("bearer" = [])),

@@ -13,6 +13,16 @@ use crate::interface::http::extractors::CurrentUser;
 use crate::interface::http::sse::{self, Audience};
 use crate::usecases::events::{EventFeed, ShopperView, SubscribeError, WatchWishlistUseCase};
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    EventModule: dyn WatchWishlistUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(product_events, wishlist_events))]
+pub struct EventPaths;
+
 /// The resume point a reconnecting `EventSource` sends.
 fn last_event_id(headers: &HeaderMap) -> Result<Option<EventId>, ApiError> {
     let Some(raw) = headers.get("last-event-id") else {

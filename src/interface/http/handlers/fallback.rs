@@ -1,4 +1,4 @@
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse, Resource};
 
 use crate::interface::http::error::ApiError;
 
@@ -10,4 +10,9 @@ pub async fn route_not_found() -> Result<HttpResponse, ApiError> {
 /// JSON 405 for a known path with a method it does not support.
 pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed)
+}
+
+/// A resource whose unsupported methods answer a JSON 405 instead of an empty one.
+pub fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
 }

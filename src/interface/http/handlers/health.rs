@@ -6,6 +6,16 @@ use crate::interface::http::dto::{Envelope, HealthData, Liveness};
 use crate::interface::http::error::ErrorBody;
 use crate::usecases::{CheckHealthUseCase, HealthReport};
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    HealthModule: dyn CheckHealthUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(liveness, health, live, ready))]
+pub struct HealthPaths;
+
 /// Liveness of the process itself; touches no dependency.
 #[utoipa::path(get, path = "/health", tag = "health",
     responses((status = 200, description = "Process is up", body = Liveness)))]

@@ -7,6 +7,16 @@ use crate::interface::http::error::ApiError;
 use crate::interface::http::metrics::{Metrics, MetricsAccess, CONTENT_TYPE};
 use crate::usecases::CacheStatsUseCase;
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    MetricsModule: dyn CacheStatsUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(metrics))]
+pub struct MetricsPaths;
+
 /// Operator metrics in the OpenMetrics text format: HTTP requests and latencies by route,
 /// rate-limit decisions, every cache layer, Redis and MongoDB failures by kind, process.
 /// With `METRICS_TOKEN` set, only `Authorization: Bearer <token>` may read them.

@@ -1,6 +1,18 @@
 //! Request handlers. They are generic over the DI module so this layer never names the
 //! concrete adapters: `config` picks the module, handlers only ask it for use cases.
 
+/// Declares a trait for the components one handler file resolves, with its blanket
+/// implementation (defined before the `mod` lines so every handler file sees it). Each file keeps its own list, so a handler that needs one more use
+/// case changes only its file; `ApiModule` is the union of the lists.
+macro_rules! module_part {
+    ($(#[$meta:meta])* $name:ident: $($component:ty),+ $(,)?) => {
+        $(#[$meta])*
+        pub trait $name: shaku::ModuleInterface $(+ shaku::HasComponent<$component>)+ {}
+
+        impl<M> $name for M where M: shaku::ModuleInterface $(+ shaku::HasComponent<$component>)+ {}
+    };
+}
+
 mod auth;
 mod cache_admin;
 mod events;
@@ -14,7 +26,7 @@ mod wishlist;
 pub use auth::*;
 pub use cache_admin::*;
 pub use events::*;
-pub use fallback::{method_not_allowed, route_not_found};
+pub use fallback::{method_not_allowed, resource, route_not_found};
 pub use health::*;
 pub use metrics::*;
 pub use products::*;
@@ -23,46 +35,39 @@ pub use wishlist::*;
 
 use shaku::{HasComponent, ModuleInterface};
 
-use crate::usecases::auth::{
-    AuthenticateUseCase, LoginUseCase, LogoutUseCase, RegisterUserUseCase,
-};
-use crate::usecases::events::WatchWishlistUseCase;
-use crate::usecases::{
-    CacheStatsUseCase, CheckHealthUseCase, CountProductsUseCase, CreateProductUseCase,
-    DeleteProductUseCase, GetProductUseCase, InvalidateCacheUseCase, ListProductsUseCase,
-    ListWishlistUseCase, RateLimitUseCase, ResponseStore, SetWishlistStatusUseCase,
-    UpdateProductUseCase,
-};
+use crate::usecases::auth::AuthenticateUseCase;
+use crate::usecases::{RateLimitUseCase, ResponseStore};
 
-/// Declares `ApiModule` and its blanket implementation from one list of components.
+/// Declares `ApiModule` as the union of the handler files' parts plus what the routes
+/// and middleware resolve, with its blanket implementation, from one list.
 macro_rules! api_module {
-    ($(#[$meta:meta])* $($component:ty),+ $(,)?) => {
+    ($(#[$meta:meta])* parts: $($part:ident),+; components: $($component:ty),+ $(,)?) => {
         $(#[$meta])*
-        pub trait ApiModule: ModuleInterface $(+ HasComponent<$component>)+ {}
+        pub trait ApiModule: ModuleInterface $(+ $part)+ $(+ HasComponent<$component>)+ {}
 
-        impl<M> ApiModule for M where M: ModuleInterface $(+ HasComponent<$component>)+ {}
+        impl<M> ApiModule for M where M: ModuleInterface $(+ $part)+ $(+ HasComponent<$component>)+ {}
     };
 }
 
 api_module!(
     /// Everything the HTTP layer resolves from the DI module: any module that provides
     /// these components serves the API (the application's, or a test's).
-    dyn CreateProductUseCase,
-    dyn GetProductUseCase,
-    dyn ListProductsUseCase,
-    dyn CountProductsUseCase,
-    dyn UpdateProductUseCase,
-    dyn DeleteProductUseCase,
-    dyn CheckHealthUseCase,
-    dyn CacheStatsUseCase,
-    dyn ResponseStore,
-    dyn RateLimitUseCase,
-    dyn InvalidateCacheUseCase,
-    dyn ListWishlistUseCase,
-    dyn SetWishlistStatusUseCase,
-    dyn AuthenticateUseCase,
-    dyn LoginUseCase,
-    dyn LogoutUseCase,
-    dyn RegisterUserUseCase,
-    dyn WatchWishlistUseCase,
+    parts: ProductModule, WishlistModule, AuthModule, EventModule, HealthModule,
+        MetricsModule, StatusModule, CacheAdminModule;
+    components: dyn ResponseStore, dyn RateLimitUseCase, dyn AuthenticateUseCase,
 );
+
+/// The handler files' parts of the OpenAPI document (`openapi.rs` merges them).
+pub fn documented_paths() -> Vec<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    vec![
+        HealthPaths::openapi(),
+        MetricsPaths::openapi(),
+        ProductPaths::openapi(),
+        WishlistPaths::openapi(),
+        AuthPaths::openapi(),
+        CacheAdminPaths::openapi(),
+        EventPaths::openapi(),
+        StatusPaths::openapi(),
+    ]
+}

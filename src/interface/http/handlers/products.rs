@@ -19,6 +19,23 @@ use crate::usecases::{
     ListProductsUseCase, UpdateProductUseCase,
 };
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    ProductModule: dyn CreateProductUseCase, dyn GetProductUseCase, dyn ListProductsUseCase, dyn CountProductsUseCase, dyn UpdateProductUseCase, dyn DeleteProductUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_products,
+    count_products,
+    get_product,
+    create_product,
+    update_product,
+    delete_product
+))]
+pub struct ProductPaths;
+
 /// A success envelope without `data`, for deletes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageOnly {

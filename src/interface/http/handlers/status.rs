@@ -14,6 +14,16 @@ use crate::interface::http::metrics::{Metrics, MetricsAccess};
 use crate::interface::http::StatusSources;
 use crate::usecases::{CacheStatsUseCase, CheckHealthUseCase};
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    StatusModule: dyn CacheStatsUseCase, dyn CheckHealthUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(status_page, status_data))]
+pub struct StatusPaths;
+
 /// The page itself: plain HTML and JavaScript compiled into the binary, so it works
 /// offline; it reads `/api/status` every second and follows `/api/events/products`.
 pub const STATUS_PAGE: &str = include_str!("../status_page/status.html");

@@ -11,6 +11,16 @@ use crate::interface::http::extractors::CurrentUser;
 use crate::interface::http::json::ApiJson;
 use crate::usecases::{ListWishlistUseCase, SetWishlistStatusUseCase};
 
+module_part!(
+    /// What these handlers resolve from the DI module.
+    WishlistModule: dyn ListWishlistUseCase, dyn SetWishlistStatusUseCase
+);
+
+/// These handlers' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(set_wishlist_status, list_wishlist))]
+pub struct WishlistPaths;
+
 /// Sets whether the product is on the caller's wishlist (idempotent: not a flip).
 #[utoipa::path(patch, path = "/api/products/{id}/wishlist", tag = "wishlist", request_body = WishlistRequest,
     security(("bearer" = [])),
