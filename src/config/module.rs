@@ -35,9 +35,10 @@ use crate::usecases::events::{
     OutboxJournal, OutboxJournalParameters, RelaySignals, WatchWishlist, WatchWishlistParameters,
 };
 use crate::usecases::{
-    CacheStats, CacheStatsParameters, CheckHealth, CheckRateLimit, CheckRateLimitParameters,
-    CountProducts, CreateProduct, DeleteProduct, GetProduct, InvalidateCache, ListProducts,
-    ListWishlist, SetWishlistStatus, UpdateProduct,
+    CacheConfig, CacheConfigParameters, CacheConfigReport, CacheStats, CacheStatsParameters,
+    CheckHealth, CheckRateLimit, CheckRateLimitParameters, CountProducts, CreateProduct,
+    DeleteProduct, GetProduct, InvalidateCache, ListProducts, ListWishlist, NearTierBounds,
+    SetWishlistStatus, UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -73,6 +74,7 @@ module! {
             DeleteProduct,
             CheckHealth,
             CacheStats,
+            CacheConfig,
             CheckRateLimit,
             InvalidateCache,
             SetWishlistStatus,
@@ -251,6 +253,21 @@ fn cache_components(builder: Builder, context: &Arc<CacheContext>) -> Builder {
         })
 }
 
+/// The effective cache settings, server addresses without their credentials.
+fn cache_config(settings: &Settings) -> CacheConfigReport {
+    CacheConfigReport {
+        redis: settings.redis.url.redacted(),
+        cache_redis: settings.redis.cache_url.as_ref().map(|url| url.redacted()),
+        key_prefix: settings.redis.key_prefix.clone(),
+        policy: settings.cache,
+        product_response_ttl: settings.http.product_response_ttl,
+        near_tier: settings.near_cache.enabled.then_some(NearTierBounds {
+            max_entries: settings.near_cache.max_entries,
+            ttl: settings.near_cache.ttl,
+        }),
+    }
+}
+
 /// Use cases that take parameters besides their injected ports.
 fn use_cases(
     builder: Builder,
@@ -262,6 +279,9 @@ fn use_cases(
     let fallback = Arc::new(SessionFallback::default());
     let session_ends = Arc::new(SessionEnds::default());
     builder
+        .with_component_parameters::<CacheConfig>(CacheConfigParameters {
+            report: cache_config(settings),
+        })
         .with_component_parameters::<OutboxJournal>(OutboxJournalParameters { signals })
         .with_component_parameters::<Login>(LoginParameters {
             policy: settings.sessions,

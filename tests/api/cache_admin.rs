@@ -2,7 +2,32 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{shared_servers, spawn_app, spawn_app_with, test_settings};
+
+#[tokio::test]
+async fn admins_see_the_cache_settings_in_effect_and_others_do_not() {
+    let servers = shared_servers();
+    let app = spawn_app_with(test_settings(
+        &servers.mongo_uri,
+        &servers.redis_url,
+        &[("CACHE_TTL_LIST_SECS", "42"), ("NEAR_CACHE_TTL_MS", "750")],
+    ))
+    .await;
+    let answer = app.get_as("/api/cache/config", &app.admin_token).await;
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    let data = &body["data"];
+    assert_eq!(data["listTtlSecs"], 42, "{data}");
+    assert_eq!(data["nearTierTtlMs"], 750, "{data}");
+    assert_eq!(data["enabled"], true);
+    assert!(data["keyPrefix"].as_str().unwrap().ends_with(':'), "{data}");
+    assert_eq!(app.get("/api/cache/config").await.status(), 401);
+    let shopper = app.user_token("config.reader@example.com").await;
+    assert_eq!(
+        app.get_as("/api/cache/config", &shopper).await.status(),
+        403
+    );
+}
 
 #[tokio::test]
 async fn stats_status_and_invalidation_for_admins() {

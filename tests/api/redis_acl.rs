@@ -89,6 +89,11 @@ async fn every_flow_runs_under_the_documented_acl_user_with_an_empty_acl_log() {
     );
     assert_eq!(app.delete_product(&id).await.status(), 200);
     assert_eq!(app.get_as(&path, &token).await.status(), 404);
+    let config = app.get_as("/api/cache/config", &app.admin_token).await;
+    assert_eq!(config.status(), 200);
+    let config = config.text().await.unwrap();
+    assert!(!config.contains("s3cret-pass"), "{config}");
+    assert!(config.contains("redis://***@"), "{config}");
 
     let log: fred::types::Value = admin.custom(fred::cmd!("ACL"), vec!["LOG"]).await.unwrap();
     let entries = log.into_array();
