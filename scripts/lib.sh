@@ -26,9 +26,15 @@ ensure_redis_server() {
   command -v redis-server >/dev/null 2>&1 || { log "redis-server still missing"; return 1; }
 }
 
-# Prints the command that runs a MongoDB-wire server: mongod if present, else SecantusDB
-# from the project venv (created on first use).
+# Prints the command that runs a MongoDB-wire server: MONGO_SERVER when set (e.g.
+# `secantusd-rs`, the faster stand-in a benchmark of the write path wants; it takes the
+# same flags as secantusd-py), mongod if present, else SecantusDB from the project venv
+# (created on first use).
 ensure_mongo_server() {
+  if [ -n "${MONGO_SERVER:-}" ]; then
+    command -v "$MONGO_SERVER" || { log "MONGO_SERVER=$MONGO_SERVER not found"; return 1; }
+    return 0
+  fi
   if command -v mongod >/dev/null 2>&1; then
     command -v mongod
     return 0

@@ -41,6 +41,8 @@ use crate::interface::http::middleware::compression::vary;
 use crate::usecases::cache::{DataSource, ResponseStore, StoredResponse};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+/// RFC 9211's standard form of the same verdict, which CDNs and HTTP tooling read.
+const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
 const X_DATA_SOURCE: HeaderName = HeaderName::from_static("x-data-source");
 
 /// What the middleware does with one request.
@@ -93,10 +95,19 @@ fn body_etag(body: &[u8]) -> String {
 }
 
 fn mark(mut response: ServiceResponse<BoxBody>, value: &'static str) -> ServiceResponse<BoxBody> {
+    verdict(response.headers_mut(), value);
     response
-        .headers_mut()
-        .insert(X_CACHE, HeaderValue::from_static(value));
-    response
+}
+
+/// `X-Cache: HIT|MISS|BYPASS` and its `Cache-Status` (`hit`, `fwd=miss`, `fwd=bypass`).
+fn verdict(headers: &mut HeaderMap, value: &'static str) {
+    let status = match value {
+        "HIT" => "product-catalog; hit",
+        "MISS" => "product-catalog; fwd=miss",
+        _ => "product-catalog; fwd=bypass",
+    };
+    headers.insert(X_CACHE, HeaderValue::from_static(value));
+    headers.insert(CACHE_STATUS, HeaderValue::from_static(status));
 }
 
 /// The middleware function for one cached route, for
@@ -167,7 +178,7 @@ fn cacheable_headers(headers: &mut HeaderMap) {
 /// every replay.
 fn ready_response(mut headers: HeaderMap, etag: String, body: Bytes) -> ReadyResponse {
     headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
-    headers.insert(X_CACHE, HeaderValue::from_static("HIT"));
+    verdict(&mut headers, "HIT");
     cacheable_headers(&mut headers);
     ReadyResponse::new(headers, etag, body)
 }
@@ -504,9 +515,17 @@ mod tests {
         let uri = format!("/api/products/{ID}");
         let miss = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
         assert_eq!(x_cache(&miss), "MISS");
+        assert_eq!(
+            miss.headers().get("cache-status").unwrap(),
+            "product-catalog; fwd=miss"
+        );
         assert!(miss.headers().contains_key("etag"));
         let hit = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
         assert_eq!(x_cache(&hit), "HIT");
+        assert_eq!(
+            hit.headers().get("cache-status").unwrap(),
+            "product-catalog; hit"
+        );
         assert_eq!(to_bytes(hit.into_body()).await.unwrap(), "{\"n\":2}");
     }
 
