@@ -27,8 +27,7 @@ ensure_redis_server() {
 }
 
 # Prints the command that runs a MongoDB-wire server: MONGO_SERVER when set (e.g.
-# `secantusd-rs`, the faster stand-in a benchmark of the write path wants; it takes the
-# same flags as secantusd-py), mongod if present, else SecantusDB from the project venv
+# `secantusd-rs`, the faster stand-in a benchmark of the write path wants), mongod if present, else SecantusDB from the project venv
 # (created on first use).
 ensure_mongo_server() {
   if [ -n "${MONGO_SERVER:-}" ]; then
@@ -85,8 +84,12 @@ start_stack() {
   if [ "$(basename "$mongo")" = mongod ]; then
     mkdir -p "$logdir/mongod"
     "$mongo" --bind_ip 127.0.0.1 --port "$MONGO_PORT" --dbpath "$logdir/mongod" >"$logdir/mongo.log" 2>&1 &
-  else
+  elif [ "$(basename "$mongo")" = secantusd-py ]; then
     "$mongo" --host 127.0.0.1 --port "$MONGO_PORT" --storage-path :memory: --log-level WARNING >"$logdir/mongo.log" 2>&1 &
+  else
+    # secantusd-rs keeps its data on disk (it reads `:memory:` as a directory name).
+    rm -rf "$logdir/mongo-data"
+    "$mongo" --host 127.0.0.1 --port "$MONGO_PORT" --storage-path "$logdir/mongo-data" --log-level WARNING >"$logdir/mongo.log" 2>&1 &
   fi
   STACK_PIDS+=("$!")
   wait_for_port "$REDIS_PORT" Redis "$logdir/redis.log"
