@@ -33,7 +33,9 @@ login() {
 # run NAME URL [LUA] [HEADER...]: wrk with latency percentiles, output kept for parsing
 run() {
   local name=$1 url=$2 script=${3:-}
-  local args=(-t2 "-c${RUN_CONNECTIONS:-$CONNECTIONS}" "-d${DURATION}s" --latency)
+  local connections=${RUN_CONNECTIONS:-$CONNECTIONS}
+  local threads=$(( connections < 2 ? connections : 2 ))
+  local args=("-t$threads" "-c$connections" "-d${DURATION}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
   local header
   for header in "${@:4}"; do args+=(-H "$header"); done
