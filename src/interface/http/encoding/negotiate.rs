@@ -63,6 +63,14 @@ impl Encoding {
         }
     }
 
+    /// Whether `tags` (a precondition header's value) names any variant's tag.
+    pub fn names_a_variant(tags: &str) -> bool {
+        Encoding::PRODUCED.iter().any(|encoding| {
+            tags.split(',')
+                .any(|tag| tag.trim().trim_end_matches('"').ends_with(encoding.token()))
+        })
+    }
+
     /// A tag as the layers that made it know it: a coding's suffix removed, so a
     /// precondition sent with a variant's tag is judged against the answer itself.
     pub fn untag(etag: &str) -> String {
@@ -91,21 +99,24 @@ impl Accepted {
     fn read(&mut self, value: &str) {
         for item in value.split(',') {
             let mut parts = item.split(';');
-            let token = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let token = parts.next().unwrap_or("").trim();
             let q = parts
                 .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
                 .map(qvalue)
                 .next()
                 .unwrap_or(1000);
-            let encoding = match token.as_str() {
-                "br" => Encoding::Brotli,
-                "zstd" => Encoding::Zstd,
-                "gzip" | "x-gzip" => Encoding::Gzip,
-                "*" => {
-                    self.any = Some(q);
-                    continue;
-                }
-                _ => continue,
+            let is = |name: &str| token.eq_ignore_ascii_case(name);
+            let encoding = if is("br") {
+                Encoding::Brotli
+            } else if is("zstd") {
+                Encoding::Zstd
+            } else if is("gzip") || is("x-gzip") {
+                Encoding::Gzip
+            } else if token == "*" {
+                self.any = Some(q);
+                continue;
+            } else {
+                continue;
             };
             if let Some(slot) = encoding.slot() {
                 self.explicit[slot] = Some(q);
@@ -184,6 +195,8 @@ mod tests {
             assert_eq!(Encoding::untag(&encoding.tag("\"4\"")), "\"4\"");
         }
         assert_eq!(Encoding::untag("\"4\""), "\"4\"");
+        assert!(Encoding::names_a_variant("\"1\", \"4-br\""));
+        assert!(!Encoding::names_a_variant("\"4\", W/\"5\", *"));
         assert_eq!(Encoding::untag("\"nobr\""), "\"nobr\"");
     }
 }

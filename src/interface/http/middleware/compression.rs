@@ -41,9 +41,17 @@ pub async fn compression(
     encode(response, encoding).await
 }
 
-/// `If-None-Match` and `If-Match` with every variant tag put back to the answer's own.
+/// `If-None-Match` and `If-Match` with every variant tag put back to the answer's own
+/// (left alone, without copying, when they name no variant).
 fn untag_preconditions(headers: &mut HeaderMap) {
     for name in [IF_NONE_MATCH, IF_MATCH] {
+        let tagged = headers
+            .get_all(&name)
+            .filter_map(|v| v.to_str().ok())
+            .any(Encoding::names_a_variant);
+        if !tagged {
+            continue;
+        }
         let values: Vec<String> = headers
             .get_all(&name)
             .filter_map(|v| v.to_str().ok())
@@ -71,12 +79,15 @@ fn compressible(headers: &HeaderMap) -> bool {
     let Some(kind) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let kind = kind.to_ascii_lowercase();
-    kind.starts_with("text/")
-        || kind.starts_with("application/json")
-        || kind.starts_with("application/problem+json")
-        || kind.starts_with("application/javascript")
-        || kind.starts_with("image/svg+xml")
+    let starts = |prefix: &str| {
+        kind.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    starts("text/")
+        || starts("application/json")
+        || starts("application/problem+json")
+        || starts("application/javascript")
+        || starts("image/svg+xml")
 }
 
 async fn encode(

@@ -180,6 +180,8 @@ fn ready_response(mut headers: HeaderMap, etag: String, body: Bytes) -> ReadyRes
     headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
     verdict(&mut headers, "HIT");
     cacheable_headers(&mut headers);
+    // Added once here, so the compression layer finds it on every replay.
+    vary(&mut headers);
     ReadyResponse::new(headers, etag, body)
 }
 
@@ -338,7 +340,6 @@ fn replay(req: ServiceRequest, ready: &ReadyResponse) -> ServiceResponse<BoxBody
                 headers.insert(ETAG, etag);
             }
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding.token()));
-            vary(headers);
             req.into_response(response)
         }
         _ => replay_plain(req, ready),
