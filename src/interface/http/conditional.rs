@@ -4,6 +4,7 @@
 use actix_web::http::header::{HeaderMap, IF_MATCH, IF_NONE_MATCH};
 
 use crate::domain::product::Version;
+use crate::interface::http::encoding::Encoding;
 use crate::interface::http::error::{ApiError, FieldError};
 
 /// Strong entity tag of a product version: `"4"`, so clients can send it back in `If-Match`.
@@ -11,14 +12,15 @@ pub fn etag(version: Version) -> String {
     format!("\"{}\"", version.get())
 }
 
-/// True when `If-None-Match` lists the current tag (weak or strong) or `*`.
+/// True when `If-None-Match` lists the current tag (weak or strong, of the answer or of
+/// one of its compressed variants) or `*`.
 pub fn not_modified(headers: &HeaderMap, current: &str) -> bool {
     headers
         .get_all(IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
+        .any(|tag| tag == "*" || Encoding::same_answer(tag.trim_start_matches("W/"), current))
 }
 
 /// The version required by `If-Match`: `None` when absent or `*`.
@@ -43,6 +45,11 @@ pub fn expected_version(headers: &HeaderMap) -> Result<Option<Version>, ApiError
         .strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
         .unwrap_or(raw);
+    // A compressed variant's tag (`"4-br"`) names the same version.
+    let digits = Encoding::PRODUCED
+        .iter()
+        .find_map(|encoding| digits.strip_suffix(encoding.token())?.strip_suffix('-'))
+        .unwrap_or(digits);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }

@@ -98,7 +98,24 @@ pub struct EventFeed {
     /// The oldest event MongoDB's history keeps, and when it was read: a burst of
     /// reconnects asks MongoDB once, not once each.
     history_oldest: tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>,
+    /// Full replay pages lately read from the stream, by the id they start after. A burst
+    /// of subscribers resuming from one point (every client of a restarted instance, or an
+    /// attacker's 200 connections from `0`) reads and parses each page once, not once per
+    /// subscriber. Only full pages are kept: the stream only grows at its end, so the 16
+    /// entries after an id never change once there are 16.
+    replay_pages: moka::sync::Cache<EventId, Arc<ReplayPage>>,
 }
+
+/// A full replay page as subscriptions share it.
+struct ReplayPage {
+    events: Vec<Arc<StoredEvent>>,
+    last: Option<EventId>,
+}
+
+/// Full replay pages kept (16 events each: at most ~16,000 events, a few MB).
+const REPLAY_PAGES_KEPT: u64 = 1_024;
+/// How long a kept page may be reused.
+const REPLAY_PAGE_KEPT_FOR: Duration = Duration::from_secs(60);
 
 impl EventFeed {
     pub fn new(
@@ -119,6 +136,10 @@ impl EventFeed {
             unreadable_logged: Mutex::new(None),
             replay_floor: tokio::sync::Mutex::new(None),
             history_oldest: tokio::sync::Mutex::new(None),
+            replay_pages: moka::sync::Cache::builder()
+                .max_capacity(REPLAY_PAGES_KEPT)
+                .time_to_live(REPLAY_PAGE_KEPT_FOR)
+                .build(),
         })
     }
 
@@ -418,6 +439,11 @@ impl Subscription {
     /// and the moment it listened comes from that read, the rest live (overlap dropped by
     /// id).
     async fn read_replay_page(&mut self, cursor: EventId) -> Result<(), FeedEnd> {
+        if let Some(page) = self.feed.replay_pages.get(&cursor) {
+            self.replay = Some(page.last.unwrap_or(cursor));
+            self.page.extend(page.events.iter().cloned());
+            return Ok(());
+        }
         let page = self
             .feed
             .log
@@ -428,14 +454,19 @@ impl Subscription {
         // Judged on what the stream returned, so entries that are not events neither end
         // the replay early nor hold the cursor.
         let full = page.returned == REPLAY_PAGE;
+        let events: Vec<_> = page.events.into_iter().map(Arc::new).collect();
         self.replay = Some(page.last.unwrap_or(cursor));
-        self.page.extend(page.events.into_iter().map(Arc::new));
-        if !full {
-            if self.live.is_none() {
-                self.live = Some(self.feed.sender.subscribe());
-            } else {
-                self.replay = None;
-            }
+        self.page.extend(events.iter().cloned());
+        if full {
+            let shared = ReplayPage {
+                events,
+                last: page.last,
+            };
+            self.feed.replay_pages.insert(cursor, Arc::new(shared));
+        } else if self.live.is_none() {
+            self.live = Some(self.feed.sender.subscribe());
+        } else {
+            self.replay = None;
         }
         Ok(())
     }
@@ -531,6 +562,30 @@ mod tests {
             seen.push(subscription.next().await.unwrap().id.millis);
         }
         assert_eq!(seen, [4, 5]);
+    }
+
+    #[tokio::test]
+    async fn subscribers_resuming_from_one_point_share_each_full_page() {
+        let mut log = MockEventLog::new();
+        log.expect_first_id().returning(|| Ok(Some(id(0))));
+        log.expect_replay_start().returning(|_, _| Ok(None));
+        // Two full pages: read from the stream once for both subscribers.
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = reads.clone();
+        log.expect_read_after().returning(move |after, limit| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            let start = after.millis + 1;
+            let end = (after.millis + limit as u64).min(2 * REPLAY_PAGE as u64);
+            Ok(page((start..=end).map(stored).collect()))
+        });
+        let feed = feed(log, FeedSettings::default());
+        for client in ["a", "b"] {
+            let mut subscription = feed.subscribe(client, Some(id(0))).await.unwrap();
+            for expected in 1..=REPLAY_PAGE as u64 * 2 {
+                assert_eq!(subscription.next().await.unwrap().id.millis, expected);
+            }
+        }
+        assert_eq!(reads.load(Ordering::Relaxed), 2, "each full page read once");
     }
 
     #[tokio::test]

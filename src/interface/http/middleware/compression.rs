@@ -8,15 +8,13 @@
 //! effort; streams pass plain, so no answer is ever held back to be compressed.
 //!
 //! A variant carries its own ETag (`"abc-br"`). Preconditions arrive with whichever variant
-//! the client holds, so `If-None-Match` and `If-Match` are put back to the answer's own
-//! tag before the inner layers judge them, and a 304 carries the tag of the variant the
-//! client would have been sent.
+//! the client holds; `conditional.rs` judges any variant's tag as the answer's own, and a
+//! 304 leaves here with the tag of the variant the client would have been sent.
 
 use actix_web::body::{to_bytes, BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    HeaderMap, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MATCH,
-    IF_NONE_MATCH, VARY,
+    HeaderMap, HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, VARY,
 };
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
@@ -31,47 +29,13 @@ pub const MIN_BYTES: usize = 1024;
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 
 pub async fn compression(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let encoding = Encoding::preferred(req.headers());
     req.extensions_mut().insert(encoding);
-    untag_preconditions(req.headers_mut());
     let response = next.call(req).await?.map_into_boxed_body();
     encode(response, encoding).await
-}
-
-/// `If-None-Match` and `If-Match` with every variant tag put back to the answer's own
-/// (left alone, without copying, when they name no variant).
-fn untag_preconditions(headers: &mut HeaderMap) {
-    for name in [IF_NONE_MATCH, IF_MATCH] {
-        let tagged = headers
-            .get_all(&name)
-            .filter_map(|v| v.to_str().ok())
-            .any(Encoding::names_a_variant);
-        if !tagged {
-            continue;
-        }
-        let values: Vec<String> = headers
-            .get_all(&name)
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(',')
-                    .map(|tag| Encoding::untag(tag.trim()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .collect();
-        if values.is_empty() {
-            continue;
-        }
-        headers.remove(&name);
-        for value in values {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.append(name.clone(), value);
-            }
-        }
-    }
 }
 
 /// Media types worth compressing: JSON, text, scripts, SVG.
