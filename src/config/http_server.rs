@@ -48,6 +48,7 @@ pub(super) fn serve(
         outbox: module.resolve(),
     });
     let feed = web::Data::from(background.feed.clone());
+    let frames = web::Data::new(api::handlers::ProductFrames::default());
     let http = settings.http.clone();
     let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
     let rendered = components.near.as_ref().map(|_| {
@@ -77,6 +78,7 @@ pub(super) fn serve(
             .app_data(metrics.clone())
             .app_data(status.clone())
             .app_data(feed.clone())
+            .app_data(frames.clone())
             .wrap(from_fn(authentication(authenticate.clone())))
             .wrap(from_fn(head_as_get))
             .wrap(from_fn(compression))

@@ -55,15 +55,30 @@ fn refused(error: SubscribeError) -> ApiError {
 }
 
 /// Every product event, as stored.
-struct Everyone;
+struct Everyone(web::Data<ProductFrames>);
 
 impl Audience for Everyone {
     async fn render(&mut self, stored: &StoredEvent) -> Option<Bytes> {
-        Some(sse::frame(
-            stored.id,
-            stored.event.kind.as_str(),
-            &stored.event,
-        ))
+        Some(self.0 .0.get_with(stored.id, || {
+            sse::frame(stored.id, stored.event.kind.as_str(), &stored.event)
+        }))
+    }
+}
+
+/// The product feed's frames lately rendered, shared by its subscribers: every one of
+/// them sends the same bytes for an event, so a live event or a replay page read by 200
+/// subscribers is serialised once, not 200 times. One per server (the ids are this
+/// instance's stream's).
+pub struct ProductFrames(moka::sync::Cache<EventId, Bytes>);
+
+impl Default for ProductFrames {
+    fn default() -> Self {
+        Self(
+            moka::sync::Cache::builder()
+                .max_capacity(4_096)
+                .time_to_live(std::time::Duration::from_secs(60))
+                .build(),
+        )
     }
 }
 
@@ -101,6 +116,7 @@ impl Audience for Shopper {
 pub async fn product_events(
     req: HttpRequest,
     feed: web::Data<EventFeed>,
+    frames: web::Data<ProductFrames>,
     addresses: web::Data<ClientAddressPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let resume = last_event_id(req.headers())?;
@@ -109,7 +125,7 @@ pub async fn product_events(
     let subscription = feed.subscribe(&client, resume).await.map_err(refused)?;
     Ok(sse::response(
         subscription,
-        Everyone,
+        Everyone(frames),
         StreamSocket::of(&req),
     ))
 }
