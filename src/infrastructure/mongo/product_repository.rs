@@ -87,6 +87,19 @@ impl MongoProductRepository {
         }
     }
 
+    /// Waits for `product`'s turn to be written, within the operation deadline; the guard
+    /// holds the turn, the duration is what is left of the deadline for the write itself.
+    async fn turn_of(
+        &self,
+        product: ObjectId,
+    ) -> Result<(tokio::sync::OwnedMutexGuard<()>, Duration), RepositoryError> {
+        let started = tokio::time::Instant::now();
+        let turn = tokio::time::timeout(self.timeout, self.turns.wait(product))
+            .await
+            .map_err(|_| timed_out(self.timeout))?;
+        Ok((turn, self.timeout.saturating_sub(started.elapsed())))
+    }
+
     /// Runs `write` (a whole transaction with its retries) as its own task.
     async fn spawned<T, F, Fut>(&self, write: F) -> Result<T, RepositoryError>
     where
@@ -356,12 +369,7 @@ impl ProductRepository for MongoProductRepository {
             at,
         };
         self.spawned(move |this| async move {
-            let started = tokio::time::Instant::now();
-            let Ok(_turn) = tokio::time::timeout(this.timeout, this.turns.wait(write.oid)).await
-            else {
-                return Err(timed_out(this.timeout));
-            };
-            let left = this.timeout.saturating_sub(started.elapsed());
+            let (_turn, left) = this.turn_of(write.oid).await?;
             retrying(left, || this.update_attempt(&write)).await
         })
         .await
@@ -371,11 +379,7 @@ impl ProductRepository for MongoProductRepository {
     async fn delete(&self, id: &ProductId) -> Result<Recorded, RepositoryError> {
         let oid = object_id(id)?;
         self.spawned(move |this| async move {
-            let started = tokio::time::Instant::now();
-            let Ok(_turn) = tokio::time::timeout(this.timeout, this.turns.wait(oid)).await else {
-                return Err(timed_out(this.timeout));
-            };
-            let left = this.timeout.saturating_sub(started.elapsed());
+            let (_turn, left) = this.turn_of(oid).await?;
             retrying(left, || this.delete_attempt(oid)).await
         })
         .await

@@ -94,16 +94,38 @@ pub struct EventFeed {
     /// When entries that are not events were last logged.
     unreadable_logged: Mutex<Option<std::time::Instant>>,
     /// The oldest point a replay serves (`None`: the whole stream), and when it was read.
-    replay_floor: tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>,
+    replay_floor: ReadAtMostEvery,
     /// The oldest event MongoDB's history keeps, and when it was read: a burst of
     /// reconnects asks MongoDB once, not once each.
-    history_oldest: tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>,
+    history_oldest: ReadAtMostEvery,
     /// Full replay pages lately read from the stream, by the id they start after. A burst
     /// of subscribers resuming from one point (every client of a restarted instance, or an
     /// attacker's 200 connections from `0`) reads and parses each page once, not once per
     /// subscriber. Only full pages are kept: the stream only grows at its end, so the 16
     /// entries after an id never change once there are 16.
     replay_pages: moka::sync::Cache<EventId, Arc<ReplayPage>>,
+}
+
+/// An id read at most once per `REPLAY_FLOOR_MAX_AGE`: callers queue behind one read
+/// instead of each making their own; a failed read is not remembered.
+#[derive(Default)]
+struct ReadAtMostEvery(tokio::sync::Mutex<Option<(std::time::Instant, Option<EventId>)>>);
+
+impl ReadAtMostEvery {
+    async fn get_or_read<E>(
+        &self,
+        read: impl std::future::Future<Output = Result<Option<EventId>, E>>,
+    ) -> Result<Option<EventId>, E> {
+        let mut cached = self.0.lock().await;
+        if let Some((at, id)) = *cached {
+            if at.elapsed() < REPLAY_FLOOR_MAX_AGE {
+                return Ok(id);
+            }
+        }
+        let id = read.await?;
+        *cached = Some((std::time::Instant::now(), id));
+        Ok(id)
+    }
 }
 
 /// A full replay page as subscriptions share it.
@@ -134,8 +156,8 @@ impl EventFeed {
             unreadable: AtomicU64::new(0),
             stalled: AtomicU64::new(0),
             unreadable_logged: Mutex::new(None),
-            replay_floor: tokio::sync::Mutex::new(None),
-            history_oldest: tokio::sync::Mutex::new(None),
+            replay_floor: ReadAtMostEvery::default(),
+            history_oldest: ReadAtMostEvery::default(),
             replay_pages: moka::sync::Cache::builder()
                 .max_capacity(REPLAY_PAGES_KEPT)
                 .time_to_live(REPLAY_PAGE_KEPT_FOR)
@@ -169,33 +191,19 @@ impl EventFeed {
     /// no more than that), read from Redis at most once per `REPLAY_FLOOR_MAX_AGE`; callers
     /// queue behind one lookup instead of each making their own.
     async fn replay_floor(&self) -> Result<Option<EventId>, SubscribeError> {
-        let mut cached = self.replay_floor.lock().await;
-        if let Some((at, floor)) = *cached {
-            if at.elapsed() < REPLAY_FLOOR_MAX_AGE {
-                return Ok(floor);
-            }
-        }
-        let floor = self
-            .log
-            .replay_start(EventId::ZERO, self.settings.replay_max)
+        self.replay_floor
+            .get_or_read(
+                self.log
+                    .replay_start(EventId::ZERO, self.settings.replay_max),
+            )
             .await
-            .map_err(|_| SubscribeError::Unavailable)?;
-        *cached = Some((std::time::Instant::now(), floor));
-        Ok(floor)
+            .map_err(|_| SubscribeError::Unavailable)
     }
 
     /// The oldest event in MongoDB's history, read at most once per
     /// `REPLAY_FLOOR_MAX_AGE` (a failed read is not remembered).
     async fn history_oldest(&self) -> Result<Option<EventId>, RepositoryError> {
-        let mut cached = self.history_oldest.lock().await;
-        if let Some((at, oldest)) = *cached {
-            if at.elapsed() < REPLAY_FLOOR_MAX_AGE {
-                return Ok(oldest);
-            }
-        }
-        let oldest = self.history.oldest().await?;
-        *cached = Some((std::time::Instant::now(), oldest));
-        Ok(oldest)
+        self.history_oldest.get_or_read(self.history.oldest()).await
     }
 
     pub fn settings(&self) -> FeedSettings {
