@@ -37,8 +37,8 @@ use crate::usecases::events::{
 use crate::usecases::{
     CacheConfig, CacheConfigParameters, CacheConfigReport, CacheStats, CacheStatsParameters,
     CheckHealth, CheckRateLimit, CheckRateLimitParameters, CountProducts, CreateProduct,
-    DeleteProduct, GetProduct, InvalidateCache, ListProducts, ListWishlist, NearTierBounds,
-    SetWishlistStatus, UpdateProduct,
+    DeleteProduct, FailureReport, GetProduct, InvalidateCache, ListProducts, ListWishlist,
+    NearTierBounds, RateDecisions, SetWishlistStatus, UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -248,9 +248,6 @@ fn cache_components(builder: Builder, context: &Arc<CacheContext>) -> Builder {
         .with_component_parameters::<CacheWriteEffects>(CacheWriteEffectsParameters {
             context: context.clone(),
         })
-        .with_component_parameters::<CacheStats>(CacheStatsParameters {
-            context: context.clone(),
-        })
 }
 
 /// The effective cache settings, server addresses without their credentials.
@@ -278,7 +275,16 @@ fn use_cases(
 ) -> Builder {
     let fallback = Arc::new(SessionFallback::default());
     let session_ends = Arc::new(SessionEnds::default());
+    let decisions = Arc::new(RateDecisions::default());
+    let failures = FailureReport::new({
+        let context = context.clone();
+        move |operation, error| context.failed(operation, error)
+    });
     builder
+        .with_component_parameters::<CacheStats>(CacheStatsParameters {
+            context,
+            decisions: decisions.clone(),
+        })
         .with_component_parameters::<CacheConfig>(CacheConfigParameters {
             report: cache_config(settings),
         })
@@ -303,7 +309,8 @@ fn use_cases(
         .with_component_parameters::<CheckRateLimit>(CheckRateLimitParameters {
             fallback: Arc::new(LocalRateLimiter::default()),
             limits: settings.rate_limits,
-            context,
+            decisions,
+            failures,
             keys: client_keys,
         })
 }

@@ -10,7 +10,7 @@ use shaku::HasComponent;
 
 use super::wiring::{event_wiring, prepared_database};
 use super::{build_module, client_keys, AppModule, Settings, StartupError};
-use crate::interface::http::handlers::product_response;
+use crate::interface::http::handlers::ProductAnswer;
 use crate::usecases::cache::CacheContext;
 use crate::usecases::warming::{CacheWarmer, ResponseWarming, WarmError, WarmProgress};
 
@@ -33,7 +33,7 @@ pub fn cache_warmer(module: &AppModule, settings: &Settings) -> CacheWarmer {
         counts: module.resolve(),
         responses: Some(ResponseWarming {
             store: module.resolve(),
-            render: product_response,
+            renderer: Arc::new(ProductAnswer),
             ttl: settings.http.product_response_ttl,
         }),
     }

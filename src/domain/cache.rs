@@ -5,25 +5,17 @@ use std::time::Duration;
 
 use crate::domain::product::ProductId;
 
-/// Logical cache keys. One place defines them so no two features collide.
+/// Logical keys of the cache's own entries (products, lists, counts, stored responses,
+/// wishlist pages and their generations). Keys of the other features that keep state in
+/// Redis are named by the code that owns them: sessions and login failures by their
+/// adapters, rate-limit logs by `usecases::rate_limit`, the event stream and popularity by
+/// theirs; every family has its own first word, so none collides with these.
 pub struct CacheKeys;
 
 impl CacheKeys {
     /// A single product (or a tombstone for a missing one).
     pub fn product(id: &ProductId) -> String {
         format!("product:{id}")
-    }
-
-    /// The product event stream (a Redis Stream), and the last version published per
-    /// product (a hash) that makes publishing idempotent. One hash tag: the publish script
-    /// touches both, in one slot on a cluster.
-    pub const EVENT_STREAM: &'static str = "events:{products}:stream";
-    pub const EVENT_VERSIONS: &'static str = "events:{products}:versions";
-
-    /// Product reads counted for cache warming, one sorted set per UTC day (see
-    /// `Popularity`); under one hash tag so the days can be summed in one command.
-    pub fn popular(day: i64) -> String {
-        format!("popular:{{products}}:{day}")
     }
 
     /// Lock that lets one instance at a time fill `product(id)`.
@@ -107,41 +99,6 @@ impl CacheKeys {
         limit: u32,
     ) -> String {
         format!("wishlist:{user}:{list_generation}:{user_generation}:{page}:{limit}")
-    }
-
-    /// A session, under the hash of its token (never the token). The braces are a Redis
-    /// Cluster hash tag: every key of one user's sessions, and the user's index below, hash
-    /// to one slot, so creating, ending and ending-all stay single-slot scripts.
-    pub fn session(user: &crate::domain::user::UserId, token_hash: &str) -> String {
-        format!("{}{token_hash}", Self::sessions_of(user))
-    }
-
-    /// What every session key of `user` starts with (for the logout-all script, which
-    /// builds them from the index).
-    pub fn sessions_of(user: &crate::domain::user::UserId) -> String {
-        format!("session:{{{user}}}:")
-    }
-
-    /// The set of a user's session hashes, for logout-all; same hash tag as the sessions.
-    pub fn user_sessions(user: &crate::domain::user::UserId) -> String {
-        format!("user-sessions:{{{user}}}")
-    }
-
-    /// Consecutive failed logins of one account, under a hash of its e-mail.
-    pub fn login_failures(account_hash: &str) -> String {
-        format!("login-failures:{account_hash}")
-    }
-
-    /// The request log of one client in one rate class. Hash tag: the log and its total
-    /// (`rate_total`) are updated by one script, so they must share a cluster slot.
-    pub fn rate(class: &str, client_hash: &str) -> String {
-        format!("rate:{{{class}:{client_hash}}}")
-    }
-
-    /// The number of slots the request log `log` (as named by `rate`, prefixed or not)
-    /// holds.
-    pub fn rate_total(log: &str) -> String {
-        format!("{log}:total")
     }
 
     /// Extracts the product id from a product key, for the consistency checker.

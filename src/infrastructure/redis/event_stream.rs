@@ -11,10 +11,15 @@ use shaku::Component;
 
 use super::call::{bounded_blocking_call, bounded_call};
 use super::scripts::{PUBLISH_EVENT, REPLAY_START};
-use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::event::{EventId, ProductEvent, StoredEvent};
 use crate::domain::ports::{EventLog, EventPublisher, Publication, StreamPage};
+
+/// The product event stream, and the last version published per product (a hash) that
+/// makes publishing idempotent. One hash tag: the publish script touches both, in one slot
+/// on a cluster.
+const EVENT_STREAM: &str = "events:{products}:stream";
+const EVENT_VERSIONS: &str = "events:{products}:versions";
 
 /// `EventPublisher` on the stream. `max_len` bounds the stream (trimmed approximately,
 /// which costs Redis nothing extra).
@@ -43,8 +48,8 @@ impl EventPublisher for RedisEventPublisher {
     #[tracing::instrument(name = "redis.events.publish", level = "debug", skip_all, fields(product = %event.product_id, version = event.version))]
     async fn publish(&self, event: &ProductEvent) -> Result<Publication, CacheError> {
         let keys = vec![
-            format!("{}{}", self.key_prefix, CacheKeys::EVENT_STREAM),
-            format!("{}{}", self.key_prefix, CacheKeys::EVENT_VERSIONS),
+            format!("{}{}", self.key_prefix, EVENT_STREAM),
+            format!("{}{}", self.key_prefix, EVENT_VERSIONS),
         ];
         let data = serde_json::to_string(event).map_err(|e| CacheError::Command(Box::new(e)))?;
         let args = vec![
@@ -112,7 +117,7 @@ impl RedisEventLog {
     }
 
     fn key(&self) -> String {
-        format!("{}{}", self.key_prefix, CacheKeys::EVENT_STREAM)
+        format!("{}{}", self.key_prefix, EVENT_STREAM)
     }
 
     async fn call<T>(

@@ -7,7 +7,6 @@ use shaku::Component;
 
 use super::call::bounded_call;
 use super::scripts::{LOGIN_LOCKED_FOR, LOGIN_SUCCEEDED, RECORD_LOGIN_FAILURE};
-use crate::domain::cache::CacheKeys;
 use crate::domain::client_key::ClientKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{
@@ -53,7 +52,8 @@ impl RedisLoginThrottle {
     /// Keyed, so the key of an account cannot be found by hashing a list of e-mails.
     fn key(&self, account: &Email) -> String {
         let hash = self.keys.key(account.as_str(), 32);
-        format!("{}{}", self.key_prefix, CacheKeys::login_failures(&hash))
+        // Consecutive failed logins of one account, under a keyed digest of its e-mail.
+        format!("{}login-failures:{hash}", self.key_prefix)
     }
 
     /// The client's address as stored: keyed, so stored fields name no address.

@@ -9,7 +9,6 @@ use shaku::Component;
 
 use super::call::bounded_call;
 use super::scripts::COUNT_READS;
-use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::Popularity;
 use crate::domain::product::ProductId;
@@ -35,7 +34,9 @@ impl RedisPopularity {
     }
 
     fn key(&self, day: i64) -> String {
-        format!("{}{}", self.key_prefix, CacheKeys::popular(day))
+        // One sorted set per UTC day, under one hash tag so the days can be summed in one
+        // command on a cluster.
+        format!("{}popular:{{products}}:{day}", self.key_prefix)
     }
 }
 

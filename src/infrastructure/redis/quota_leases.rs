@@ -6,8 +6,7 @@ use shaku::Component;
 
 use super::call::bounded_call;
 use super::scripts::RETURN_QUOTA;
-use super::sliding_log::take_slots;
-use crate::domain::cache::CacheKeys;
+use super::sliding_log::{take_slots, total_key};
 use crate::domain::error::CacheError;
 use crate::domain::ports::{QuotaGrant, QuotaLeases, RateRule};
 
@@ -72,7 +71,7 @@ impl QuotaLeases for RedisQuotaLeases {
     ) -> Result<u32, CacheError> {
         let args = vec![ticket.to_owned(), from.to_string(), to.to_string()];
         let log = format!("{}{key}", self.key_prefix);
-        let keys = vec![log.clone(), CacheKeys::rate_total(&log)];
+        let keys = vec![log.clone(), total_key(&log)];
         let call = RETURN_QUOTA.evalsha_with_reload::<i64, _, _>(&self.client, keys, args);
         let freed = bounded_call(&self.client, self.timeout, call).await?;
         Ok(u32::try_from(freed.max(0)).unwrap_or(0))

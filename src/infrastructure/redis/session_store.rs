@@ -14,7 +14,6 @@ use super::call::bounded_call;
 use super::scripts::{
     CREATE_SESSION, REFRESH_SESSION, REVOKE_ALL_SESSIONS, REVOKE_SESSION, TOUCH_SESSION,
 };
-use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::SessionStore;
 use crate::domain::user::{Role, Session, SessionToken, UserId};
@@ -30,6 +29,24 @@ pub struct RedisSessionStore {
     client: Client,
     key_prefix: String,
     timeout: Duration,
+}
+
+/// A session, under the hash of its token (never the token). The braces are a Redis
+/// Cluster hash tag: every key of one user's sessions, and the user's index below, hash to
+/// one slot, so creating, ending and ending-all stay single-slot scripts.
+fn session_key(user: &UserId, token_hash: &str) -> String {
+    format!("{}{token_hash}", sessions_prefix(user))
+}
+
+/// What every session key of `user` starts with (for the logout-all script, which builds
+/// them from the index).
+fn sessions_prefix(user: &UserId) -> String {
+    format!("session:{{{user}}}:")
+}
+
+/// The set of a user's session hashes, for logout-all; same hash tag as the sessions.
+fn user_sessions_key(user: &UserId) -> String {
+    format!("user-sessions:{{{user}}}")
 }
 
 fn token_hash(token: &SessionToken) -> String {
@@ -93,7 +110,7 @@ impl RedisSessionStore {
     fn address(&self, token: &SessionToken) -> Option<SessionAddress> {
         let user = token_user(token)?;
         let hash = token_hash(token);
-        let key = self.key(&CacheKeys::session(&user, &hash));
+        let key = self.key(&session_key(&user, &hash));
         Some(SessionAddress { user, hash, key })
     }
 
@@ -138,8 +155,8 @@ impl SessionStore for RedisSessionStore {
             ("expiresAt", millis(expires_at)),
             ("checkedAt", millis(now)),
         ];
-        let key = self.key(&CacheKeys::session(user_id, &hash));
-        let index = self.key(&CacheKeys::user_sessions(user_id));
+        let key = self.key(&session_key(user_id, &hash));
+        let index = self.key(&user_sessions_key(user_id));
         let mut args = vec![ttl.as_millis().to_string(), hash];
         for (name, value) in fields {
             args.push(name.to_owned());
@@ -175,7 +192,7 @@ impl SessionStore for RedisSessionStore {
         let Some(session) = session_from(&fields).filter(|s| s.user_id == user) else {
             return Ok(None);
         };
-        let index = self.key(&CacheKeys::user_sessions(&session.user_id));
+        let index = self.key(&user_sessions_key(&session.user_id));
         let _ = self
             .call(
                 self.client
@@ -207,7 +224,7 @@ impl SessionStore for RedisSessionStore {
         let Some(SessionAddress { user, hash, key }) = self.address(token) else {
             return Ok(());
         };
-        let keys = vec![key, self.key(&CacheKeys::user_sessions(&user))];
+        let keys = vec![key, self.key(&user_sessions_key(&user))];
         self.call(REVOKE_SESSION.evalsha_with_reload::<i64, _, _>(&self.client, keys, hash))
             .await?;
         Ok(())
@@ -215,8 +232,8 @@ impl SessionStore for RedisSessionStore {
 
     #[tracing::instrument(name = "redis.session.revoke_all", level = "debug", skip_all)]
     async fn revoke_all(&self, user_id: &UserId) -> Result<u64, CacheError> {
-        let index = self.key(&CacheKeys::user_sessions(user_id));
-        let sessions = self.key(&CacheKeys::sessions_of(user_id));
+        let index = self.key(&user_sessions_key(user_id));
+        let sessions = self.key(&sessions_prefix(user_id));
         let ended: i64 = self
             .call(REVOKE_ALL_SESSIONS.evalsha_with_reload(&self.client, index, sessions))
             .await?;

@@ -8,9 +8,14 @@ use fred::prelude::Client;
 
 use super::call::bounded_call;
 use super::scripts::TAKE_SLOTS;
-use crate::domain::cache::CacheKeys;
 use crate::domain::error::CacheError;
 use crate::domain::ports::RateRule;
+
+/// The number of slots the request log `log` (prefixed) holds; updated by the same script
+/// as the log, so the rate limiter names the log with a hash tag.
+pub(super) fn total_key(log: &str) -> String {
+    format!("{log}:total")
+}
 
 /// What the log answered.
 pub(super) struct Taken {
@@ -39,7 +44,7 @@ pub(super) async fn take_slots(
         ahead.as_millis().to_string(),
         ticket.to_owned(),
     ];
-    let total = CacheKeys::rate_total(&key);
+    let total = total_key(&key);
     let keys = vec![key, total];
     let call = TAKE_SLOTS.evalsha_with_reload::<Vec<i64>, _, _>(client, keys, args);
     let reply = bounded_call(client, timeout, call).await?;

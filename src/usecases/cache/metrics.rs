@@ -4,17 +4,6 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 use super::near_metrics::{NearSnapshot, NearTierCounters};
 
-/// Where a rate-limit decision was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateSource {
-    /// From a lease or a remembered refusal, without a network call.
-    Local,
-    /// By a call to Redis (an exact decision or a new lease).
-    Redis,
-    /// By the in-process fallback limiter, Redis failing.
-    Fallback,
-}
-
 /// Which cache a hit or miss belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheLayer {
@@ -51,19 +40,8 @@ pub struct CacheMetrics {
     consistency_mismatches: AtomicU64,
     consistency_repaired: AtomicU64,
     consistency_last_run_ms: AtomicI64,
-    rate_local: AtomicU64,
-    rate_redis: AtomicU64,
-    rate_fallback: AtomicU64,
     /// The in-process tier in front of Redis.
     pub near: NearTierCounters,
-}
-
-/// Rate-limit decisions by where they were taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RateSnapshot {
-    pub local: u64,
-    pub redis: u64,
-    pub fallback: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,7 +74,6 @@ pub struct CacheMetricsSnapshot {
     pub consistency_repaired: u64,
     /// Unix milliseconds of the last completed consistency run, if any.
     pub consistency_last_run_ms: Option<i64>,
-    pub rate_limit: RateSnapshot,
     pub near: NearSnapshot,
 }
 
@@ -174,15 +151,6 @@ impl CacheMetrics {
         self.entries_too_large.fetch_add(1, Relaxed);
     }
 
-    pub fn rate_decision(&self, source: RateSource) {
-        match source {
-            RateSource::Local => &self.rate_local,
-            RateSource::Redis => &self.rate_redis,
-            RateSource::Fallback => &self.rate_fallback,
-        }
-        .fetch_add(1, Relaxed);
-    }
-
     pub fn repairs_pending(&self, pending: u64) {
         self.repairs_pending_peak.fetch_max(pending, Relaxed);
     }
@@ -218,11 +186,6 @@ impl CacheMetrics {
             consistency_mismatches: self.consistency_mismatches.load(Relaxed),
             consistency_repaired: self.consistency_repaired.load(Relaxed),
             consistency_last_run_ms: (last_run > 0).then_some(last_run),
-            rate_limit: RateSnapshot {
-                local: self.rate_local.load(Relaxed),
-                redis: self.rate_redis.load(Relaxed),
-                fallback: self.rate_fallback.load(Relaxed),
-            },
             near: self.near.snapshot(),
         }
     }

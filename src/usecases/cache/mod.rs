@@ -52,9 +52,7 @@ pub use fetched::{DataSource, Fetched};
 pub use list_cache::{
     count_hash, list_hash, ListCache, ListReadThrough, ListReadThroughParameters,
 };
-pub use metrics::{
-    CacheLayer, CacheMetrics, CacheMetricsSnapshot, LayerSnapshot, RateSnapshot, RateSource,
-};
+pub use metrics::{CacheLayer, CacheMetrics, CacheMetricsSnapshot, LayerSnapshot};
 pub use near_metrics::{NearSnapshot, NearTierCounters};
 pub use post_commit::PostCommitTasks;
 pub use product_cache::{ProductCache, ProductReadThrough, ProductReadThroughParameters};

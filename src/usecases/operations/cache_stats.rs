@@ -6,11 +6,14 @@ use shaku::{Component, Interface};
 use crate::domain::error::CacheFailureKind;
 use crate::domain::ports::{CacheUsage, RedisService};
 use crate::usecases::cache::{CacheContext, CacheMetricsSnapshot};
+use crate::usecases::rate_limit::{RateDecisions, RateSnapshot};
 
 /// Cache counters plus what Redis says about itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CacheStatsReport {
     pub metrics: CacheMetricsSnapshot,
+    /// Rate-limit decisions by where they were taken.
+    pub rate_limit: RateSnapshot,
     pub redis_connected: bool,
     /// Round trip of the ping that decided `redis_connected`.
     pub round_trip: Option<std::time::Duration>,
@@ -36,11 +39,20 @@ pub struct CacheStats {
     #[shaku(inject)]
     cache: Arc<dyn RedisService>,
     context: Arc<CacheContext>,
+    decisions: Arc<RateDecisions>,
 }
 
 impl CacheStats {
-    pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
-        Self { cache, context }
+    pub fn new(
+        cache: Arc<dyn RedisService>,
+        context: Arc<CacheContext>,
+        decisions: Arc<RateDecisions>,
+    ) -> Self {
+        Self {
+            cache,
+            context,
+            decisions,
+        }
     }
 }
 
@@ -56,6 +68,7 @@ impl CacheStatsUseCase for CacheStats {
         };
         CacheStatsReport {
             metrics: self.context.metrics.snapshot(),
+            rate_limit: self.decisions.snapshot(),
             redis_connected,
             round_trip,
             usage,
@@ -84,7 +97,9 @@ mod tests {
         cache
             .expect_ping()
             .returning(|| Err(CacheError::Unavailable("down".into())));
-        let report = CacheStats::new(Arc::new(cache), state).execute(true).await;
+        let report = CacheStats::new(Arc::new(cache), state, Arc::default())
+            .execute(true)
+            .await;
         assert_eq!((report.metrics.hits(), report.metrics.misses()), (1, 1));
         assert_eq!(report.metrics.hit_rate(), 50.0);
         assert!(!report.redis_connected);

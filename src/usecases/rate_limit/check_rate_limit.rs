@@ -3,11 +3,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
+use super::decisions::{FailureReport, RateDecisions, RateSource};
 use super::rate_leases::{Local, LocalQuotas};
-use crate::domain::cache::CacheKeys;
 use crate::domain::client_key::ClientKeys;
 use crate::domain::ports::{QuotaLeases, RateDecision, RateLimiter, RateRule};
-use crate::usecases::cache::{CacheContext, RateSource};
 
 /// The rate classes of the HTTP contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,6 +27,12 @@ impl RateClass {
             Self::Auth => "auth",
         }
     }
+}
+
+/// The request log of one client in one rate class. Hash tag: the log and its total are
+/// updated by one script, so they must share a cluster slot.
+fn rate_key(class: RateClass, client_hash: &str) -> String {
+    format!("rate:{{{}:{client_hash}}}", class.as_str())
 }
 
 /// The limit of each class.
@@ -84,7 +89,8 @@ pub struct CheckRateLimit {
     quotas: LocalQuotas,
     fallback: Arc<dyn RateLimiter>,
     limits: RateLimits,
-    context: Arc<CacheContext>,
+    decisions: Arc<RateDecisions>,
+    failures: FailureReport,
     keys: ClientKeys,
 }
 
@@ -94,7 +100,8 @@ impl CheckRateLimit {
         leases: Arc<dyn QuotaLeases>,
         fallback: Arc<dyn RateLimiter>,
         limits: RateLimits,
-        context: Arc<CacheContext>,
+        decisions: Arc<RateDecisions>,
+        failures: FailureReport,
         keys: ClientKeys,
     ) -> Self {
         Self {
@@ -103,7 +110,8 @@ impl CheckRateLimit {
             quotas: LocalQuotas::default(),
             fallback,
             limits,
-            context,
+            decisions,
+            failures,
             keys,
         }
     }
@@ -113,11 +121,11 @@ impl CheckRateLimit {
 impl RateLimitUseCase for CheckRateLimit {
     async fn check(&self, class: RateClass, client: &str) -> RateDecision {
         let rule = self.limits.rule(class);
-        let key = CacheKeys::rate(class.as_str(), &self.keys.key(client, 12));
-        let metrics = &self.context.metrics;
+        let key = rate_key(class, &self.keys.key(client, 12));
+        let decisions = &self.decisions;
         let exact = match self.quotas.decide(&self.leases, &key, rule).await {
             Ok(Local::Decided(decision, source)) => {
-                metrics.rate_decision(source);
+                decisions.record(source);
                 return decision;
             }
             Ok(Local::AskRedis) => self.shared.check(&key, rule).await,
@@ -125,13 +133,13 @@ impl RateLimitUseCase for CheckRateLimit {
         };
         match exact {
             Ok(decision) => {
-                metrics.rate_decision(RateSource::Redis);
+                decisions.record(RateSource::Redis);
                 self.quotas.exact(&key, &decision).await;
                 decision
             }
             Err(error) => {
-                metrics.rate_decision(RateSource::Fallback);
-                self.context.failed("rate_limit.check", &error);
+                decisions.record(RateSource::Fallback);
+                self.failures.failed("rate_limit.check", &error);
                 match self.fallback.check(&key, rule).await {
                     Ok(decision) => decision,
                     Err(_) => RateDecision {
@@ -179,6 +187,7 @@ mod tests {
             Arc::new(MockRateLimiter::new()),
             RateLimits::default(),
             Arc::default(),
+            FailureReport::default(),
             ClientKeys::new(b"test secret"),
         );
         assert!(!use_case.check(RateClass::Write, "10.0.0.1").await.allowed);
@@ -201,6 +210,7 @@ mod tests {
             Arc::new(local),
             RateLimits::default(),
             Arc::default(),
+            FailureReport::default(),
             ClientKeys::new(b"test secret"),
         );
         assert!(

@@ -13,9 +13,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::decisions::RateSource;
 use crate::domain::error::CacheError;
 use crate::domain::ports::{QuotaLeases, RateDecision, RateRule};
-use crate::usecases::cache::RateSource;
 
 /// How long a lease may be spent.
 pub const LEASE_FOR: Duration = Duration::from_secs(1);

@@ -3,7 +3,7 @@
 //! they ask. Products are read from MongoDB in batches and filled through the same rule
 //! as any fill (never over a newer entry); the page and count go through their ordinary
 //! read-through, so admission and generations apply as usual. A warmed product's HTTP
-//! response is stored too (rendered by the HTTP layer's own function), so its first GET
+//! response is stored too (rendered by the HTTP layer's own `ProductRenderer`), so its first GET
 //! is answered without running the handler.
 
 pub mod read_counter;
@@ -70,11 +70,19 @@ pub enum WarmError {
     CacheUnusable,
 }
 
+/// Renders a product's 200 answer as the response cache stores it. Implemented by the HTTP
+/// layer, whose product handler MUST answer with exactly what `render` returns: warming
+/// stores that ahead of the first read, and a read served from it must not differ from one
+/// the handler made.
+pub trait ProductRenderer: Send + Sync {
+    fn render(&self, product: &Product) -> StoredResponse;
+}
+
 /// How warmed products' HTTP responses are stored: the store, the HTTP layer's renderer
-/// (the one its handler answers with) and the responses' TTL.
+/// and the responses' TTL.
 pub struct ResponseWarming {
     pub store: Arc<dyn ResponseStore>,
-    pub render: fn(&Product) -> StoredResponse,
+    pub renderer: Arc<dyn ProductRenderer>,
     pub ttl: Duration,
 }
 
@@ -130,7 +138,7 @@ impl CacheWarmer {
                 };
                 let at = batch.iter().position(|id| *id == product.id);
                 if let Some(Some(generation)) = at.and_then(|at| generations.get(at)) {
-                    let response = (responses.render)(product);
+                    let response = responses.renderer.render(product);
                     responses
                         .store
                         .put(*generation, &product.id, &response, responses.ttl)

@@ -135,9 +135,9 @@ impl From<CacheStatsReport> for CacheStatsResponse {
                     .and_then(DateTime::from_timestamp_millis),
             },
             rate_limit_decisions: RateLimitStats {
-                local: m.rate_limit.local,
-                redis: m.rate_limit.redis,
-                fallback: m.rate_limit.fallback,
+                local: report.rate_limit.local,
+                redis: report.rate_limit.redis,
+                fallback: report.rate_limit.fallback,
             },
             near_cache: NearCacheStats {
                 enabled: m.near.enabled,

@@ -14,6 +14,7 @@ use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
 use crate::interface::http::json::ApiJson;
 use crate::usecases::cache::{DataSource, StoredResponse};
+use crate::usecases::warming::ProductRenderer;
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
     ListProductsUseCase, UpdateProductUseCase,
@@ -65,12 +66,16 @@ pub(super) fn product_id(raw: &str) -> Result<ProductId, ApiError> {
 
 /// The 200 answer to `GET /api/products/{id}` as the response cache stores it: the
 /// handler answers with exactly this, and cache warming stores it ahead of the first read.
-pub fn product_response(product: &Product) -> StoredResponse {
-    let body = Envelope::new(ProductResponse::from(product.clone()), PRODUCT_RETRIEVED);
-    StoredResponse {
-        content_type: "application/json".to_owned(),
-        etag: etag(product.version),
-        body: serde_json::to_string(&body).unwrap_or_default(),
+pub struct ProductAnswer;
+
+impl ProductRenderer for ProductAnswer {
+    fn render(&self, product: &Product) -> StoredResponse {
+        let body = Envelope::new(ProductResponse::from(product.clone()), PRODUCT_RETRIEVED);
+        StoredResponse {
+            content_type: "application/json".to_owned(),
+            etag: etag(product.version),
+            body: serde_json::to_string(&body).unwrap_or_default(),
+        }
     }
 }
 
@@ -154,7 +159,7 @@ pub async fn get_product<M: ApiModule>(
     }
     let mut response = HttpResponse::Ok();
     response.insert_header(source(fetched.source));
-    let rendered = product_response(&fetched.value);
+    let rendered = ProductAnswer.render(&fetched.value);
     Ok(response
         .insert_header((ETAG, rendered.etag))
         .content_type(rendered.content_type)

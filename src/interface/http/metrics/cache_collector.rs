@@ -148,9 +148,9 @@ fn states(e: &mut DescriptorEncoder, report: &CacheStatsReport) -> Encoded {
         "Rate-limit decisions by where they were taken: local (a lease or a remembered refusal), redis, fallback (Redis failing).",
         "source",
         [
-            ("local", m.rate_limit.local),
-            ("redis", m.rate_limit.redis),
-            ("fallback", m.rate_limit.fallback),
+            ("local", report.rate_limit.local),
+            ("redis", report.rate_limit.redis),
+            ("fallback", report.rate_limit.fallback),
         ],
     )?;
     labelled(
