@@ -15,16 +15,11 @@ use super::wiring::outbox_relay;
 use super::Settings;
 use crate::domain::ports::{ProductRepository, RedisService, WishlistRepository};
 use crate::usecases::cache::{run_consistency_checker, run_repair_worker};
-use crate::usecases::events::{EventFeed, RelayCounters};
-use crate::usecases::read_counter::ReadCounter;
 use crate::usecases::warming::CacheWarmer;
 
+/// The tasks, over components the composition root built; aborted at shutdown.
 pub(super) struct Background {
     pub tasks: Vec<JoinHandle<()>>,
-    pub feed: Arc<EventFeed>,
-    pub relay: Arc<RelayCounters>,
-    /// Flushed once more at shutdown.
-    pub reads: Arc<ReadCounter>,
 }
 
 impl Background {
@@ -51,33 +46,23 @@ impl Background {
                 settings.consistency.sample,
             )));
         }
-        let relay = Arc::new(RelayCounters::default());
+        let shared = &components.shared;
         let relayer = outbox_relay(
             module,
             components.instance.clone(),
             components.signals.clone(),
-            relay.clone(),
+            shared.relay.clone(),
             settings,
         );
         tasks.push(tokio::spawn(relayer.run()));
-        let feed = EventFeed::new(module.resolve(), module.resolve(), settings.events.feed);
-        tasks.push(tokio::spawn(feed.clone().run()));
+        tasks.push(tokio::spawn(shared.feed.clone().run()));
         if settings.warming.on_start {
             let warmer = cache_warmer(module, settings);
             let bound = settings.warming.readiness_bound;
             tasks.extend(warm_on_start(warmer, settings.warming.top_n, bound).await);
         }
-        let reads = Arc::new(ReadCounter::new(
-            module.resolve(),
-            settings.warming.sample_one_in,
-        ));
-        tasks.push(tokio::spawn(reads.clone().run()));
-        Self {
-            tasks,
-            feed,
-            relay,
-            reads,
-        }
+        tasks.push(tokio::spawn(shared.reads.clone().run()));
+        Self { tasks }
     }
 }
 

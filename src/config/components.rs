@@ -1,10 +1,13 @@
-//! The components built once at start-up, before anything runs: the connections, the
-//! shaku module (every adapter and use case) and what lives beside it.
+//! The composition root of a running server: every long-lived component is built here,
+//! once, before anything runs: the connections, the shaku module (every adapter and use
+//! case) and, beside it, the server's shared state (`shared_state.rs`). Background tasks
+//! and the HTTP server only use what this built.
 
 use std::sync::Arc;
 
 use shaku::HasComponent;
 
+use super::shared_state::SharedState;
 use super::startup_error::StartupError;
 use super::wiring::{event_wiring, prepared_database};
 use super::{build_module, client_keys, AppModule, Settings};
@@ -25,6 +28,8 @@ pub(super) struct Components {
     pub instance: InstanceId,
     /// How this instance's writes wake its outbox relay.
     pub signals: Arc<RelaySignals>,
+    /// Built beside the module, from its components.
+    pub shared: SharedState,
 }
 
 impl Components {
@@ -56,6 +61,7 @@ impl Components {
             keys,
             events,
         );
+        let shared = SharedState::build(&module, near.is_some(), &context, &instance, settings);
         let components = Self {
             module,
             redis,
@@ -63,6 +69,7 @@ impl Components {
             context,
             instance,
             signals,
+            shared,
         };
         components.ensure_admin(settings).await?;
         Ok(components)

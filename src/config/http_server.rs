@@ -1,5 +1,6 @@
-//! The HTTP server of a running instance: its shared state, the app-wide middleware
-//! stack in order, the routes, and the bound listener.
+//! The HTTP server of a running instance: the shared state the composition root built,
+//! registered for the handlers, the app-wide middleware stack in order, the routes, and
+//! the bound listener.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -9,25 +10,19 @@ use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use shaku::HasComponent;
 
-use super::background::Background;
 use super::components::Components;
 use super::startup_error::StartupError;
 use super::{AppModule, Settings};
-use crate::infrastructure::mongo;
+use crate::interface::http as api;
 use crate::interface::http::json::BodyLimit;
-use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
 use crate::interface::http::middleware::{
     authentication, compression, head_as_get, record_request, request_span, security_headers,
 };
-use crate::interface::http::response_cache::NearResponses;
-use crate::interface::http::{self as api, StatusSources};
 use crate::usecases::auth::AuthenticateUseCase;
-use crate::usecases::events::{EventFeed, RelayCounters};
 
 /// Binds the listener and starts serving (the returned server runs once awaited).
 pub(super) fn serve(
     components: &Components,
-    background: &Background,
     settings: &Settings,
 ) -> Result<(Server, u16), StartupError> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
@@ -39,27 +34,15 @@ pub(super) fn serve(
     let port = listener.local_addr().map_err(bind_error)?.port();
     let module = components.module.clone();
     let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
-    let metrics = web::Data::new(metrics(background));
-    let status = web::Data::new(StatusSources {
-        instance: components.instance.0.clone(),
-        started: std::time::Instant::now(),
-        feed: background.feed.clone(),
-        relay: background.relay.clone(),
-        outbox: module.resolve(),
-    });
-    let feed = web::Data::from(background.feed.clone());
-    let frames = web::Data::new(api::handlers::ProductFrames::default());
+    let shared = &components.shared;
+    let metrics = web::Data::from(shared.metrics.clone());
+    let status = web::Data::from(shared.status.clone());
+    let feed = web::Data::from(shared.feed.clone());
+    let frames = web::Data::from(shared.frames.clone());
     let http = settings.http.clone();
     let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
-    let rendered = components.near.as_ref().map(|_| {
-        Arc::new(NearResponses::new(
-            module.resolve(),
-            components.context.metrics.clone(),
-            settings.near_cache.max_entries,
-            settings.near_cache.ttl,
-        ))
-    });
-    let reads = background.reads.clone();
+    let rendered = shared.responses.clone();
+    let reads = shared.reads.clone();
     let cors_enabled = !http.cors_origins.is_empty();
     // Wrap order: the last `.wrap` is the outermost. The request span comes first so
     // every line logged below it carries the request id; then the request metrics, so
@@ -105,49 +88,4 @@ pub(super) fn serve(
     let server = server.listen(listener).map_err(bind_error)?.run();
     tracing::info!(port, "listening");
     Ok((server, port))
-}
-
-/// `/metrics` with the counter families other layers keep.
-fn metrics(background: &Background) -> Metrics {
-    Metrics::new(vec![
-        CounterSource {
-            name: "mongodb_errors",
-            help: "Failed MongoDB calls by kind (timeout, unavailable, unexpected).",
-            label: "kind",
-            read: Arc::new(mongo::failure_counts),
-        },
-        CounterSource {
-            name: "mongodb_transactions",
-            help: "MongoDB write transactions of this process: finished (an answer \
-                   reached) and retried (a try repeated after a write conflict).",
-            label: "outcome",
-            read: Arc::new(mongo::transaction_counts),
-        },
-        CounterSource {
-            name: "product_events",
-            help: "The event pipeline of this instance: events its relay published, \
-                   outbox entries found already published, products whose cache it \
-                   settled for another instance's write, relay failures, events its \
-                   stream reader received, stream entries skipped as not events, \
-                   subscribers disconnected for accepting nothing.",
-            label: "outcome",
-            read: event_counts(background.relay.clone(), background.feed.clone()),
-        },
-    ])
-}
-
-/// The event pipeline's counters for `/metrics`.
-fn event_counts(relay: Arc<RelayCounters>, feed: Arc<EventFeed>) -> ReadCounters {
-    use std::sync::atomic::Ordering::Relaxed;
-    Arc::new(move || {
-        vec![
-            ("published", relay.published.load(Relaxed)),
-            ("duplicate", relay.duplicates.load(Relaxed)),
-            ("reconciled", relay.reconciled.load(Relaxed)),
-            ("relay_failure", relay.failures.load(Relaxed)),
-            ("received", feed.received.load(Relaxed)),
-            ("unreadable", feed.unreadable.load(Relaxed)),
-            ("subscriber_stalled", feed.stalled.load(Relaxed)),
-        ]
-    })
 }

@@ -10,6 +10,7 @@ mod module;
 mod reconcile;
 mod seed;
 mod settings;
+mod shared_state;
 mod startup;
 mod startup_error;
 pub mod telemetry;

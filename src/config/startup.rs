@@ -80,7 +80,7 @@ impl Application {
         );
         let components = Components::connect(&settings).await?;
         let background = Background::start(&components, &settings).await;
-        let (server, port) = serve(&components, &background, &settings)?;
+        let (server, port) = serve(&components, &settings)?;
         Ok(Self {
             port,
             server,
@@ -88,8 +88,8 @@ impl Application {
             near: components.near,
             cache: components.context,
             background: background.tasks,
-            feed: background.feed,
-            reads: background.reads,
+            feed: components.shared.feed,
+            reads: components.shared.reads,
             stop: Arc::default(),
         })
     }

@@ -75,10 +75,6 @@ pub struct MongoOutbox {
 }
 
 impl MongoOutbox {
-    pub fn new(database: Database, timeout: Duration) -> Self {
-        Self { database, timeout }
-    }
-
     pub async fn ensure_indexes(database: &Database) -> Result<(), RepositoryError> {
         let keys = [
             doc! { "relayed": 1, "productId": 1, "version": 1 },

@@ -65,10 +65,6 @@ pub struct MongoUserRepository {
 }
 
 impl MongoUserRepository {
-    pub fn new(database: Database, timeout: Duration) -> Self {
-        Self { database, timeout }
-    }
-
     pub async fn ensure_indexes(database: &Database) -> Result<(), RepositoryError> {
         let unique = IndexOptions::builder().unique(true).build();
         let index = IndexModel::builder()

@@ -32,10 +32,6 @@ pub struct NearCachedRedis {
 }
 
 impl NearCachedRedis {
-    pub fn new(redis: Arc<dyn RedisService>, tier: Option<Arc<NearTier>>) -> Self {
-        Self { redis, tier }
-    }
-
     /// The tier, when it may hold every one of `keys` (all tracked by the feed).
     fn tier_for(&self, keys: &[&str]) -> Option<&NearTier> {
         self.tier

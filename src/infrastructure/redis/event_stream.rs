@@ -32,17 +32,6 @@ pub struct RedisEventPublisher {
     max_len: u64,
 }
 
-impl RedisEventPublisher {
-    pub fn new(client: Client, key_prefix: String, timeout: Duration, max_len: u64) -> Self {
-        Self {
-            client,
-            key_prefix,
-            timeout,
-            max_len,
-        }
-    }
-}
-
 #[async_trait]
 impl EventPublisher for RedisEventPublisher {
     #[tracing::instrument(name = "redis.events.publish", level = "debug", skip_all, fields(product = %event.product_id, version = event.version))]

@@ -33,22 +33,6 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl RedisLoginThrottle {
-    pub fn new(
-        client: Client,
-        key_prefix: String,
-        timeout: Duration,
-        policy: LoginThrottlePolicy,
-        keys: ClientKeys,
-    ) -> Self {
-        Self {
-            client,
-            key_prefix,
-            timeout,
-            policy,
-            keys,
-        }
-    }
-
     /// Keyed, so the key of an account cannot be found by hashing a list of e-mails.
     fn key(&self, account: &Email) -> String {
         let hash = self.keys.key(account.as_str(), 32);

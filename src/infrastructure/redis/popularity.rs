@@ -25,14 +25,6 @@ pub struct RedisPopularity {
 }
 
 impl RedisPopularity {
-    pub fn new(client: Client, key_prefix: String, timeout: Duration) -> Self {
-        Self {
-            client,
-            key_prefix,
-            timeout,
-        }
-    }
-
     fn key(&self, day: i64) -> String {
         // One sorted set per UTC day, under one hash tag so the days can be summed in one
         // command on a cluster.

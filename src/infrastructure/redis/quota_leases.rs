@@ -20,16 +20,6 @@ pub struct RedisQuotaLeases {
     timeout: Duration,
 }
 
-impl RedisQuotaLeases {
-    pub fn new(client: Client, key_prefix: String, timeout: Duration) -> Self {
-        Self {
-            client,
-            key_prefix,
-            timeout,
-        }
-    }
-}
-
 #[async_trait]
 impl QuotaLeases for RedisQuotaLeases {
     #[tracing::instrument(name = "redis.rate_limit.lease", level = "debug", skip_all)]

@@ -50,6 +50,7 @@ pub struct Login {
 }
 
 impl Login {
+    #[cfg(test)]
     pub fn new(
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,

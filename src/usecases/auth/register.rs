@@ -27,6 +27,7 @@ pub struct RegisterUser {
     hasher: Arc<dyn PasswordHasher>,
 }
 
+#[cfg(test)]
 impl RegisterUser {
     pub fn new(users: Arc<dyn UserRepository>, hasher: Arc<dyn PasswordHasher>) -> Self {
         Self { users, hasher }

@@ -100,6 +100,7 @@ pub fn count_hash(filter: &ProductFilter) -> String {
 }
 
 impl ListReadThrough {
+    #[cfg(test)]
     pub fn new(
         repository: Arc<dyn ProductRepository>,
         cache: Arc<dyn RedisService>,

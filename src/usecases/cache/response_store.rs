@@ -56,6 +56,7 @@ pub struct GenerationalResponseStore {
     context: Arc<CacheContext>,
 }
 
+#[cfg(test)]
 impl GenerationalResponseStore {
     pub fn new(cache: Arc<dyn RedisService>, context: Arc<CacheContext>) -> Self {
         Self { cache, context }

@@ -54,6 +54,7 @@ pub struct WishlistReadThrough {
 }
 
 impl WishlistReadThrough {
+    #[cfg(test)]
     pub fn new(
         wishlists: Arc<dyn WishlistRepository>,
         cache: Arc<dyn RedisService>,

@@ -42,6 +42,7 @@ pub struct CacheStats {
     decisions: Arc<RateDecisions>,
 }
 
+#[cfg(test)]
 impl CacheStats {
     pub fn new(
         cache: Arc<dyn RedisService>,

@@ -52,6 +52,7 @@ pub struct CheckHealth {
     sessions: Arc<dyn SessionStore>,
 }
 
+#[cfg(test)]
 impl CheckHealth {
     pub fn new(
         repository: Arc<dyn ProductRepository>,

@@ -27,6 +27,7 @@ pub struct CreateProduct {
     journal: Arc<dyn WriteJournal>,
 }
 
+#[cfg(test)]
 impl CreateProduct {
     pub fn new(
         repository: Arc<dyn ProductRepository>,

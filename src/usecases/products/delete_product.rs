@@ -31,6 +31,7 @@ pub struct DeleteProduct {
     journal: Arc<dyn WriteJournal>,
 }
 
+#[cfg(test)]
 impl DeleteProduct {
     pub fn new(
         repository: Arc<dyn ProductRepository>,

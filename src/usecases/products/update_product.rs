@@ -33,6 +33,7 @@ pub struct UpdateProduct {
     journal: Arc<dyn WriteJournal>,
 }
 
+#[cfg(test)]
 impl UpdateProduct {
     pub fn new(
         repository: Arc<dyn ProductRepository>,

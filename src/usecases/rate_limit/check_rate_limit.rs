@@ -94,6 +94,7 @@ pub struct CheckRateLimit {
     keys: ClientKeys,
 }
 
+#[cfg(test)]
 impl CheckRateLimit {
     pub fn new(
         shared: Arc<dyn RateLimiter>,

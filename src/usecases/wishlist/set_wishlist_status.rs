@@ -32,6 +32,7 @@ pub struct SetWishlistStatus {
     cache_events: Arc<dyn CacheEvents>,
 }
 
+#[cfg(test)]
 impl SetWishlistStatus {
     pub fn new(wishlists: Arc<dyn WishlistRepository>, cache_events: Arc<dyn CacheEvents>) -> Self {
         Self {
