@@ -136,6 +136,13 @@ transactions() {
   curl -s "$BASE_URL/metrics" | sed -nE "s/^mongodb_transactions_total\{outcome=\"$1\"\} ([0-9]+).*/\1/p"
 }
 
+# histogram FILE: the server's per-route latency buckets (GET and PUT of one product), kept
+# before and after a run so the run's server-side percentiles come from their difference.
+histogram() {
+  curl -s "$BASE_URL/metrics" | grep '^http_request_duration_seconds_bucket' \
+    | grep 'route="/api/products/{id}"' >"$1"
+}
+
 log "near tier on"
 warm
 top -bn1 | sed -n '1,12p' >"$OUT/top-before-runs.txt"
@@ -151,10 +158,14 @@ run cached_list "$BASE_URL/api/products?page=1&limit=10"
 run cached_product_browser "$BASE_URL/api/products/$ID" "" "$BROWSER"
 run cached_list_browser "$BASE_URL/api/products?page=1&limit=10" "" "$BROWSER"
 run not_modified "$BASE_URL/api/products/$ID" "" "$BROWSER" "If-None-Match: $(browser_etag)"
+histogram "$OUT/mix_90_10.before"
 run mix_90_10 "$BASE_URL" "$OUT/mix.lua"
+histogram "$OUT/mix_90_10.after"
 FINISHED_BEFORE=$(transactions finished); RETRIED_BEFORE=$(transactions retried)
 RUN_CONNECTIONS=16 run hot_write_16 "$BASE_URL" "$OUT/hot_write.lua"
+histogram "$OUT/hot_write_16.after"
 RUN_CONNECTIONS=1 run hot_write_1 "$BASE_URL" "$OUT/hot_write.lua"
+histogram "$OUT/hot_write_1.after"
 echo "$(( $(transactions finished) - FINISHED_BEFORE )) $(( $(transactions retried) - RETRIED_BEFORE ))" >"$OUT/hot_write_transactions.txt"
 read_every_product
 RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$APP_PID/status")
@@ -197,6 +208,28 @@ for name in names:
 for name, row in rows.items():
     health = rows["health_no_near" if name.endswith("_no_near") else "health"]["requests_per_sec"]
     row["ratio_to_health"] = round(row["requests_per_sec"] / health, 3)
+def buckets(path, method):
+    counts = {}
+    for line in open(path):
+        if f'method="{method}"' in line:
+            bound = re.search(r'le="([^"]+)"', line).group(1)
+            counts[float("inf") if bound == "+Inf" else float(bound)] = int(float(line.split()[-1]))
+    return counts
+def server_side(before, after, method):
+    # Percentiles of one run from the difference of two scrapes of the cumulative
+    # buckets: the bucket bound at which the share is reached (an upper bound, in ms).
+    b, a = buckets(before, method), buckets(after, method)
+    delta = sorted((bound, a[bound] - b.get(bound, 0)) for bound in a)
+    total = delta[-1][1] if delta else 0
+    ms = lambda bound: bound * 1000 if bound != float("inf") else "over 10000"
+    pick = lambda share: next((ms(bound) for bound, n in delta if n >= share * total), None)
+    return {"requests": total, "p50_ms_at_most": pick(0.5), "p99_ms_at_most": pick(0.99)}
+server = {
+    "mix_90_10 GET": server_side(f"{out}/mix_90_10.before", f"{out}/mix_90_10.after", "GET"),
+    "mix_90_10 PUT": server_side(f"{out}/mix_90_10.before", f"{out}/mix_90_10.after", "PUT"),
+    "hot_write_16 PUT": server_side(f"{out}/mix_90_10.after", f"{out}/hot_write_16.after", "PUT"),
+    "hot_write_1 PUT": server_side(f"{out}/hot_write_16.after", f"{out}/hot_write_1.after", "PUT"),
+}
 cached, listed = rows["cached_product"], rows["cached_list"]
 finished, retried = map(int, open(f"{out}/hot_write_transactions.txt").read().split())
 hot_product_commands = int(open(f"{out}/cached_product_redis_commands.txt").read()) / duration
@@ -230,10 +263,12 @@ print(f"\nwrk -t2 -c{conns} -d{duration}s, {products} products, release build, t
 print(f"{'scenario':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'vs /health':>12}{'non-2xx':>9}")
 for name, r in rows.items():
     print(f"{name:<24}{r['requests_per_sec']:>10.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['max_ms']:>9.2f}{r['ratio_to_health']:>12.2f}{r['non_2xx']:>9}")
+for name, s in server.items():
+    print(f"server-side {name}: {s['requests']} requests, p50 <= {s['p50_ms_at_most']} ms, p99 <= {s['p99_ms_at_most']} ms (histogram bucket bounds)")
 print(f"peak RSS of the server with the near tier, after every product was read once: {rss_kb / 1024:.1f} MB")
 for name, value in targets.items():
     print(f"target {name}: {value} -> {'met' if met[name] else 'NOT met'}")
 json.dump({"connections": conns, "duration_s": duration, "products": products, "scenarios": rows,
-           "peak_rss_kb": rss_kb, "targets": targets, "targets_met": met}, open(f"{out}/results.json", "w"), indent=2)
+           "peak_rss_kb": rss_kb, "server_side": server, "targets": targets, "targets_met": met}, open(f"{out}/results.json", "w"), indent=2)
 print(f"written {out}/results.json")
 PY
