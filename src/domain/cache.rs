@@ -135,6 +135,12 @@ pub struct CachePolicy {
     pub jitter: f64,
     /// A hit with less than this fraction of its TTL left triggers one background refresh.
     pub refresh_ahead: f64,
+    /// How long past its TTL a product, list, count or wishlist entry is still served while
+    /// one background refresh runs (`CACHE_STALE_WHILE_REVALIDATE_SECS`).
+    pub stale_while_revalidate: Duration,
+    /// How long past its TTL such an entry is still served when MongoDB cannot be read
+    /// (`CACHE_STALE_IF_ERROR_SECS`).
+    pub stale_if_error: Duration,
     /// Lifetime of a fill lock; bounds how long a crashed holder can block others.
     pub lock_ttl: Duration,
     /// How long a reader that lost the lock race waits for the winner's fill before reading
@@ -160,6 +166,8 @@ impl Default for CachePolicy {
             missing_ttl: Duration::from_secs(30),
             jitter: 0.10,
             refresh_ahead: 0.20,
+            stale_while_revalidate: Duration::from_secs(10),
+            stale_if_error: Duration::from_secs(300),
             lock_ttl: Duration::from_secs(2),
             lock_wait: Duration::from_millis(300),
             max_entry_bytes: 64 * 1024,
@@ -175,9 +183,16 @@ impl CachePolicy {
         base.mul_f64(factor.max(0.0))
     }
 
-    /// The longest TTL a list or count entry can get: the window of the fill budget.
+    /// How long an entry is kept in Redis past its TTL so it can be served stale: the
+    /// longer of the two stale windows.
+    pub fn stale_span(&self) -> Duration {
+        self.stale_while_revalidate.max(self.stale_if_error)
+    }
+
+    /// The longest a list or count entry can live in Redis (its longest TTL plus the stale
+    /// span): the window of the fill budget, so at most twice the budget of entries exist.
     pub fn list_window(&self) -> Duration {
-        self.jittered(self.list_ttl, 1.0)
+        self.jittered(self.list_ttl, 1.0) + self.stale_span()
     }
 }
 

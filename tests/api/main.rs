@@ -32,6 +32,7 @@ mod redis_memory;
 mod redis_replicas;
 mod redis_tls;
 mod seed;
+mod serve_stale;
 mod session_lifetime;
 mod session_store;
 mod startup;

@@ -29,6 +29,18 @@ pub(super) fn cache(r: &mut Reader) -> CachePolicy {
             1,
             3_600,
         ),
+        stale_while_revalidate: r.seconds(
+            "CACHE_STALE_WHILE_REVALIDATE_SECS",
+            defaults.stale_while_revalidate.as_secs(),
+            0,
+            3_600,
+        ),
+        stale_if_error: r.seconds(
+            "CACHE_STALE_IF_ERROR_SECS",
+            defaults.stale_if_error.as_secs(),
+            0,
+            86_400,
+        ),
         lock_wait: r.millis(
             "CACHE_LOCK_WAIT_MS",
             defaults.lock_wait.as_millis() as u64,

@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use shaku::Component;
 
 use super::is_tracked;
-use super::tier::{NearEntry, NearTier};
+use super::tier::{NearEntry, NearTier, ReadTicket};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
 use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
+use crate::usecases::cache::SingleFlight;
 
 /// The cache port as the use cases see it. With `tier` absent (`NEAR_CACHE_ENABLED=false`,
 /// or a deployment the tier does not support) every call goes straight to `redis`.
@@ -29,6 +30,50 @@ use crate::domain::ports::{CacheUsage, LockToken, RedisService, VersionedValue};
 pub struct NearCachedRedis {
     redis: Arc<dyn RedisService>,
     tier: Option<Arc<NearTier>>,
+    #[shaku(force_default)]
+    flights: NearFlights,
+}
+
+/// Near-tier misses of one key share one Redis read (named by `ReadTicket::flight`): when a
+/// hot entry expires from the tier under load, one request asks Redis for it, not every
+/// request in flight at that moment. `None`: the read failed (its caller has the error).
+#[derive(Default)]
+struct NearFlights {
+    versioned: SingleFlight<Option<Option<VersionedValue>>>,
+    counters: SingleFlight<Option<i64>>,
+    generational: SingleFlight<Option<(i64, Option<String>)>>,
+}
+
+/// `read` once among the callers with the same `ticket` and `key`; a caller whose shared
+/// read failed in another caller's hands reads for itself.
+async fn shared_read<T, F, Fut>(
+    flights: &SingleFlight<Option<T>>,
+    ticket: &ReadTicket,
+    key: &str,
+    read: F,
+) -> Result<T, CacheError>
+where
+    T: Clone,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CacheError>>,
+{
+    let mut failure = None;
+    let (value, _) = flights
+        .run(&ticket.flight(key), || async {
+            match read().await {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    failure = Some(error);
+                    None
+                }
+            }
+        })
+        .await;
+    match (value, failure) {
+        (Some(value), _) => Ok(value),
+        (None, Some(error)) => Err(error),
+        (None, None) => read().await,
+    }
 }
 
 impl NearCachedRedis {
@@ -114,13 +159,18 @@ impl RedisService for NearCachedRedis {
                 value: value.to_string(),
             }));
         }
-        let ticket = tier.ticket(key);
-        let read = self.redis.get_versioned(key).await?;
-        if let (Some(ticket), Some(found)) = (ticket, &read) {
-            let entry = NearEntry::Versioned(found.version, Arc::from(found.value.as_str()));
-            tier.insert(&ticket, key.to_owned(), entry);
-        }
-        Ok(read)
+        let Some(ticket) = tier.ticket(key) else {
+            return self.redis.get_versioned(key).await;
+        };
+        shared_read(&self.flights.versioned, &ticket, key, || async {
+            let read = self.redis.get_versioned(key).await?;
+            if let Some(found) = &read {
+                let entry = NearEntry::Versioned(found.version, Arc::from(found.value.as_str()));
+                tier.insert(&ticket, key.to_owned(), entry);
+            }
+            Ok(read)
+        })
+        .await
     }
 
     async fn retire_versioned(&self) -> Result<(), CacheError> {
@@ -158,12 +208,15 @@ impl RedisService for NearCachedRedis {
         if let Some(NearEntry::Counter(value)) = held {
             return Ok(value);
         }
-        let ticket = tier.ticket(key);
-        let value = self.redis.get_or_init_counter(key, initial, ttl).await?;
-        if let Some(ticket) = ticket {
+        let Some(ticket) = tier.ticket(key) else {
+            return self.redis.get_or_init_counter(key, initial, ttl).await;
+        };
+        shared_read(&self.flights.counters, &ticket, key, || async {
+            let value = self.redis.get_or_init_counter(key, initial, ttl).await?;
             tier.insert(&ticket, key.to_owned(), NearEntry::Counter(value));
-        }
-        Ok(value)
+            Ok(value)
+        })
+        .await
     }
 
     async fn get_under_generation(
@@ -192,19 +245,26 @@ impl RedisService for NearCachedRedis {
         }
         // The ticket covers the counter only: a value under a generation is what that
         // generation holds, so only a newer generation can make it stale.
-        let ticket = tier.ticket(counter);
-        let (generation, value) = self
-            .redis
-            .get_under_generation(counter, initial, counter_ttl, key)
-            .await?;
-        if let Some(ticket) = ticket {
+        let Some(ticket) = tier.ticket(counter) else {
+            return self
+                .redis
+                .get_under_generation(counter, initial, counter_ttl, key)
+                .await;
+        };
+        let flight = format!("{counter}|{}|{}", key.before, key.after);
+        shared_read(&self.flights.generational, &ticket, &flight, || async {
+            let (generation, value) = self
+                .redis
+                .get_under_generation(counter, initial, counter_ttl, key)
+                .await?;
             tier.insert(&ticket, counter.to_owned(), NearEntry::Counter(generation));
             if let Some(value) = &value {
                 let entry = NearEntry::Value(Arc::from(value.as_str()));
                 tier.insert(&ticket, key.join(generation), entry);
             }
-        }
-        Ok((generation, value))
+            Ok((generation, value))
+        })
+        .await
     }
 
     async fn scan_keys(&self, pattern: &str, limit: usize) -> Result<Vec<String>, CacheError> {
@@ -213,5 +273,47 @@ impl RedisService for NearCachedRedis {
 
     async fn usage(&self) -> Result<CacheUsage, CacheError> {
         self.redis.usage().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ports::MockRedisService;
+
+    /// Concurrent misses of one product: the first reader's Redis read is slow (held
+    /// 1.5 s); the readers that miss meanwhile join it instead of reading Redis again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_misses_of_one_key_make_one_redis_read() {
+        let tier = Arc::new(NearTier::new(100, Duration::from_secs(60), Arc::default()));
+        tier.trust();
+        let mut redis = MockRedisService::new();
+        redis.expect_get_versioned().times(1).returning(|_| {
+            std::thread::sleep(Duration::from_millis(1_500));
+            Ok(Some(VersionedValue {
+                version: 3,
+                value: "{}".into(),
+            }))
+        });
+        let near = Arc::new(NearCachedRedis {
+            redis: Arc::new(redis),
+            tier: Some(tier),
+            flights: NearFlights::default(),
+        });
+        let first = tokio::spawn({
+            let near = near.clone();
+            async move { near.get_versioned("product:1").await }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let others: Vec<_> = (0..3)
+            .map(|_| {
+                let near = near.clone();
+                tokio::spawn(async move { near.get_versioned("product:1").await })
+            })
+            .collect();
+        assert_eq!(first.await.unwrap().unwrap().unwrap().version, 3);
+        for other in others {
+            assert_eq!(other.await.unwrap().unwrap().unwrap().version, 3);
+        }
     }
 }

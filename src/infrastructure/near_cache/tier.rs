@@ -34,6 +34,15 @@ pub struct ReadTicket {
     seen: u64,
 }
 
+impl ReadTicket {
+    /// The name of a shared Redis read of `key` under this ticket. Readers that have seen
+    /// another invalidation of the key's stripe, or another flush, get another name, so no
+    /// reader joins a read that began before an invalidation it has seen.
+    pub fn flight(&self, key: &str) -> String {
+        format!("{}|{}|{key}", self.flushes, self.seen)
+    }
+}
+
 /// The tier itself. Every lookup answers `None` while the tier is not trusted (its
 /// invalidation feed is down or unconfirmed), so reads go to Redis.
 ///
@@ -169,6 +178,18 @@ mod tests {
 
     fn value(text: &str) -> NearEntry {
         NearEntry::Value(Arc::from(text))
+    }
+
+    #[test]
+    fn readers_share_a_flight_only_while_no_invalidation_or_flush_came_between() {
+        let tier = tier();
+        let first = tier.ticket("k").unwrap().flight("k");
+        assert_eq!(tier.ticket("k").unwrap().flight("k"), first);
+        tier.invalidate("k");
+        let after_invalidation = tier.ticket("k").unwrap().flight("k");
+        assert_ne!(after_invalidation, first);
+        tier.flush();
+        assert_ne!(tier.ticket("k").unwrap().flight("k"), after_invalidation);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::generations::{self, Generation};
-use super::{CacheFailureLog, CacheMetrics, CacheRepair, PostCommitTasks};
+use super::{CacheFailureLog, CacheMetrics, CacheRepair, PostCommitTasks, Refreshes};
 use crate::domain::cache::CachePolicy;
 use crate::domain::error::CacheError;
 use crate::domain::ports::RedisService;
@@ -18,6 +18,8 @@ pub struct CacheContext {
     pub repair: Arc<CacheRepair>,
     pub failures: CacheFailureLog,
     pub post_commit: PostCommitTasks,
+    /// Keys whose stale entry is being refreshed in the background.
+    pub refreshes: Arc<Refreshes>,
 }
 
 impl CacheContext {

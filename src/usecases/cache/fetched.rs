@@ -9,12 +9,30 @@ pub enum DataSource {
     /// MongoDB, without asking the cache: caching is off, Redis is failing, or a repair is
     /// pending. The response cache reports these as `BYPASS`.
     DatabaseWithoutCache,
+    /// The cache, from an entry past its TTL (see `staleness.rs`).
+    StaleCache(Staleness),
+}
+
+/// How stale a served entry was and why it was served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staleness {
+    /// Time past the entry's TTL, in whole seconds.
+    pub seconds: u64,
+    pub reason: StaleReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleReason {
+    /// Within the revalidation window; one background refresh is running.
+    Revalidating,
+    /// MongoDB could not be read.
+    Error,
 }
 
 impl DataSource {
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Cache => "cache",
+            Self::Cache | Self::StaleCache(_) => "cache",
             Self::Database | Self::DatabaseWithoutCache => "database",
         }
     }

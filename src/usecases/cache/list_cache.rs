@@ -137,7 +137,7 @@ impl ListCache for ListReadThrough {
     ) -> Result<Fetched<Page<Product>>, ProductError> {
         let shape = list_hash(filter, sort, page);
         let flow = ReadThrough {
-            cache: self.cache.as_ref(),
+            cache: &self.cache,
             context: &self.context,
             layer: CacheLayer::List,
             operation: "list.page",
@@ -150,10 +150,11 @@ impl ListCache for ListReadThrough {
             admission: Some((&self.admission, &shape)),
         };
         let key = CacheKeys::list_around(&shape);
-        flow.read(self.lookup(key), || async {
+        let (repository, filter) = (self.repository.clone(), filter.clone());
+        flow.read(self.lookup(key), move || async move {
             let (items, total) = futures_util::future::try_join(
-                self.repository.list(filter, sort, page),
-                self.repository.count(filter),
+                repository.list(&filter, sort, page),
+                repository.count(&filter),
             )
             .await?;
             Ok(Page {
@@ -169,7 +170,7 @@ impl ListCache for ListReadThrough {
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
         let shape = format!("count:{}", count_hash(filter));
         let flow = ReadThrough {
-            cache: self.cache.as_ref(),
+            cache: &self.cache,
             context: &self.context,
             layer: CacheLayer::List,
             operation: "list.count",
@@ -182,8 +183,11 @@ impl ListCache for ListReadThrough {
             admission: Some((&self.admission, &shape)),
         };
         let key = CacheKeys::count_around(&count_hash(filter));
-        flow.read(self.lookup(key), || self.repository.count(filter))
-            .await
+        let (repository, filter) = (self.repository.clone(), filter.clone());
+        flow.read(self.lookup(key), move || async move {
+            repository.count(&filter).await
+        })
+        .await
     }
 
     async fn generation(&self) -> Option<i64> {
@@ -196,12 +200,14 @@ impl ListCache for ListReadThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::cache::CachePolicy;
     use crate::domain::error::CacheError;
+    use crate::domain::error::RepositoryError;
     use crate::domain::ports::{MockProductRepository, MockRedisService};
     use crate::domain::product::Category;
     use crate::domain::query::SearchText;
     use crate::usecases::cache::fixtures::cached_page;
-    use crate::usecases::cache::DataSource;
+    use crate::usecases::cache::{DataSource, StaleReason, Staleness};
     use crate::usecases::test_support::{product, unavailable, ID};
 
     fn use_case(repo: MockProductRepository, cache: MockRedisService) -> ListReadThrough {
@@ -402,5 +408,108 @@ mod tests {
             list_hash(&shoe("shoe"), sort, other_page)
         );
         assert_eq!(count_hash(&shoe("A")), count_hash(&shoe("a")));
+    }
+
+    /// A stored page whose TTL ended `ago_ms` milliseconds ago.
+    fn expired_page(ago_ms: i64) -> String {
+        let until = crate::usecases::cache::product_entries::now_ms() - ago_ms;
+        crate::usecases::cache::staleness::wrap(until, &cached_page(vec![product(ID, 1)], 1))
+    }
+
+    fn stale_lookup(cache: &mut MockRedisService, ago_ms: i64) {
+        cache
+            .expect_get_under_generation()
+            .returning(move |_, _, _, _| Ok((7, Some(expired_page(ago_ms)))));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hit_near_its_ttl_starts_one_refresh_and_past_the_ttl_is_served_while_it_runs() {
+        let mut repo = MockProductRepository::new();
+        repo.expect_list().times(1).returning(|_, _, _| {
+            std::thread::sleep(std::time::Duration::from_millis(800));
+            Ok(vec![product(ID, 2)])
+        });
+        repo.expect_count().times(1).returning(|_| Ok(1));
+        let mut cache = MockRedisService::new();
+        let lookups = std::sync::atomic::AtomicUsize::new(0);
+        cache
+            .expect_get_under_generation()
+            .returning(move |_, _, _, _| {
+                // First within the last fifth of its TTL, then past it.
+                let first = lookups.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+                Ok((7, Some(expired_page(if first { -100 } else { 50 }))))
+            });
+        cache
+            .expect_set()
+            .withf(|key, value, ttl| {
+                key.starts_with("products:list:7:")
+                    && value.starts_with('~')
+                    && *ttl > CachePolicy::default().stale_if_error
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let lists = Arc::new(use_case(repo, cache));
+        let fresh = run_shared(&lists).await.unwrap();
+        assert_eq!(fresh.source, DataSource::Cache);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        for _ in 0..3 {
+            let fetched = run_shared(&lists).await.unwrap();
+            assert_eq!(fetched.value.items[0].revision, 1, "the stored page");
+            assert!(matches!(
+                fetched.source,
+                DataSource::StaleCache(Staleness {
+                    reason: StaleReason::Revalidating,
+                    ..
+                })
+            ));
+        }
+        // The one refresh lands (the mocks count it when dropped).
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    }
+
+    #[tokio::test]
+    async fn without_a_refresh_running_an_expired_page_is_a_miss_and_only_an_outage_serves_it() {
+        for (ago_ms, outage, served) in [
+            (1_000, true, true),
+            (60_000, true, true),
+            (60_000, false, false),
+            (400_000, true, false),
+        ] {
+            let mut repo = MockProductRepository::new();
+            repo.expect_list().times(1).returning(move |_, _, _| {
+                Err(if outage {
+                    unavailable()
+                } else {
+                    RepositoryError::Unexpected("corrupt".into())
+                })
+            });
+            repo.expect_count().returning(|_| Ok(1));
+            let mut cache = MockRedisService::new();
+            stale_lookup(&mut cache, ago_ms);
+            cache.expect_set().never();
+            let result = run(use_case(repo, cache)).await;
+            match result {
+                Ok(fetched) if served => assert_eq!(
+                    fetched.source,
+                    DataSource::StaleCache(Staleness {
+                        reason: StaleReason::Error,
+                        seconds: (ago_ms / 1_000) as u64
+                    })
+                ),
+                other => assert!(!served && other.is_err(), "{ago_ms} {outage}: {other:?}"),
+            }
+        }
+    }
+
+    async fn run_shared(
+        lists: &Arc<ListReadThrough>,
+    ) -> Result<Fetched<Page<Product>>, ProductError> {
+        lists
+            .page(
+                &ProductFilter::default(),
+                ProductSort::default(),
+                PageRequest::default(),
+            )
+            .await
     }
 }

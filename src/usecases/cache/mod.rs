@@ -9,6 +9,7 @@
 //! | `wishlist_cache` | wishlist pages under the list and the user's generation |
 //! | `response_store` | stored single-product HTTP responses under that product's response generation (for the response-cache middleware) |
 //! | `read_through` | the one read-through flow behind lists, counts and wishlists |
+//! | `staleness` | entries past their TTL served while one refresh runs, or while MongoDB cannot be read |
 //! | `admission` | which list and count pages are stored (fill budget, doorkeeper) |
 //! | `write_effects` | the one entry point from a committed write to the cache (`CacheEvents`) |
 //! | `product_entries` | versioned product entries: decode, read, compare-and-set write |
@@ -41,6 +42,7 @@ mod read_through;
 mod repair;
 mod response_store;
 mod single_flight;
+mod staleness;
 mod wishlist_cache;
 mod write_effects;
 
@@ -48,7 +50,7 @@ pub use admission::FillAdmission;
 pub use consistency::{check_once, run_consistency_checker, ConsistencyReport};
 pub use context::CacheContext;
 pub use failure_log::CacheFailureLog;
-pub use fetched::{DataSource, Fetched};
+pub use fetched::{DataSource, Fetched, StaleReason, Staleness};
 pub use list_cache::{
     count_hash, list_hash, ListCache, ListReadThrough, ListReadThroughParameters,
 };
@@ -61,6 +63,7 @@ pub use response_store::{
     GenerationalResponseStore, GenerationalResponseStoreParameters, ResponseStore, StoredResponse,
 };
 pub use single_flight::SingleFlight;
+pub use staleness::Refreshes;
 pub use wishlist_cache::{WishlistCache, WishlistReadThrough, WishlistReadThroughParameters};
 pub use write_effects::{CacheEvents, CacheWriteEffects, CacheWriteEffectsParameters};
 

@@ -8,7 +8,8 @@ use shaku::{Component, Interface};
 
 use super::product_entries::{self, now_ms, Durability, ProductEntryView};
 use super::read_through::SharedLoad;
-use super::{CacheContext, CacheLayer, DataSource, Fetched, SingleFlight};
+use super::staleness::{self, past};
+use super::{CacheContext, CacheLayer, DataSource, Fetched, SingleFlight, StaleReason};
 use crate::domain::cache::CacheKeys;
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::{Product, ProductId};
@@ -74,13 +75,29 @@ impl ProductCache for ProductReadThrough {
         if !self.context.usable() {
             return self.read_database(id).await;
         }
+        let mut stale = None;
         match product_entries::read(self.cache.as_ref(), id).await {
             Ok(Some(entry)) => {
-                metrics.hit(CacheLayer::Product);
-                if entry.product.is_some() {
-                    self.maybe_refresh_ahead(id, entry.expires_at_ms);
+                let by = past(entry.expires_at_ms, now_ms());
+                let swr = self.context.policy.stale_while_revalidate;
+                match by {
+                    None => {
+                        metrics.hit(CacheLayer::Product);
+                        if entry.product.is_some() {
+                            self.maybe_refresh_ahead(id, entry.expires_at_ms);
+                        }
+                        return Ok(Fetched::from_cache(entry.product));
+                    }
+                    Some(by) if by < swr && self.refreshing(id) => {
+                        metrics.hit(CacheLayer::Product);
+                        let reason = StaleReason::Revalidating;
+                        return Ok(staleness::served(entry.product, by, reason));
+                    }
+                    Some(by) => {
+                        metrics.miss(CacheLayer::Product);
+                        stale = Some((entry.product, by));
+                    }
                 }
-                return Ok(Fetched::from_cache(entry.product));
             }
             Ok(None) => metrics.miss(CacheLayer::Product),
             Err(error) => {
@@ -93,9 +110,26 @@ impl ProductCache for ProductReadThrough {
         if joined {
             metrics.single_flight_join();
         }
-        let (product, source) = loaded?;
-        Ok(Fetched::new(product, source))
+        match (loaded, stale) {
+            (Ok((product, source)), _) => Ok(Fetched::new(product, source)),
+            (Err(error), Some((product, by)))
+                if by < self.context.policy.stale_if_error && staleness::is_outage(&error) =>
+            {
+                Ok(staleness::served(product, by, StaleReason::Error))
+            }
+            (Err(error), _) => Err(error.into()),
+        }
     }
+}
+
+/// The flight name of a product's background refresh.
+fn refresh_flight(id: &ProductId) -> String {
+    format!("refresh:{}", CacheKeys::product(id))
+}
+
+/// Whether an entry is within its TTL (a stale one is what the caller is replacing).
+fn fresh(entry: &ProductEntryView) -> bool {
+    past(entry.expires_at_ms, now_ms()).is_none()
 }
 
 impl ProductReadThrough {
@@ -110,6 +144,11 @@ impl ProductReadThrough {
             context,
             flights: Arc::default(),
         }
+    }
+
+    /// Whether this process is refreshing `id` in the background (started ahead of its TTL).
+    fn refreshing(&self, id: &ProductId) -> bool {
+        self.flights.running(&refresh_flight(id))
     }
 
     async fn read_database(
@@ -133,7 +172,7 @@ impl ProductReadThrough {
         match self.cache.try_lock(&lock, policy.lock_ttl).await {
             Ok(Some(token)) => {
                 let loaded = match product_entries::read(self.cache.as_ref(), id).await {
-                    Ok(Some(entry)) => Ok((entry.product, DataSource::Cache)),
+                    Ok(Some(entry)) if fresh(&entry) => Ok((entry.product, DataSource::Cache)),
                     _ => self.load_and_fill(id).await,
                 };
                 if let Err(error) = self.cache.unlock(&lock, &token).await {
@@ -146,10 +185,10 @@ impl ProductReadThrough {
                 let deadline = tokio::time::Instant::now() + policy.lock_wait;
                 while tokio::time::Instant::now() < deadline {
                     tokio::time::sleep(LOCK_POLL).await;
-                    if let Ok(Some(ProductEntryView { product, .. })) =
-                        product_entries::read(self.cache.as_ref(), id).await
-                    {
-                        return Ok((product, DataSource::Cache));
+                    if let Ok(Some(entry)) = product_entries::read(self.cache.as_ref(), id).await {
+                        if fresh(&entry) {
+                            return Ok((entry.product, DataSource::Cache));
+                        }
                     }
                 }
                 self.load_and_fill(id).await
@@ -195,7 +234,7 @@ impl ProductReadThrough {
         let this = self.clone();
         let id = id.clone();
         tokio::spawn(async move {
-            let key = format!("refresh:{}", CacheKeys::product(&id));
+            let key = refresh_flight(&id);
             let _ = this
                 .flights
                 .run(&key, || async {
@@ -455,5 +494,60 @@ mod tests {
         products.get(&id()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(products.context.metrics.snapshot().refresh_aheads, 0);
+    }
+
+    #[tokio::test]
+    async fn past_the_revalidation_window_an_outage_serves_the_entry_marked_stale() {
+        let expired = now_ms() - 60_000;
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .times(1)
+            .returning(|_| Err(crate::usecases::test_support::unavailable()));
+        let mut cache = MockRedisService::new();
+        cache.expect_get_versioned().returning(move |_| {
+            Ok(Some(product_entry_expiring(
+                Some(&product(ID, 3)),
+                3,
+                expired,
+            )))
+        });
+        cache
+            .expect_try_lock()
+            .returning(|_, _| Ok(Some(LockToken::new("t".into()))));
+        cache.expect_unlock().returning(|_, _| Ok(true));
+        let fetched = use_case(repo, cache).get(&id()).await.unwrap();
+        assert_eq!(fetched.value.unwrap().revision, 3);
+        assert_eq!(
+            fetched.source,
+            DataSource::StaleCache(crate::usecases::cache::Staleness {
+                seconds: 60,
+                reason: StaleReason::Error
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fill_keeps_a_product_the_stale_span_past_its_ttl() {
+        let policy = crate::domain::cache::CachePolicy::default();
+        let mut repo = MockProductRepository::new();
+        repo.expect_find_by_id()
+            .returning(|_| Ok(Some(product(ID, 3))));
+        let mut cache = MockRedisService::new();
+        cache.expect_get_versioned().returning(|_| Ok(None));
+        cache
+            .expect_try_lock()
+            .returning(|_, _| Ok(Some(LockToken::new("t".into()))));
+        cache.expect_unlock().returning(|_, _| Ok(true));
+        cache
+            .expect_set_if_newer()
+            .withf(move |_, _, value, ttl| {
+                let entry: super::super::codec::ProductEntry = serde_json::from_str(value).unwrap();
+                let fresh_for = entry.expires_at_ms - now_ms();
+                *ttl >= policy.product_ttl.mul_f64(0.9) + policy.stale_span()
+                    && fresh_for <= policy.product_ttl.mul_f64(1.1).as_millis() as i64
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(true));
+        use_case(repo, cache).get(&id()).await.unwrap();
     }
 }

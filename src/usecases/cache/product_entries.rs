@@ -73,7 +73,9 @@ pub(crate) enum Durability {
     BestEffort,
 }
 
-/// Stores `product` (or a tombstone) at `version` unless a newer version is cached.
+/// Stores `product` (or a tombstone) at `version` unless a newer version is cached. A
+/// product's entry expires after `ttl` but stays the stale span longer, to be served stale
+/// (`staleness`); a tombstone goes at its TTL.
 pub(crate) async fn put(
     cache: &dyn RedisService,
     context: &CacheContext,
@@ -94,6 +96,10 @@ pub(crate) async fn put(
         return;
     };
     let key = CacheKeys::product(id);
+    let ttl = match product {
+        Some(_) => ttl + context.policy.stale_span(),
+        None => ttl,
+    };
     match cache.set_if_newer(&key, version, &value, ttl).await {
         Ok(true) => {}
         Ok(false) => context.metrics.stale_fill_rejected(),

@@ -92,7 +92,7 @@ impl WishlistCache for WishlistReadThrough {
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, crate::usecases::ProductError> {
         let flow = ReadThrough {
-            cache: self.cache.as_ref(),
+            cache: &self.cache,
             context: &self.context,
             layer: CacheLayer::Wishlist,
             operation: "wishlist.page",
@@ -104,8 +104,11 @@ impl WishlistCache for WishlistReadThrough {
             ttl: self.context.policy.list_ttl,
             admission: None,
         };
-        flow.read(self.lookup(user, page), || self.wishlists.list(user, page))
-            .await
+        let (wishlists, owner) = (self.wishlists.clone(), user.clone());
+        flow.read(self.lookup(user, page), move || async move {
+            wishlists.list(&owner, page).await
+        })
+        .await
     }
 }
 

@@ -160,10 +160,11 @@ pub async fn get_product<M: ApiModule>(
     let mut response = HttpResponse::Ok();
     response.insert_header(source(fetched.source));
     let rendered = ProductAnswer.render(&fetched.value);
-    Ok(response
+    let response = response
         .insert_header((ETAG, rendered.etag))
         .content_type(rendered.content_type)
-        .body(rendered.body))
+        .body(rendered.body);
+    Ok(reporting(response, fetched.source))
 }
 
 /// Creates a product.

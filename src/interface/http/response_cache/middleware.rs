@@ -38,7 +38,7 @@ use crate::interface::http::conditional::not_modified;
 use crate::interface::http::dto::ListQuery;
 use crate::interface::http::encoding::Encoding;
 use crate::interface::http::middleware::compression::vary;
-use crate::usecases::cache::{DataSource, ResponseStore, StoredResponse};
+use crate::usecases::cache::{DataSource, ResponseStore, StaleReason, Staleness, StoredResponse};
 
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 /// RFC 9211's standard form of the same verdict, which CDNs and HTTP tooling read.
@@ -108,6 +108,34 @@ fn verdict(headers: &mut HeaderMap, value: &'static str) {
     };
     headers.insert(X_CACHE, HeaderValue::from_static(value));
     headers.insert(CACHE_STATUS, HeaderValue::from_static(status));
+}
+
+/// `X-Cache: STALE` and its `Cache-Status` for an answer from an entry past its TTL
+/// (`ttl` negative, RFC 9211): a hit while one refresh runs, or after MongoDB could not be
+/// read (`fwd=stale`).
+fn stale_verdict(headers: &mut HeaderMap, staleness: Staleness) {
+    let seconds = staleness.seconds;
+    let status = match staleness.reason {
+        StaleReason::Revalidating => {
+            format!("product-catalog; hit; ttl=-{seconds}; detail=stale-while-revalidate")
+        }
+        StaleReason::Error => {
+            format!("product-catalog; fwd=stale; ttl=-{seconds}; detail=stale-if-error")
+        }
+    };
+    headers.insert(X_CACHE, HeaderValue::from_static("STALE"));
+    if let Ok(value) = HeaderValue::from_str(&status) {
+        headers.insert(CACHE_STATUS, value);
+    }
+}
+
+/// The data source a handler attached to its answer, if any.
+fn source_of<B>(response: &ServiceResponse<B>) -> Option<DataSource> {
+    response
+        .response()
+        .extensions()
+        .get::<DataSource>()
+        .copied()
 }
 
 /// The middleware function for one cached route, for
@@ -226,7 +254,12 @@ async fn serve_stored<B: MessageBody + 'static>(
             replay_plain(req, &ready)
         });
     }
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
+    if let Some(DataSource::StaleCache(staleness)) = source_of(&response) {
+        // Not stored: a stored response would be replayed as fresh.
+        stale_verdict(response.headers_mut(), staleness);
+        return Ok(response.map_into_boxed_body());
+    }
     if response.status() != StatusCode::OK {
         return Ok(mark(response.map_into_boxed_body(), "MISS"));
     }
@@ -297,9 +330,11 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     if response.status() != StatusCode::OK {
         return Ok(mark(response.map_into_boxed_body(), "MISS"));
     }
-    let label = match response.response().extensions().get::<DataSource>() {
+    let source = source_of(&response);
+    let label = match source {
         Some(DataSource::Cache) => "HIT",
         Some(DataSource::DatabaseWithoutCache) => "BYPASS",
+        Some(DataSource::StaleCache(_)) => "STALE",
         _ => "MISS",
     };
     let (request, response) = response.into_parts();
@@ -324,7 +359,14 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     } else {
         head.set_body(bytes).map_into_boxed_body()
     };
-    Ok(mark(ServiceResponse::new(request, response), label))
+    let mut response = ServiceResponse::new(request, response);
+    match source {
+        Some(DataSource::StaleCache(staleness)) => {
+            stale_verdict(response.headers_mut(), staleness);
+            Ok(response)
+        }
+        _ => Ok(mark(response, label)),
+    }
 }
 
 /// A kept response replayed, a HIT: a 304 when the client holds it, else its headers and
