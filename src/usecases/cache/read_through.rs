@@ -18,6 +18,13 @@ use crate::domain::error::{CacheError, RepositoryError};
 use crate::domain::ports::RedisService;
 use crate::usecases::ProductError;
 
+/// The shortest refresh-ahead window. A hot page is mostly answered from process memory
+/// (ready responses, the near tier: each kept up to `NEAR_CACHE_TTL_MS`, 1 s by default), so
+/// this flow may see its key only about once a second; a shorter window (a 2 s TTL's last
+/// fifth) would often pass unseen, and the entry would expire with readers waiting on
+/// MongoDB.
+const REFRESH_AHEAD_FLOOR: Duration = Duration::from_secs(1);
+
 /// A load result shared between the callers of one flight.
 pub(crate) type SharedLoad<T> = Result<T, Arc<RepositoryError>>;
 
@@ -87,7 +94,11 @@ impl<T: Clone + Send + 'static> ReadThrough<'_, T> {
         let policy = &self.context.policy;
         let Some(by) = fresh_until.and_then(|until| past(until, now)) else {
             metrics.hit(self.layer);
-            let ahead = self.ttl.mul_f64(policy.refresh_ahead).as_millis();
+            let ahead = self
+                .ttl
+                .mul_f64(policy.refresh_ahead)
+                .max(REFRESH_AHEAD_FLOOR)
+                .as_millis();
             let ahead = i64::try_from(ahead).unwrap_or(i64::MAX);
             if fresh_until.is_some_and(|until| until - now <= ahead) {
                 self.refresh(key, load);
