@@ -122,11 +122,6 @@ impl ProductCache for ProductReadThrough {
     }
 }
 
-/// The flight name of a product's background refresh.
-fn refresh_flight(id: &ProductId) -> String {
-    format!("refresh:{}", CacheKeys::product(id))
-}
-
 /// Whether an entry is within its TTL (a stale one is what the caller is replacing).
 fn fresh(entry: &ProductEntryView) -> bool {
     past(entry.expires_at_ms, now_ms()).is_none()
@@ -148,7 +143,7 @@ impl ProductReadThrough {
 
     /// Whether this process is refreshing `id` in the background (started ahead of its TTL).
     fn refreshing(&self, id: &ProductId) -> bool {
-        self.flights.running(&refresh_flight(id))
+        self.context.refreshes.running(&CacheKeys::product(id))
     }
 
     async fn read_database(
@@ -231,23 +226,21 @@ impl ProductReadThrough {
         if expires_at_ms - now_ms() > threshold {
             return;
         }
+        // One refresh per product in this process, as for pages (`staleness::Refreshes`):
+        // hits while it runs spawn nothing.
+        let Some(turn) = self.context.refreshes.begin(&CacheKeys::product(id)) else {
+            return;
+        };
         let this = self.clone();
         let id = id.clone();
         tokio::spawn(async move {
-            let key = refresh_flight(&id);
-            let _ = this
-                .flights
-                .run(&key, || async {
-                    let lock = CacheKeys::product_lock(&id);
-                    if let Ok(Some(token)) = this.cache.try_lock(&lock, policy.lock_ttl).await {
-                        this.context.metrics.refresh_ahead();
-                        let loaded = this.load_and_fill(&id).await;
-                        let _ = this.cache.unlock(&lock, &token).await;
-                        return loaded;
-                    }
-                    Ok((None, DataSource::Cache))
-                })
-                .await;
+            let _turn = turn;
+            let lock = CacheKeys::product_lock(&id);
+            if let Ok(Some(token)) = this.cache.try_lock(&lock, policy.lock_ttl).await {
+                this.context.metrics.refresh_ahead();
+                let _ = this.load_and_fill(&id).await;
+                let _ = this.cache.unlock(&lock, &token).await;
+            }
         });
     }
 }

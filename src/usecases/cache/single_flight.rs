@@ -49,14 +49,6 @@ impl<T: Clone> SingleFlight<T> {
         (value, joined)
     }
 
-    /// Whether a flight of `key` is under way.
-    pub fn running(&self, key: &str) -> bool {
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(key)
-    }
-
     /// Keys with a flight under way.
     pub fn len(&self) -> usize {
         self.calls.lock().unwrap_or_else(|e| e.into_inner()).len()
