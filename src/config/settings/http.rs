@@ -1,7 +1,9 @@
 //! The HTTP edge: rate limits (`RATE_LIMIT_*`), CORS, proxies and client addresses,
-//! the product response cache's TTL, and who may read metrics.
+//! the product response cache's TTL and what downstream caches are told, and who may read
+//! metrics.
 
 use super::reader::Reader;
+use crate::domain::cache::CachePolicy;
 use crate::interface::http::client_address::ClientAddressPolicy;
 use crate::interface::http::metrics::{MetricsAccess, MetricsToken};
 use crate::interface::http::HttpSettings;
@@ -16,7 +18,7 @@ pub(super) fn rate_limits(r: &mut Reader) -> RateLimits {
     }
 }
 
-pub(super) fn http(r: &mut Reader) -> HttpSettings {
+pub(super) fn http(r: &mut Reader, cache: &CachePolicy) -> HttpSettings {
     let cors_origins: Vec<String> = r
         .string("CORS_ALLOWED_ORIGINS", "")
         .split(',')
@@ -58,6 +60,7 @@ pub(super) fn http(r: &mut Reader) -> HttpSettings {
         cors_origins,
         client_addresses,
         product_response_ttl: r.seconds("HTTP_CACHE_TTL_PRODUCT_SECS", 60, 1, 86_400),
+        stale_if_error: cache.stale_if_error,
         metrics_access: MetricsAccess(
             Some(r.string("METRICS_TOKEN", ""))
                 .filter(|token| !token.is_empty())

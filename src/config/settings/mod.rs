@@ -125,7 +125,7 @@ impl Settings {
         let near_cache = caching::near_cache(&mut r);
         let consistency = caching::consistency(&mut r);
         let rate_limits = http::rate_limits(&mut r);
-        let http = http::http(&mut r);
+        let http = http::http(&mut r, &cache);
         let sessions = accounts::sessions(&mut r);
         let login_throttle = accounts::login_throttle(&mut r);
         let admin = accounts::admin(&mut r);

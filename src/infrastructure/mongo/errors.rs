@@ -25,10 +25,32 @@ pub fn failure_counts() -> Vec<(&'static str, u64)> {
     ]
 }
 
+/// A call that got no answer within its deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("MongoDB did not answer within {0:?}")]
+struct NoAnswer(Duration);
+
 /// The error for a call that got no answer within `timeout`, counted.
 pub(super) fn timed_out(timeout: Duration) -> RepositoryError {
     TIMEOUTS.fetch_add(1, Relaxed);
-    RepositoryError::Unavailable(format!("MongoDB did not answer within {timeout:?}").into())
+    RepositoryError::Unavailable(Box::new(NoAnswer(timeout)))
+}
+
+/// Whether `error` means MongoDB did not answer at all (no reply in time, no server to
+/// select, the connection gone), as opposed to an answer the caller did not want.
+pub(super) fn unanswered(error: &RepositoryError) -> bool {
+    let RepositoryError::Unavailable(source) = error else {
+        return false;
+    };
+    if source.is::<NoAnswer>() {
+        return true;
+    }
+    source.downcast_ref::<Error>().is_some_and(|driver| {
+        matches!(
+            driver.kind.as_ref(),
+            ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) | ErrorKind::Shutdown
+        )
+    })
 }
 
 /// Translates a driver error into the domain's vocabulary: duplicate keys and outages get

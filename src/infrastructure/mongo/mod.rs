@@ -1,5 +1,6 @@
 //! MongoDB: connection, product documents and the `ProductRepository` adapter.
 
+mod circuit;
 mod connection;
 mod errors;
 mod event_history;

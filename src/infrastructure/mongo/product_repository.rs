@@ -9,6 +9,7 @@ use mongodb::bson::{doc, Document};
 use mongodb::{Collection, Database};
 use shaku::Component;
 
+use super::circuit::Circuit;
 use super::errors::{bounded, create_indexes, timed_out};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{image_strings, to_bson_time, ProductDocument};
@@ -40,6 +41,9 @@ pub struct MongoProductRepository {
     /// parameter: each repository starts with its own, empty).
     #[shaku(force_default)]
     turns: Arc<WriteTurns>,
+    /// Fails calls fast while MongoDB does not answer (not a parameter either).
+    #[shaku(force_default)]
+    circuit: Arc<Circuit>,
 }
 
 /// Products as stored, in the domain's terms; a corrupt document is the domain error.
@@ -84,6 +88,7 @@ impl MongoProductRepository {
             timeout,
             origin,
             turns: Arc::default(),
+            circuit: Arc::default(),
         }
     }
 
@@ -107,9 +112,28 @@ impl MongoProductRepository {
         F: FnOnce(Self) -> Fut,
         Fut: std::future::Future<Output = Result<T, RepositoryError>> + Send + 'static,
     {
-        tokio::spawn(write(self.clone()))
-            .await
-            .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
+        self.circuit.admit(&self.database, self.timeout)?;
+        let write = write(self.clone());
+        let circuit = self.circuit.clone();
+        tokio::spawn(async move {
+            let outcome = write.await;
+            circuit.observe(&outcome);
+            outcome
+        })
+        .await
+        .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
+    }
+
+    /// Runs the read `call` unless the circuit turns it away, and tells the circuit how it
+    /// went.
+    async fn guarded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, RepositoryError>>,
+    ) -> Result<T, RepositoryError> {
+        self.circuit.admit(&self.database, self.timeout)?;
+        let outcome = call.await;
+        self.circuit.observe(&outcome);
+        outcome
     }
 
     /// Records `event` in the outbox inside `session`'s transaction, then commits; the
@@ -304,8 +328,11 @@ impl ProductRepository for MongoProductRepository {
         let ids = ids.iter().map(object_id).collect::<Result<Vec<_>, _>>()?;
         let collection = self.collection();
         let find = collection.find(doc! { "_id": { "$in": ids } });
-        let documents: Vec<ProductDocument> =
-            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
+        let documents: Vec<ProductDocument> = self
+            .guarded(bounded(self.timeout, async {
+                find.await?.try_collect().await
+            }))
+            .await?;
         documents
             .into_iter()
             .map(ProductDocument::into_product)
@@ -315,7 +342,7 @@ impl ProductRepository for MongoProductRepository {
     #[tracing::instrument(name = "mongo.product.find_by_id", level = "debug", skip_all)]
     async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
-        bounded(self.timeout, self.collection().find_one(filter))
+        self.guarded(bounded(self.timeout, self.collection().find_one(filter)))
             .await?
             .map(ProductDocument::into_product)
             .transpose()
@@ -334,8 +361,11 @@ impl ProductRepository for MongoProductRepository {
             .sort(sort_document(sort))
             .skip(page.offset())
             .limit(i64::from(page.limit()));
-        let documents: Vec<ProductDocument> =
-            bounded(self.timeout, async { find.await?.try_collect().await }).await?;
+        let documents: Vec<ProductDocument> = self
+            .guarded(bounded(self.timeout, async {
+                find.await?.try_collect().await
+            }))
+            .await?;
         documents
             .into_iter()
             .map(ProductDocument::into_product)
@@ -344,10 +374,10 @@ impl ProductRepository for MongoProductRepository {
 
     #[tracing::instrument(name = "mongo.product.count", level = "debug", skip_all)]
     async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError> {
-        bounded(
+        self.guarded(bounded(
             self.timeout,
             self.collection().count_documents(to_document(filter)),
-        )
+        ))
         .await
     }
 
@@ -388,7 +418,11 @@ impl ProductRepository for MongoProductRepository {
     #[tracing::instrument(name = "mongo.product.ping", level = "debug", skip_all)]
     async fn ping(&self) -> Result<Duration, RepositoryError> {
         let started = Instant::now();
-        bounded(self.timeout, self.database.run_command(doc! { "ping": 1 })).await?;
+        // Not turned away by the circuit: health checks measure MongoDB itself, and an
+        // answer closes the circuit.
+        let outcome = bounded(self.timeout, self.database.run_command(doc! { "ping": 1 })).await;
+        self.circuit.observe(&outcome);
+        outcome?;
         Ok(started.elapsed())
     }
 }

@@ -9,7 +9,7 @@ use super::handlers::{self, resource, ApiModule};
 use super::metrics::MetricsAccess;
 use super::middleware::{auth_class, by_method, count_reads, rate_limit, RateLimit};
 use super::openapi;
-use super::response_cache::{response_cache, CachedRoute, NearResponses};
+use super::response_cache::{response_cache, CachedRoute, NearResponses, ResponseCaching};
 use crate::usecases::read_counter::ReadCounter;
 use crate::usecases::{RateLimitUseCase, ResponseStore};
 use utoipa::OpenApi;
@@ -24,6 +24,9 @@ pub struct HttpSettings {
     pub client_addresses: ClientAddressPolicy,
     /// How long a stored single-product response lives.
     pub product_response_ttl: std::time::Duration,
+    /// How long past its TTL a cached answer may stand in while MongoDB fails; told to
+    /// downstream caches as `stale-if-error`.
+    pub stale_if_error: std::time::Duration,
     /// Who may read `/metrics` (`METRICS_TOKEN`).
     pub metrics_access: MetricsAccess,
 }
@@ -60,7 +63,7 @@ pub fn configure<M: ApiModule>(
     let layers = Layers {
         limiter: module.resolve(),
         http_cache: module.resolve(),
-        ttl: settings.product_response_ttl,
+        caching: ResponseCaching::new(settings.product_response_ttl, settings.stale_if_error),
         rendered,
         address_data: web::Data::from(addresses.clone()),
         addresses,
@@ -79,7 +82,7 @@ pub fn configure<M: ApiModule>(
 struct Layers {
     limiter: Arc<dyn RateLimitUseCase>,
     http_cache: Arc<dyn ResponseStore>,
-    ttl: std::time::Duration,
+    caching: ResponseCaching,
     rendered: Option<Arc<NearResponses>>,
     addresses: Arc<ClientAddressPolicy>,
     address_data: web::Data<ClientAddressPolicy>,
@@ -102,7 +105,7 @@ macro_rules! cached {
     ($layers:expr, $route:expr) => {
         resource($route.scope_path()).wrap(from_fn(response_cache(
             $layers.http_cache.clone(),
-            $layers.ttl,
+            $layers.caching.clone(),
             $route,
             $layers.rendered.clone(),
         )))

@@ -16,7 +16,6 @@
 //!   of one serialisation.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -32,6 +31,7 @@ use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use super::cached_route::CachedRoute;
+use super::caching::ResponseCaching;
 use super::near_responses::{NearResponses, ReadyResponse, ResponseSlot};
 use crate::domain::product::ProductId;
 use crate::interface::http::conditional::not_modified;
@@ -139,24 +139,33 @@ fn source_of<B>(response: &ServiceResponse<B>) -> Option<DataSource> {
 }
 
 /// The middleware function for one cached route, for
-/// `resource(..).wrap(from_fn(response_cache(store, ttl, route, near)))`; `ttl` is how
-/// long a stored product response lives; `near` (present with the near tier) replays
-/// list and count responses from process memory.
+/// `resource(..).wrap(from_fn(response_cache(store, caching, route, near)))`; `caching`
+/// says how long a stored product response lives and what `Cache-Control` answers carry;
+/// `near` (present with the near tier) replays list and count responses from process memory.
 pub fn response_cache<B>(
     store: Arc<dyn ResponseStore>,
-    ttl: Duration,
+    caching: ResponseCaching,
     route: CachedRoute,
     near: Option<Arc<NearResponses>>,
 ) -> impl Fn(ServiceRequest, Next<B>) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>
 where
     B: MessageBody + 'static,
 {
-    move |req, next| Box::pin(serve(store.clone(), ttl, route, near.clone(), req, next))
+    move |req, next| {
+        Box::pin(serve(
+            store.clone(),
+            caching.clone(),
+            route,
+            near.clone(),
+            req,
+            next,
+        ))
+    }
 }
 
 async fn serve<B: MessageBody + 'static>(
     store: Arc<dyn ResponseStore>,
-    ttl: Duration,
+    caching: ResponseCaching,
     route: CachedRoute,
     near: Option<Arc<NearResponses>>,
     req: ServiceRequest,
@@ -170,31 +179,36 @@ async fn serve<B: MessageBody + 'static>(
         mark(next.call(req).await?.map_into_boxed_body(), "BYPASS")
     } else {
         match plan {
-            Plan::Stored(product) => serve_stored(store, ttl, near, &product, req, next).await?,
-            _ => serve_from_page_cache(route, near, req, next).await?,
+            Plan::Stored(product) => {
+                serve_stored(store, &caching, near, &product, req, next).await?
+            }
+            _ => serve_from_page_cache(route, &caching, near, req, next).await?,
         }
     };
-    Ok(cacheable(response))
+    Ok(cacheable(response, &caching.cache_control))
 }
 
-/// Lets browsers and shared caches keep a catalogue answer, but only to revalidate it
-/// (`no-cache`, answered by a 304 when the ETag still holds): a `max-age` would let them
-/// show data older than a write that has returned, which the service promises never to do.
-/// `Vary: Authorization` keeps a signed-in answer (marked `no-store` by authentication
-/// anyway) from ever standing in for an anonymous one; compression adds `Accept-Encoding`.
-fn cacheable(mut response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+/// Lets browsers and shared caches keep a catalogue answer on the terms of
+/// `ResponseCaching` (revalidated before each use; `stale-if-error` where the service
+/// serves stale itself). `Vary: Authorization` keeps a signed-in answer (marked `no-store`
+/// by authentication anyway) from ever standing in for an anonymous one; compression adds
+/// `Accept-Encoding`.
+fn cacheable(
+    mut response: ServiceResponse<BoxBody>,
+    cache_control: &HeaderValue,
+) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if status == StatusCode::OK || status == StatusCode::NOT_MODIFIED {
-        cacheable_headers(response.headers_mut());
+        cacheable_headers(response.headers_mut(), cache_control);
     }
     response
 }
 
 /// The headers of `cacheable`; a replayed response carries them already, so this adds
 /// neither twice.
-fn cacheable_headers(headers: &mut HeaderMap) {
+fn cacheable_headers(headers: &mut HeaderMap, cache_control: &HeaderValue) {
     if !headers.contains_key(CACHE_CONTROL) {
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+        headers.insert(CACHE_CONTROL, cache_control.clone());
     }
     if !headers.get_all(VARY).any(|v| v == "Authorization") {
         headers.append(VARY, HeaderValue::from_static("Authorization"));
@@ -204,10 +218,15 @@ fn cacheable_headers(headers: &mut HeaderMap) {
 /// A response to replay: its stored headers plus what every replayed 200 carries (where it
 /// came from, the cache verdict, the caching policy), added once here rather than on
 /// every replay.
-fn ready_response(mut headers: HeaderMap, etag: String, body: Bytes) -> ReadyResponse {
+fn ready_response(
+    mut headers: HeaderMap,
+    etag: String,
+    body: Bytes,
+    cache_control: &HeaderValue,
+) -> ReadyResponse {
     headers.insert(X_DATA_SOURCE, HeaderValue::from_static("cache"));
     verdict(&mut headers, "HIT");
-    cacheable_headers(&mut headers);
+    cacheable_headers(&mut headers, cache_control);
     // Added once here, so the compression layer finds it on every replay.
     vary(&mut headers);
     ReadyResponse::new(headers, etag, body)
@@ -217,7 +236,7 @@ fn ready_response(mut headers: HeaderMap, etag: String, body: Bytes) -> ReadyRes
 /// and store its 200.
 async fn serve_stored<B: MessageBody + 'static>(
     store: Arc<dyn ResponseStore>,
-    ttl: Duration,
+    caching: &ResponseCaching,
     near: Option<Arc<NearResponses>>,
     product: &ProductId,
     req: ServiceRequest,
@@ -238,7 +257,7 @@ async fn serve_stored<B: MessageBody + 'static>(
         return Ok(mark(next.call(req).await?.map_into_boxed_body(), "BYPASS"));
     };
     if let Some(stored) = stored {
-        let ready = Arc::new(ready_from(stored));
+        let ready = Arc::new(ready_from(stored, &caching.cache_control));
         // Kept once read back from the store, so what it declines to store (size cap) is
         // not kept here either.
         let mut kept = false;
@@ -284,7 +303,7 @@ async fn serve_stored<B: MessageBody + 'static>(
             etag: etag.clone(),
             body: body.to_owned(),
         };
-        store.put(generation, product, &stored, ttl).await;
+        store.put(generation, product, &stored, caching.ttl).await;
     }
     if let Ok(value) = HeaderValue::from_str(&etag) {
         head.headers_mut().insert(ETAG, value);
@@ -294,7 +313,7 @@ async fn serve_stored<B: MessageBody + 'static>(
 }
 
 /// A stored product response made ready to send.
-fn ready_from(stored: StoredResponse) -> ReadyResponse {
+fn ready_from(stored: StoredResponse, cache_control: &HeaderValue) -> ReadyResponse {
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&stored.content_type) {
         headers.insert(CONTENT_TYPE, value);
@@ -302,13 +321,19 @@ fn ready_from(stored: StoredResponse) -> ReadyResponse {
     if let Ok(value) = HeaderValue::from_str(&stored.etag) {
         headers.insert(ETAG, value);
     }
-    ready_response(headers, stored.etag, Bytes::from(stored.body))
+    ready_response(
+        headers,
+        stored.etag,
+        Bytes::from(stored.body),
+        cache_control,
+    )
 }
 
 /// A list or count GET: the handler answers from the list cache; label its answer by the
 /// source it reports, give it a body ETag and answer a matching `If-None-Match` with 304.
 async fn serve_from_page_cache<B: MessageBody + 'static>(
     route: CachedRoute,
+    caching: &ResponseCaching,
     near: Option<Arc<NearResponses>>,
     req: ServiceRequest,
     next: Next<B>,
@@ -349,7 +374,12 @@ async fn serve_from_page_cache<B: MessageBody + 'static>(
     // Only responses read from the list cache: what it declined to store (admission, size
     // cap) is not kept here either.
     if let (Some(near), Some(slot), "HIT") = (&near, slot, label) {
-        let ready = ready_response(head.headers().clone(), etag.clone(), bytes.clone());
+        let ready = ready_response(
+            head.headers().clone(),
+            etag.clone(),
+            bytes.clone(),
+            &caching.cache_control,
+        );
         near.keep(slot, Arc::new(ready));
     }
     let response = if not_modified(&if_none_match, &etag) {
@@ -415,12 +445,17 @@ mod tests {
     use super::*;
     use actix_web::test::{call_service, init_service, TestRequest};
     use actix_web::{web, App};
+    use std::time::Duration;
 
     use crate::usecases::cache::MockResponseStore;
     use actix_web::middleware::from_fn;
 
     const TTL: Duration = Duration::from_secs(60);
     const ID: &str = "665f1c0e9b1e8a3d4c2b1a09";
+
+    fn caching() -> ResponseCaching {
+        ResponseCaching::new(TTL, Duration::from_secs(300))
+    }
 
     fn x_cache(response: &ServiceResponse) -> &str {
         response.headers().get("x-cache").unwrap().to_str().unwrap()
@@ -446,7 +481,7 @@ mod tests {
                         web::resource("/{id}")
                             .wrap(from_fn(response_cache(
                                 Arc::new($store),
-                                TTL,
+                                caching(),
                                 CachedRoute::Product,
                                 None,
                             )))
@@ -488,7 +523,7 @@ mod tests {
                     web::resource("/{id}")
                         .wrap(from_fn(response_cache(
                             Arc::new(store),
-                            TTL,
+                            caching(),
                             CachedRoute::Product,
                             Some(near),
                         )))
@@ -608,7 +643,7 @@ mod tests {
                     web::resource("")
                         .wrap(from_fn(response_cache(
                             Arc::new(MockResponseStore::new()),
-                            TTL,
+                            caching(),
                             CachedRoute::List,
                             None,
                         )))

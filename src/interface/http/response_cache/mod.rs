@@ -6,13 +6,16 @@
 //!
 //! File map, in dependency order:
 //! - `cached_route.rs`: the routes that are cached, named where they are registered.
+//! - `caching.rs`: a stored response's TTL and the `Cache-Control` of cacheable answers.
 //! - `near_responses.rs`: ready responses in process memory, filed under a generation.
 //! - `middleware.rs`: the layer itself (HIT, MISS, BYPASS, 304, variants per coding).
 
 mod cached_route;
+mod caching;
 mod middleware;
 mod near_responses;
 
 pub use cached_route::CachedRoute;
+pub use caching::ResponseCaching;
 pub use middleware::response_cache;
 pub use near_responses::NearResponses;
