@@ -50,6 +50,7 @@ impl SharedState {
                 context.metrics.clone(),
                 settings.near_cache.max_entries,
                 settings.near_cache.ttl,
+                settings.http.product_response_ttl,
             ))
         });
         Self {

@@ -516,7 +516,13 @@ mod tests {
             .returning(|_| Some((4, None)));
         store.expect_put().times(1).return_const(());
         let lists = crate::usecases::cache::MockListCache::new();
-        let near = Arc::new(NearResponses::new(Arc::new(lists), Arc::default(), 10, TTL));
+        let near = Arc::new(NearResponses::new(
+            Arc::new(lists),
+            Arc::default(),
+            10,
+            TTL,
+            TTL,
+        ));
         let app = init_service(
             App::new().service(
                 web::scope("/api/products").service(

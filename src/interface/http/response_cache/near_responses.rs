@@ -99,20 +99,54 @@ pub struct NearResponses {
     responses: Cache<ResponseSlot, Arc<ReadyResponse>, foldhash::fast::RandomState>,
 }
 
+/// How long a ready response is kept, by route.
+///
+/// A list or count lives the near tier's TTL, like the page it was rendered from. A product
+/// lives as long as its stored copy in Redis (`HTTP_CACHE_TTL_PRODUCT_SECS`): it is filed
+/// under the product's response generation, which the near tier re-reads once per
+/// `NEAR_CACHE_TTL_MS` and every write moves, so keeping it longer than that re-read
+/// replays nothing older, and saves reading the stored copy back from Redis every time
+/// the near tier's entry would expire (one round trip per hot product and second). Read
+/// back just before its stored copy expires, it outlives that copy by at most one TTL.
+struct Lifetimes {
+    lists: Duration,
+    products: Duration,
+}
+
+impl moka::Expiry<ResponseSlot, Arc<ReadyResponse>> for Lifetimes {
+    fn expire_after_create(
+        &self,
+        slot: &ResponseSlot,
+        _: &Arc<ReadyResponse>,
+        _: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(match slot.route {
+            CachedRoute::Product => self.products,
+            CachedRoute::List | CachedRoute::Count => self.lists,
+        })
+    }
+}
+
 impl NearResponses {
-    /// At most `max_entries` responses, each kept at most `ttl` (the near tier's bounds).
+    /// At most `max_entries` responses (the near tier's bound); lists and counts kept at
+    /// most `ttl` (the near tier's), products at most `product_ttl` (see `Lifetimes`).
     pub fn new(
         lists: Arc<dyn ListCache>,
         metrics: Arc<CacheMetrics>,
         max_entries: u64,
         ttl: Duration,
+        product_ttl: Duration,
     ) -> Self {
+        let lifetimes = Lifetimes {
+            lists: ttl,
+            products: product_ttl,
+        };
         Self {
             lists,
             metrics,
             responses: Cache::builder()
                 .max_capacity(max_entries)
-                .time_to_live(ttl)
+                .expire_after(lifetimes)
                 .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
@@ -164,6 +198,7 @@ mod tests {
             metrics.clone(),
             100,
             Duration::from_secs(60),
+            Duration::from_secs(60),
         );
         let slot = near.list_slot(CachedRoute::List, "page=1").await.unwrap();
         near.keep(slot, Arc::new(ready()));
@@ -174,11 +209,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_product_outlives_the_near_tiers_ttl_under_its_generation_a_page_does_not() {
+        let near = NearResponses::new(
+            lists(vec![Some(7)]),
+            Arc::default(),
+            100,
+            Duration::from_millis(20),
+            Duration::from_secs(60),
+        );
+        let page = near.list_slot(CachedRoute::List, "page=1").await.unwrap();
+        let product = ResponseSlot::new(CachedRoute::Product, "p", 3);
+        near.keep(page.clone(), Arc::new(ready()));
+        near.keep(product.clone(), Arc::new(ready()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(near.get(&page).is_none(), "a page lives the near tier's TTL");
+        assert!(near.get(&product).is_some(), "a product lives its stored copy's");
+    }
+
+    #[tokio::test]
     async fn no_slot_while_the_list_cache_is_bypassed() {
         let near = NearResponses::new(
             lists(vec![None]),
             Arc::default(),
             100,
+            Duration::from_secs(60),
             Duration::from_secs(60),
         );
         assert_eq!(near.list_slot(CachedRoute::Count, "").await, None);
