@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use mongodb::Database;
 use shaku::HasComponent;
 
 use super::shared_state::SharedState;
@@ -13,8 +14,10 @@ use super::wiring::{event_wiring, prepared_database};
 use super::{build_module, client_keys, AppModule, Settings};
 use crate::domain::outbox::InstanceId;
 use crate::domain::ports::{PasswordHasher, SessionStore, UserRepository};
+use crate::infrastructure::mongo;
 use crate::infrastructure::near_cache::NearCache;
 use crate::infrastructure::redis::RedisClients;
+use crate::interface::http::cursor::CursorCodec;
 use crate::usecases::auth::ensure_admin;
 use crate::usecases::cache::CacheContext;
 use crate::usecases::events::RelaySignals;
@@ -39,6 +42,7 @@ impl Components {
     pub async fn connect(settings: &Settings) -> Result<Self, StartupError> {
         let database = prepared_database(settings).await?;
         let keys = client_keys(settings, &database).await?;
+        let cursors = cursor_codec(settings, &database).await?;
         let redis = RedisClients::build(&settings.redis).await?;
         let context = Arc::new(CacheContext::for_namespace(
             settings.cache,
@@ -61,7 +65,14 @@ impl Components {
             keys,
             events,
         );
-        let shared = SharedState::build(&module, near.is_some(), &context, &instance, settings);
+        let shared = SharedState::build(
+            &module,
+            near.is_some(),
+            &context,
+            &instance,
+            settings,
+            cursors,
+        );
         let components = Self {
             module,
             redis,
@@ -94,4 +105,16 @@ impl Components {
         tracing::info!("admin account ensured");
         Ok(())
     }
+}
+
+/// Page cursors are signed with a secret every instance shares through MongoDB (created by
+/// the first to start), so a cursor from one instance reads on every other.
+async fn cursor_codec(
+    settings: &Settings,
+    database: &Database,
+) -> Result<CursorCodec, StartupError> {
+    let secret = mongo::shared_secret(database, "cursors", settings.mongo.operation_timeout)
+        .await
+        .map_err(StartupError::Secret)?;
+    Ok(CursorCodec::new(&secret))
 }

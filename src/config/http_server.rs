@@ -39,6 +39,7 @@ pub(super) fn serve(
     let status = web::Data::from(shared.status.clone());
     let feed = web::Data::from(shared.feed.clone());
     let frames = web::Data::from(shared.frames.clone());
+    let cursors = web::Data::from(shared.cursors.clone());
     let http = settings.http.clone();
     let authenticate: Arc<dyn AuthenticateUseCase> = module.resolve();
     let rendered = shared.responses.clone();
@@ -62,6 +63,7 @@ pub(super) fn serve(
             .app_data(status.clone())
             .app_data(feed.clone())
             .app_data(frames.clone())
+            .app_data(cursors.clone())
             .wrap(from_fn(authentication(authenticate.clone())))
             .wrap(from_fn(head_as_get))
             .wrap(from_fn(compression))

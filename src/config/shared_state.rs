@@ -12,6 +12,7 @@ use shaku::HasComponent;
 use super::{AppModule, Settings};
 use crate::domain::outbox::InstanceId;
 use crate::infrastructure::mongo;
+use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::handlers::ProductFrames;
 use crate::interface::http::metrics::{CounterSource, Metrics, ReadCounters};
 use crate::interface::http::response_cache::NearResponses;
@@ -32,6 +33,8 @@ pub(super) struct SharedState {
     pub frames: Arc<ProductFrames>,
     pub status: Arc<StatusSources>,
     pub metrics: Arc<Metrics>,
+    /// Signs and reads page cursors under the deployment's shared secret.
+    pub cursors: Arc<CursorCodec>,
 }
 
 impl SharedState {
@@ -41,6 +44,7 @@ impl SharedState {
         context: &CacheContext,
         instance: &InstanceId,
         settings: &Settings,
+        cursors: CursorCodec,
     ) -> Self {
         let feed = EventFeed::new(module.resolve(), module.resolve(), settings.events.feed);
         let relay = Arc::new(RelayCounters::default());
@@ -70,6 +74,7 @@ impl SharedState {
             metrics: Arc::new(metrics(relay.clone(), feed.clone())),
             feed,
             relay,
+            cursors: Arc::new(cursors),
         }
     }
 }

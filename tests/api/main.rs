@@ -20,6 +20,7 @@ mod near_cache;
 mod openapi;
 mod outages;
 mod products_crud;
+mod products_cursor;
 mod products_list;
 mod products_validation;
 mod rate_limits;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::Interface;
 
 use crate::domain::error::RepositoryError;
+use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
@@ -23,6 +24,10 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 /// - `find_many` returns the products among `ids` that exist, in any order, in one query.
 /// - `list` sorts by the requested field and breaks ties by id in the same direction, so
 ///   pages are stable; `count` uses the same filter.
+/// - `list_keyset` MUST answer the items strictly on the keyset's side of its position
+///   (by the sort field, then the id), nearest first, at most `limit + 1` of them (the
+///   extra one says more lie beyond), and MUST seek to the position rather than walk the
+///   items before it, so its cost does not grow with depth.
 /// - Unreachable store → `Unavailable`, within a bounded time.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -35,6 +40,12 @@ pub trait ProductRepository: Interface {
         filter: &ProductFilter,
         sort: ProductSort,
         page: PageRequest,
+    ) -> Result<Vec<Product>, RepositoryError>;
+    async fn list_keyset(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        keyset: &Keyset,
     ) -> Result<Vec<Product>, RepositoryError>;
     async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError>;
     async fn update(

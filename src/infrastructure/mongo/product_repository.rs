@@ -13,11 +13,12 @@ use super::circuit::Circuit;
 use super::errors::{bounded, create_indexes, timed_out};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{image_strings, to_bson_time, ProductDocument};
-use super::product_filter::{sort_document, to_document};
+use super::product_filter::{keyset_document, seek_sort, sort_document, to_document};
 use super::transaction::{commit, retrying};
 use super::write_turns::WriteTurns;
 use crate::domain::error::RepositoryError;
 use crate::domain::event::ProductEvent;
+use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
@@ -361,6 +362,32 @@ impl ProductRepository for MongoProductRepository {
             .sort(sort_document(sort))
             .skip(page.offset())
             .limit(i64::from(page.limit()));
+        let documents: Vec<ProductDocument> = self
+            .guarded(bounded(self.timeout, async {
+                find.await?.try_collect().await
+            }))
+            .await?;
+        documents
+            .into_iter()
+            .map(ProductDocument::into_product)
+            .collect()
+    }
+
+    #[tracing::instrument(name = "mongo.product.list_keyset", level = "debug", skip_all)]
+    async fn list_keyset(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        keyset: &Keyset,
+    ) -> Result<Vec<Product>, RepositoryError> {
+        let Some(query) = keyset_document(filter, sort, keyset) else {
+            return Ok(Vec::new());
+        };
+        let collection = self.collection();
+        let find = collection
+            .find(query)
+            .sort(sort_document(seek_sort(sort, keyset.direction)))
+            .limit(i64::from(keyset.limit) + 1);
         let documents: Vec<ProductDocument> = self
             .guarded(bounded(self.timeout, async {
                 find.await?.try_collect().await

@@ -5,6 +5,7 @@ pub mod client_address;
 pub mod conditional;
 pub mod connection_socket;
 pub mod cors;
+pub mod cursor;
 pub mod dto;
 pub mod encoding;
 pub mod error;

@@ -9,12 +9,15 @@ use async_trait::async_trait;
 use shaku::{Component, Interface};
 
 use super::admission::FillAdmission;
-use super::codec::{decode_count, decode_page, encode_count, encode_page};
+use super::codec::{
+    decode_count, decode_page, decode_seek, encode_count, encode_page, encode_seek, Seek,
+};
 use super::generations::{generation_seed, Generation};
 use super::read_through::{Codec, ReadThrough, SharedLoad};
 use super::{CacheContext, CacheLayer, Fetched, SingleFlight};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
+use crate::domain::keyset::{Direction, Keyset, ListPage, SortValue};
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort, SortField};
@@ -34,6 +37,14 @@ pub trait ListCache: Interface {
         sort: ProductSort,
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, ProductError>;
+    /// `keyset.limit` items on one side of a position (see `domain::keyset`), cached like
+    /// numbered pages under the list generation.
+    async fn keyset_page(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        keyset: &Keyset,
+    ) -> Result<Fetched<ListPage>, ProductError>;
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError>;
     /// The current list generation, `None` when the cache must be bypassed. Anything
     /// derived from a page read after this call and filed under the returned generation
@@ -55,6 +66,8 @@ pub struct ListReadThrough {
     admission: Arc<FillAdmission>,
     #[shaku(force_default)]
     page_flights: SingleFlight<SharedLoad<Page<Product>>>,
+    #[shaku(force_default)]
+    seek_flights: SingleFlight<SharedLoad<Seek>>,
     #[shaku(force_default)]
     count_flights: SingleFlight<SharedLoad<u64>>,
 }
@@ -81,18 +94,40 @@ fn digest(value: &serde_json::Value) -> String {
 /// Hash of the normalised list query: defaults are already filled in by the domain types,
 /// so `?page=1&limit=10` and `?` share one entry.
 pub fn list_hash(filter: &ProductFilter, sort: ProductSort, page: PageRequest) -> String {
-    let field = match sort.field {
-        SortField::CreatedAt => "createdAt",
-        SortField::Price => "price",
-        SortField::Name => "name",
-    };
     digest(&serde_json::json!([
         canonical_filter(filter),
-        field,
+        sort_name(sort.field),
         sort.descending,
         page.page(),
         page.limit()
     ]))
+}
+
+/// Hash of a keyset query: the filter, the sort, the position and the limit.
+pub fn keyset_hash(filter: &ProductFilter, sort: ProductSort, keyset: &Keyset) -> String {
+    let value = match &keyset.position.value {
+        SortValue::CreatedAt(millis) => serde_json::json!(millis),
+        SortValue::PriceCents(cents) => serde_json::json!(cents),
+        SortValue::Name(name) => serde_json::json!(name),
+    };
+    digest(&serde_json::json!([
+        canonical_filter(filter),
+        sort_name(sort.field),
+        sort.descending,
+        "keyset",
+        value,
+        keyset.position.id.as_str(),
+        keyset.direction == Direction::Before,
+        keyset.limit
+    ]))
+}
+
+fn sort_name(field: SortField) -> &'static str {
+    match field {
+        SortField::CreatedAt => "createdAt",
+        SortField::Price => "price",
+        SortField::Name => "name",
+    }
 }
 
 pub fn count_hash(filter: &ProductFilter) -> String {
@@ -112,6 +147,7 @@ impl ListReadThrough {
             admission: Arc::new(FillAdmission::new(context.policy.list_window())),
             context,
             page_flights: SingleFlight::default(),
+            seek_flights: SingleFlight::default(),
             count_flights: SingleFlight::default(),
         }
     }
@@ -164,6 +200,47 @@ impl ListCache for ListReadThrough {
             })
         })
         .await
+    }
+
+    #[tracing::instrument(name = "cache.list.keyset_page", level = "debug", skip_all)]
+    async fn keyset_page(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        keyset: &Keyset,
+    ) -> Result<Fetched<ListPage>, ProductError> {
+        let shape = keyset_hash(filter, sort, keyset);
+        let flow = ReadThrough {
+            cache: &self.cache,
+            context: &self.context,
+            layer: CacheLayer::List,
+            operation: "list.keyset_page",
+            flights: &self.seek_flights,
+            codec: Codec {
+                encode: encode_seek,
+                decode: decode_seek,
+            },
+            ttl: self.context.policy.list_ttl,
+            admission: Some((&self.admission, &shape)),
+        };
+        let key = CacheKeys::list_around(&shape);
+        let (repository, filter, seek) = (self.repository.clone(), filter.clone(), keyset.clone());
+        let fetched = flow
+            .read(self.lookup(key), move || async move {
+                let (items, total) = futures_util::future::try_join(
+                    repository.list_keyset(&filter, sort, &seek),
+                    repository.count(&filter),
+                )
+                .await?;
+                Ok(Seek { items, total })
+            })
+            .await?;
+        let source = fetched.source;
+        let seek = fetched.value;
+        Ok(Fetched::new(
+            ListPage::keyset(seek.items, seek.total, keyset.clone()),
+            source,
+        ))
     }
 
     #[tracing::instrument(name = "cache.list.count", level = "debug", skip_all)]

@@ -7,8 +7,10 @@ use futures_util::future::{ready, Ready};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::domain::keyset::ListWindow;
 use crate::domain::product::{Category, Money};
 use crate::domain::query::{PageRequest, PageRequestError, ProductFilter, ProductSort, SearchText};
+use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::dto::number_text::NumberText;
 use crate::interface::http::error::{ApiError, FieldError};
 
@@ -18,8 +20,12 @@ use crate::interface::http::error::{ApiError, FieldError};
 pub struct ListQuery {
     pub filter: ProductFilter,
     pub sort: ProductSort,
-    pub page: PageRequest,
+    pub window: ListWindow,
 }
+
+/// The deepest item a numbered page may reach (`page × limit`); deeper, a cursor costs the
+/// same as page 1 where an offset costs in proportion to its depth.
+pub const MAX_NUMBERED_DEPTH: u64 = 10_000;
 
 /// The documented parameters, for the OpenAPI document.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -27,8 +33,11 @@ pub struct ListQuery {
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct ListQueryParams {
-    /// Page number, 1 to 1,000,000 (default 1).
+    /// Page number (default 1); `page × limit` at most 10,000: deeper, follow `nextCursor`.
     page: Option<u32>,
+    /// A `nextCursor` or `prevCursor` from an earlier answer to the same query (same
+    /// filters and sort; `limit` may change); not with `page`.
+    cursor: Option<String>,
     /// Page size, 1 to 100 (default 10).
     limit: Option<u32>,
     /// Exact category.
@@ -103,7 +112,8 @@ fn price_range(raw: &str) -> Result<(Option<Money>, Option<Money>), String> {
 }
 
 impl ListQuery {
-    pub fn parse(query_string: &str) -> Result<Self, ApiError> {
+    /// Parses the query; cursors are read with `cursors` (none: a cursor is refused).
+    pub fn parse(query_string: &str, cursors: Option<&CursorCodec>) -> Result<Self, ApiError> {
         let params = url::form_urlencoded::parse(query_string.as_bytes())
             .into_owned()
             .collect();
@@ -144,11 +154,51 @@ impl ListQuery {
                 p.errors.push(FieldError::new(name, error));
             }
         }
-        match page {
-            Ok(page) if p.errors.is_empty() => Ok(Self { filter, sort, page }),
+        let window = match (page, p.params.get("cursor").cloned()) {
+            (Ok(page), None) => numbered(page, &mut p),
+            (Ok(page), Some(cursor)) => {
+                if p.params.contains_key("page") {
+                    p.errors
+                        .push(FieldError::new("page", "cannot be combined with cursor"));
+                }
+                let keyset = cursors
+                    .ok_or(crate::interface::http::cursor::CursorError::Invalid)
+                    .and_then(|codec| codec.decode(&cursor, &filter, sort, page.limit()));
+                match keyset {
+                    Ok(keyset) => Some(ListWindow::Keyset(keyset)),
+                    Err(error) => {
+                        p.errors.push(FieldError::new("cursor", error));
+                        None
+                    }
+                }
+            }
+            (Err(_), _) => None,
+        };
+        match window {
+            Some(window) if p.errors.is_empty() => Ok(Self {
+                filter,
+                sort,
+                window,
+            }),
             _ => Err(ApiError::bad_request("invalid query parameters", p.errors)),
         }
     }
+}
+
+/// A numbered page, if it lies within `MAX_NUMBERED_DEPTH`.
+fn numbered(page: PageRequest, p: &mut Parser) -> Option<ListWindow> {
+    let depth = u64::from(page.page()) * u64::from(page.limit());
+    if depth > MAX_NUMBERED_DEPTH {
+        p.errors.push(FieldError::new(
+            "page",
+            format!(
+                "page × limit must not exceed {MAX_NUMBERED_DEPTH}; to go deeper, follow \
+                 nextCursor with the cursor parameter"
+            ),
+        ));
+        return None;
+    }
+    Some(ListWindow::Numbered(page))
 }
 
 /// Query of a paged route that filters and sorts nothing (the wishlist): `page` and `limit`
@@ -212,7 +262,11 @@ impl FromRequest for ListQuery {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::parse(req.query_string()))
+        let cursors = req.app_data::<actix_web::web::Data<CursorCodec>>();
+        ready(Self::parse(
+            req.query_string(),
+            cursors.map(|data| data.get_ref()),
+        ))
     }
 }
 
@@ -221,7 +275,7 @@ mod tests {
     use super::*;
 
     fn fields(query: &str) -> Vec<String> {
-        match ListQuery::parse(query) {
+        match ListQuery::parse(query, None) {
             Err(ApiError::BadRequest { errors, .. }) => {
                 let mut fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
                 fields.sort();
@@ -254,8 +308,8 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let q = ListQuery::parse("").unwrap();
-        assert_eq!((q.page.page(), q.page.limit()), (1, 10));
+        let q = ListQuery::parse("", None).unwrap();
+        assert_eq!(q.window, ListWindow::Numbered(PageRequest::default()));
         assert_eq!(q.sort, ProductSort::default());
     }
 
@@ -266,6 +320,14 @@ mod tests {
         assert_eq!(fields("page=x"), ["page"]);
         assert_eq!(fields("page=0"), ["page"]);
         assert_eq!(fields("page=-1"), ["page"]);
+        assert_eq!(
+            fields("page=101&limit=100"),
+            ["page"],
+            "past the numbered depth"
+        );
+        assert_eq!(fields("page=1001"), ["page"]);
+        assert_eq!(fields("cursor=abc"), ["cursor"]);
+        assert_eq!(fields("cursor=abc&page=2"), ["cursor", "page"]);
         assert_eq!(fields("isActive=maybe"), ["isActive"]);
         assert_eq!(fields("sort=stock"), ["sort"]);
         assert_eq!(fields("minPrice=-1"), ["minPrice"]);
@@ -279,12 +341,18 @@ mod tests {
 
     #[test]
     fn price_range_and_explicit_bounds() {
-        let q = ListQuery::parse("priceRange=%7B%22min%22%3A10%2C%22max%22%3A50%7D&maxPrice=40")
-            .unwrap();
+        let q = ListQuery::parse(
+            "priceRange=%7B%22min%22%3A10%2C%22max%22%3A50%7D&maxPrice=40",
+            None,
+        )
+        .unwrap();
         assert_eq!(q.filter.min_price.unwrap().cents(), 1000);
         assert_eq!(q.filter.max_price.unwrap().cents(), 4000);
-        let q = ListQuery::parse("isActive=false&sort=-price&page=2&limit=5").unwrap();
+        let q = ListQuery::parse("isActive=false&sort=-price&page=2&limit=5", None).unwrap();
         assert_eq!(q.filter.is_active, Some(false));
-        assert_eq!((q.page.page(), q.page.limit()), (2, 5));
+        assert_eq!(
+            q.window,
+            ListWindow::Numbered(PageRequest::new(2, 5).unwrap())
+        );
     }
 }

@@ -3,11 +3,14 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::keyset::{Keyset, ListPage, ListWindow};
 use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, Product, ProductChanges, ProductName, Stock,
 };
 use crate::domain::query::Page;
+use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::dto::number_text::NumberText;
+use crate::interface::http::dto::ListQuery;
 use crate::interface::http::error::{ApiError, FieldError};
 
 /// Body of create (`POST`) and partial update (`PUT`). On create `name`, `description`,
@@ -211,10 +214,17 @@ impl From<Product> for ProductResponse {
 #[serde(rename_all = "camelCase")]
 pub struct ProductList {
     pub products: Vec<ProductResponse>,
+    /// Products that match the filter.
     pub total: u64,
-    pub page: u32,
+    /// The page number; `null` on a page reached by cursor.
+    pub page: Option<u32>,
     pub limit: u32,
     pub total_pages: u64,
+    /// Send as `cursor` (with the same query) for the items after this page; `null` at
+    /// the end (always `null` on the wishlist).
+    pub next_cursor: Option<String>,
+    /// Send as `cursor` for the items before this page; `null` at the start.
+    pub prev_cursor: Option<String>,
 }
 
 impl From<Page<Product>> for ProductList {
@@ -223,8 +233,36 @@ impl From<Page<Product>> for ProductList {
             total_pages: page.request.total_pages(page.total),
             products: page.items.into_iter().map(Into::into).collect(),
             total: page.total,
-            page: page.request.page(),
+            page: Some(page.request.page()),
             limit: page.request.limit(),
+            next_cursor: None,
+            prev_cursor: None,
+        }
+    }
+}
+
+impl ProductList {
+    /// A page of the catalogue, with cursors to its neighbours in the list `query` names.
+    pub fn listed(page: ListPage, query: &ListQuery, cursors: &CursorCodec) -> Self {
+        let cursor = |keyset: Option<Keyset>| {
+            keyset.map(|keyset| cursors.encode(&keyset, &query.filter, query.sort))
+        };
+        let (next_cursor, prev_cursor) = (
+            cursor(page.next(query.sort)),
+            cursor(page.previous(query.sort)),
+        );
+        let limit = page.window.limit();
+        Self {
+            total_pages: page.total.div_ceil(u64::from(limit)),
+            page: match &page.window {
+                ListWindow::Numbered(request) => Some(request.page()),
+                ListWindow::Keyset(_) => None,
+            },
+            products: page.items.into_iter().map(Into::into).collect(),
+            total: page.total,
+            limit,
+            next_cursor,
+            prev_cursor,
         }
     }
 }

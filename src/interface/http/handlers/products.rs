@@ -5,15 +5,17 @@ use shaku_actix::Inject;
 use utoipa::ToSchema;
 
 use super::ApiModule;
+use crate::domain::keyset::{ListPage, ListWindow};
 use crate::domain::product::{Product, ProductId};
 use crate::interface::http::conditional::{etag, expected_version, not_modified};
+use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::dto::{
     Envelope, ListQuery, ListQueryParams, ProductList, ProductPayload, ProductResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
 use crate::interface::http::json::ApiJson;
-use crate::usecases::cache::{DataSource, StoredResponse};
+use crate::usecases::cache::{DataSource, Fetched, StoredResponse};
 use crate::usecases::warming::ProductRenderer;
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
@@ -101,13 +103,24 @@ fn with_etag(
     ))]
 pub async fn list_products<M: ApiModule>(
     list: Inject<M, dyn ListProductsUseCase>,
+    cursors: web::Data<CursorCodec>,
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
-    let page = list.execute(&query.filter, query.sort, query.page).await?;
+    let page = match &query.window {
+        ListWindow::Numbered(request) => {
+            let page = list.execute(&query.filter, query.sort, *request).await?;
+            let value = page.value;
+            Fetched::new(
+                ListPage::numbered(value.items, value.total, value.request),
+                page.source,
+            )
+        }
+        ListWindow::Keyset(keyset) => list.keyset(&query.filter, query.sort, keyset).await?,
+    };
     let response = HttpResponse::Ok()
         .insert_header(source(page.source))
         .json(Envelope::new(
-            ProductList::from(page.value),
+            ProductList::listed(page.value, &query, &cursors),
             "products retrieved",
         ));
     Ok(reporting(response, page.source))

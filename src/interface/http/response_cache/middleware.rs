@@ -35,6 +35,7 @@ use super::caching::ResponseCaching;
 use super::near_responses::{NearResponses, ReadyResponse, ResponseSlot};
 use crate::domain::product::ProductId;
 use crate::interface::http::conditional::not_modified;
+use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::dto::ListQuery;
 use crate::interface::http::encoding::Encoding;
 use crate::interface::http::middleware::compression::vary;
@@ -62,10 +63,13 @@ fn plan(route: CachedRoute, req: &ServiceRequest) -> Plan {
         return Plan::PassThrough;
     }
     match route {
-        CachedRoute::List | CachedRoute::Count => match ListQuery::parse(req.query_string()) {
-            Ok(_) => Plan::FromPageCache,
-            Err(_) => Plan::PassThrough,
-        },
+        CachedRoute::List | CachedRoute::Count => {
+            let cursors = req.app_data::<actix_web::web::Data<CursorCodec>>();
+            match ListQuery::parse(req.query_string(), cursors.map(|data| data.get_ref())) {
+                Ok(_) => Plan::FromPageCache,
+                Err(_) => Plan::PassThrough,
+            }
+        }
         CachedRoute::Product => match req.match_info().get("id").map(ProductId::parse) {
             Some(Ok(id)) => Plan::Stored(id),
             _ => Plan::PassThrough,

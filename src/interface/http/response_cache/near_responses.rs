@@ -222,8 +222,14 @@ mod tests {
         near.keep(page.clone(), Arc::new(ready()));
         near.keep(product.clone(), Arc::new(ready()));
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(near.get(&page).is_none(), "a page lives the near tier's TTL");
-        assert!(near.get(&product).is_some(), "a product lives its stored copy's");
+        assert!(
+            near.get(&page).is_none(),
+            "a page lives the near tier's TTL"
+        );
+        assert!(
+            near.get(&product).is_some(),
+            "a product lives its stored copy's"
+        );
     }
 
     #[tokio::test]
