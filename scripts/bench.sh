@@ -57,7 +57,7 @@ browser_etag() {
   curl -s -o /dev/null -D - -H "$BROWSER" "$BASE_URL/api/products/$ID" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'
 }
 
-# read_every_product: pages through the catalogue and GETs each product once (keep-alive)
+# read_every_product: walks the catalogue by cursor and GETs each product once (keep-alive)
 read_every_product() {
   python3 - "$APP_PORT" <<'PY'
 import http.client, json, sys
@@ -69,15 +69,14 @@ def get(path):
     if response.status != 200:
         sys.exit(f"GET {path}: {response.status}")
     return body
-page, read = 1, 0
-while True:
-    products = json.loads(get(f"/api/products?page={page}&limit=100"))["data"]["products"]
-    if not products:
-        break
-    for product in products:
+path, read = "/api/products?limit=100", 0
+while path:
+    data = json.loads(get(path))["data"]
+    for product in data["products"]:
         get(f"/api/products/{product['id']}")
         read += 1
-    page += 1
+    cursor = data.get("nextCursor")
+    path = cursor and f"/api/products?limit=100&cursor={cursor}"
 print(f"read {read} products once each")
 PY
 }

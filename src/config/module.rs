@@ -38,7 +38,8 @@ use crate::usecases::{
     CacheConfig, CacheConfigParameters, CacheConfigReport, CacheStats, CacheStatsParameters,
     CheckHealth, CheckRateLimit, CheckRateLimitParameters, CountProducts, CreateProduct,
     DeleteProduct, FailureReport, GetProduct, InvalidateCache, ListProducts, ListWishlist,
-    NearTierBounds, RateDecisions, SetWishlistStatus, UpdateProduct,
+    NearTierBounds, ProductFacets, ProductFacetsParameters, RateDecisions, SetWishlistStatus,
+    UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -70,6 +71,7 @@ module! {
             GetProduct,
             ListProducts,
             CountProducts,
+            ProductFacets,
             UpdateProduct,
             DeleteProduct,
             CheckHealth,
@@ -287,6 +289,9 @@ fn use_cases(
         })
         .with_component_parameters::<CacheConfig>(CacheConfigParameters {
             report: cache_config(settings),
+        })
+        .with_component_parameters::<ProductFacets>(ProductFacetsParameters {
+            edges: settings.price_edges.clone(),
         })
         .with_component_parameters::<OutboxJournal>(OutboxJournalParameters { signals })
         .with_component_parameters::<Login>(LoginParameters {

@@ -6,6 +6,7 @@ pub mod client_key;
 pub mod digest;
 pub mod error;
 pub mod event;
+pub mod facets;
 pub mod keyset;
 pub mod outbox;
 pub mod ports;

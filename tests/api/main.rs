@@ -21,6 +21,7 @@ mod openapi;
 mod outages;
 mod products_crud;
 mod products_cursor;
+mod products_facets;
 mod products_list;
 mod products_validation;
 mod rate_limits;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod caching;
+mod catalogue;
 mod events;
 mod http;
 mod reader;
@@ -19,6 +20,7 @@ use reader::Reader;
 
 use crate::domain::cache::CachePolicy;
 use crate::domain::client_key::ClientKeys;
+use crate::domain::facets::PriceEdges;
 use crate::domain::ports::LoginThrottlePolicy;
 use crate::domain::user::{Email, Password};
 use crate::infrastructure::mongo::MongoSettings;
@@ -77,6 +79,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub events: EventSettings,
     pub warming: WarmSettings,
+    /// Where facet price buckets start (`FACET_PRICE_EDGES`).
+    pub price_edges: PriceEdges,
 }
 
 /// Product events: the stream's bound, the outbox relay's pacing, the feed's limits.
@@ -133,6 +137,7 @@ impl Settings {
         let events = events::events(&mut r);
         let warming = warming::warming(&mut r);
         let log_format = server::log_format(&mut r);
+        let price_edges = catalogue::price_edges(&mut r);
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -152,6 +157,7 @@ impl Settings {
             log_format,
             events,
             warming,
+            price_edges,
         })
     }
 }

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use shaku::Interface;
 
 use crate::domain::error::RepositoryError;
+use crate::domain::facets::{Facets, PriceEdges};
 use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
@@ -28,6 +29,8 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 ///   (by the sort field, then the id), nearest first, at most `limit + 1` of them (the
 ///   extra one says more lie beyond), and MUST seek to the position rather than walk the
 ///   items before it, so its cost does not grow with depth.
+/// - `facets` MUST count over exactly the products `count` counts for the same filter, in
+///   one query.
 /// - Unreachable store → `Unavailable`, within a bounded time.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -48,6 +51,11 @@ pub trait ProductRepository: Interface {
         keyset: &Keyset,
     ) -> Result<Vec<Product>, RepositoryError>;
     async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError>;
+    async fn facets(
+        &self,
+        filter: &ProductFilter,
+        edges: &PriceEdges,
+    ) -> Result<Facets, RepositoryError>;
     async fn update(
         &self,
         id: &ProductId,

@@ -6,6 +6,7 @@ mod errors;
 mod event_history;
 mod outbox;
 mod product_document;
+mod product_facets;
 mod product_filter;
 mod product_repository;
 mod shared_secret;

@@ -13,11 +13,13 @@ use super::circuit::Circuit;
 use super::errors::{bounded, create_indexes, timed_out};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{image_strings, to_bson_time, ProductDocument};
+use super::product_facets::{facets_pipeline, read_facets};
 use super::product_filter::{keyset_document, seek_sort, sort_document, to_document};
 use super::transaction::{commit, retrying};
 use super::write_turns::WriteTurns;
 use crate::domain::error::RepositoryError;
 use crate::domain::event::ProductEvent;
+use crate::domain::facets::{Facets, PriceEdges};
 use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::ports::ProductRepository;
@@ -397,6 +399,23 @@ impl ProductRepository for MongoProductRepository {
             .into_iter()
             .map(ProductDocument::into_product)
             .collect()
+    }
+
+    #[tracing::instrument(name = "mongo.product.facets", level = "debug", skip_all)]
+    async fn facets(
+        &self,
+        filter: &ProductFilter,
+        edges: &PriceEdges,
+    ) -> Result<Facets, RepositoryError> {
+        let pipeline = facets_pipeline(filter, edges);
+        let collection = self.database.collection::<Document>(COLLECTION);
+        let aggregate = collection.aggregate(pipeline);
+        let answer: Vec<Document> = self
+            .guarded(bounded(self.timeout, async {
+                aggregate.await?.try_collect().await
+            }))
+            .await?;
+        read_facets(answer.first(), edges)
     }
 
     #[tracing::instrument(name = "mongo.product.count", level = "debug", skip_all)]

@@ -7,12 +7,13 @@ use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, Respo
 use utoipa::{Modify, OpenApi};
 
 use super::dto::{
-    CacheStatsResponse, CacheStatusResponse, ConsistencyStats, DependencyStatus, Envelope,
-    EventStats, FieldChangeData, HealthData, InvalidationResponse, LatencyBucket, LayerStats,
-    Layers, Liveness, LoginRequest, LoginResponse, LogoutAllResponse, NearCacheStats,
-    ProductEventData, ProductList, ProductPayload, ProductResponse, RateLimitStats, RedisStats,
-    RegisterRequest, RequestTotals, SessionResponse, SessionUser, ShopperEventData, StatusData,
-    UserResponse, WishlistRequest, WishlistResponse,
+    CacheStatsResponse, CacheStatusResponse, CategoryCount, ConsistencyStats, DependencyStatus,
+    Envelope, EventStats, FacetsResponse, FieldChangeData, HealthData, InvalidationResponse,
+    LatencyBucket, LayerStats, Layers, Liveness, LoginRequest, LoginResponse, LogoutAllResponse,
+    NearCacheStats, PriceBucketCount, ProductEventData, ProductList, ProductPayload,
+    ProductResponse, RateLimitStats, RedisStats, RegisterRequest, RequestTotals, SessionResponse,
+    SessionUser, ShopperEventData, StatusData, StockCounts, UserResponse, WishlistRequest,
+    WishlistResponse,
 };
 use super::error::{ErrorBody, FieldError};
 use super::handlers;
@@ -24,7 +25,8 @@ use super::response_cache::CachedRoute;
     components(schemas(
         ErrorBody, FieldError, ProductPayload, ProductResponse, ProductList, Liveness,
         HealthData, DependencyStatus, handlers::MessageOnly,
-        Envelope<ProductResponse>, Envelope<ProductList>, Envelope<HealthData>, Envelope<u64>,
+        Envelope<ProductResponse>, Envelope<ProductList>, Envelope<FacetsResponse>,
+        FacetsResponse, CategoryCount, PriceBucketCount, StockCounts, Envelope<HealthData>, Envelope<u64>,
         RegisterRequest, LoginRequest, UserResponse, LoginResponse, SessionResponse, SessionUser,
         LogoutAllResponse, WishlistRequest, WishlistResponse, CacheStatsResponse, CacheStatusResponse,
         InvalidationResponse, LayerStats, Layers, ConsistencyStats, RateLimitStats, NearCacheStats, RedisStats,

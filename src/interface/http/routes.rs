@@ -45,7 +45,7 @@ pub struct HttpSettings {
 ///
 /// Routes are tried in the order they are registered, and a path with a `{..}` segment
 /// costs a regular-expression match (twice: routing, then the route template for
-/// metrics). So the product scope comes first, its fixed paths (`/count`, `/wishlist`)
+/// metrics). So the product scope comes first, its fixed paths (`/count`, `/facets`, `/wishlist`)
 /// before `/{id}`, and `/{id}` before `/{id}/wishlist`: a product read costs one such match
 /// instead of three.
 ///
@@ -126,6 +126,7 @@ fn products<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers, reads: Arc<R
                 cached!(layers, CachedRoute::Count)
                     .route(web::get().to(handlers::count_products::<M>)),
             )
+            .service(resource("/facets").route(web::get().to(handlers::product_facets::<M>)))
             .service(resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)))
             .service(
                 resource("/wishlist/events").route(web::get().to(handlers::wishlist_events::<M>)),

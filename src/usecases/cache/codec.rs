@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::facets::{Facets, PriceBucket};
 use crate::domain::product::{
     Category, Description, Images, Money, Product, ProductId, ProductName, Stock, Version,
 };
@@ -131,6 +132,52 @@ pub(crate) fn decode_seek(raw: &str) -> Option<Seek> {
             .map(ProductRecord::into_product)
             .collect::<Option<Vec<_>>>()?,
         total: entry.total,
+    })
+}
+
+/// Facets as cache text: `[total, [[category, n]..], [[min, max|null, n]..], in, out]`.
+pub(crate) fn encode_facets(facets: &Facets) -> Option<String> {
+    let prices: Vec<_> = facets
+        .prices
+        .iter()
+        .map(|b| serde_json::json!([b.min_cents, b.max_cents, b.count]))
+        .collect();
+    Some(
+        serde_json::json!([
+            facets.total,
+            facets.categories,
+            prices,
+            facets.in_stock,
+            facets.out_of_stock
+        ])
+        .to_string(),
+    )
+}
+
+type FacetsEntry = (
+    u64,
+    Vec<(String, u64)>,
+    Vec<(i64, Option<i64>, u64)>,
+    u64,
+    u64,
+);
+
+pub(crate) fn decode_facets(raw: &str) -> Option<Facets> {
+    let (total, categories, prices, in_stock, out_of_stock): FacetsEntry =
+        serde_json::from_str(raw).ok()?;
+    Some(Facets {
+        total,
+        categories,
+        prices: prices
+            .into_iter()
+            .map(|(min_cents, max_cents, count)| PriceBucket {
+                min_cents,
+                max_cents,
+                count,
+            })
+            .collect(),
+        in_stock,
+        out_of_stock,
     })
 }
 

@@ -10,13 +10,15 @@ use shaku::{Component, Interface};
 
 use super::admission::FillAdmission;
 use super::codec::{
-    decode_count, decode_page, decode_seek, encode_count, encode_page, encode_seek, Seek,
+    decode_count, decode_facets, decode_page, decode_seek, encode_count, encode_facets,
+    encode_page, encode_seek, Seek,
 };
 use super::generations::{generation_seed, Generation};
 use super::read_through::{Codec, ReadThrough, SharedLoad};
 use super::{CacheContext, CacheLayer, Fetched, SingleFlight};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
+use crate::domain::facets::{Facets, PriceEdges};
 use crate::domain::keyset::{Direction, Keyset, ListPage, SortValue};
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
@@ -46,6 +48,12 @@ pub trait ListCache: Interface {
         keyset: &Keyset,
     ) -> Result<Fetched<ListPage>, ProductError>;
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError>;
+    /// The facets of `filter` with buckets starting at `edges`, cached like counts.
+    async fn facets(
+        &self,
+        filter: &ProductFilter,
+        edges: &PriceEdges,
+    ) -> Result<Fetched<Facets>, ProductError>;
     /// The current list generation, `None` when the cache must be bypassed. Anything
     /// derived from a page read after this call and filed under the returned generation
     /// is at least as new as that generation, so it MUST NOT be served once the
@@ -70,6 +78,8 @@ pub struct ListReadThrough {
     seek_flights: SingleFlight<SharedLoad<Seek>>,
     #[shaku(force_default)]
     count_flights: SingleFlight<SharedLoad<u64>>,
+    #[shaku(force_default)]
+    facet_flights: SingleFlight<SharedLoad<Facets>>,
 }
 
 /// Canonical text of a filter: every field in a fixed order, absent ones as null, search
@@ -130,6 +140,16 @@ fn sort_name(field: SortField) -> &'static str {
     }
 }
 
+/// Hash of a facets query: the filter and the bucket edges (a deployment that changes them
+/// reads none of the old entries).
+pub fn facets_hash(filter: &ProductFilter, edges: &PriceEdges) -> String {
+    digest(&serde_json::json!([
+        canonical_filter(filter),
+        "facets",
+        edges.cents()
+    ]))
+}
+
 pub fn count_hash(filter: &ProductFilter) -> String {
     digest(&canonical_filter(filter))
 }
@@ -149,6 +169,7 @@ impl ListReadThrough {
             page_flights: SingleFlight::default(),
             seek_flights: SingleFlight::default(),
             count_flights: SingleFlight::default(),
+            facet_flights: SingleFlight::default(),
         }
     }
 
@@ -241,6 +262,34 @@ impl ListCache for ListReadThrough {
             ListPage::keyset(seek.items, seek.total, keyset.clone()),
             source,
         ))
+    }
+
+    #[tracing::instrument(name = "cache.list.facets", level = "debug", skip_all)]
+    async fn facets(
+        &self,
+        filter: &ProductFilter,
+        edges: &PriceEdges,
+    ) -> Result<Fetched<Facets>, ProductError> {
+        let shape = facets_hash(filter, edges);
+        let flow = ReadThrough {
+            cache: &self.cache,
+            context: &self.context,
+            layer: CacheLayer::List,
+            operation: "list.facets",
+            flights: &self.facet_flights,
+            codec: Codec {
+                encode: encode_facets,
+                decode: decode_facets,
+            },
+            ttl: self.context.policy.list_ttl,
+            admission: Some((&self.admission, &shape)),
+        };
+        let key = CacheKeys::list_around(&shape);
+        let (repository, filter, edges) = (self.repository.clone(), filter.clone(), edges.clone());
+        flow.read(self.lookup(key), move || async move {
+            repository.facets(&filter, &edges).await
+        })
+        .await
     }
 
     #[tracing::instrument(name = "cache.list.count", level = "debug", skip_all)]

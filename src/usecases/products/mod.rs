@@ -1,5 +1,6 @@
 //! The catalogue: create, update and delete products (write-through, with their events
-//! journalled), read one (cache-aside), list and count them (cached pages).
+//! journalled), read one (cache-aside), list and count them and their facets (cached
+//! pages).
 
 mod count_products;
 mod create_product;
@@ -7,6 +8,7 @@ mod delete_product;
 mod error;
 mod get_product;
 mod list_products;
+mod product_facets;
 mod update_product;
 
 pub use count_products::{CountProducts, CountProductsParameters, CountProductsUseCase};
@@ -15,6 +17,7 @@ pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUs
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
 pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
+pub use product_facets::{ProductFacets, ProductFacetsParameters, ProductFacetsUseCase};
 pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
 
 #[cfg(any(test, feature = "mock"))]

@@ -4,6 +4,7 @@ mod auth;
 mod cache_stats;
 mod envelope;
 mod events;
+mod facets;
 mod health;
 mod list_query;
 mod number_text;
@@ -21,6 +22,7 @@ pub use cache_stats::{
 };
 pub use envelope::Envelope;
 pub use events::{FieldChangeData, ProductEventData, ShopperEventData};
+pub use facets::{CategoryCount, FacetsResponse, PriceBucketCount, StockCounts};
 pub use health::{DependencyStatus, HealthData, Liveness};
 pub use list_query::{ListQuery, ListQueryParams, PageQuery};
 pub use product::{ProductList, ProductPayload, ProductResponse};

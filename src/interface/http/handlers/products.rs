@@ -10,7 +10,8 @@ use crate::domain::product::{Product, ProductId};
 use crate::interface::http::conditional::{etag, expected_version, not_modified};
 use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::dto::{
-    Envelope, ListQuery, ListQueryParams, ProductList, ProductPayload, ProductResponse,
+    Envelope, FacetsResponse, ListQuery, ListQueryParams, ProductList, ProductPayload,
+    ProductResponse,
 };
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
@@ -19,12 +20,12 @@ use crate::usecases::cache::{DataSource, Fetched, StoredResponse};
 use crate::usecases::warming::ProductRenderer;
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
-    ListProductsUseCase, UpdateProductUseCase,
+    ListProductsUseCase, ProductFacetsUseCase, UpdateProductUseCase,
 };
 
 module_part!(
     /// What these handlers resolve from the DI module.
-    ProductModule: dyn CreateProductUseCase, dyn GetProductUseCase, dyn ListProductsUseCase, dyn CountProductsUseCase, dyn UpdateProductUseCase, dyn DeleteProductUseCase
+    ProductModule: dyn CreateProductUseCase, dyn GetProductUseCase, dyn ListProductsUseCase, dyn CountProductsUseCase, dyn ProductFacetsUseCase, dyn UpdateProductUseCase, dyn DeleteProductUseCase
 );
 
 /// These handlers' part of the OpenAPI document.
@@ -32,6 +33,7 @@ module_part!(
 #[openapi(paths(
     list_products,
     count_products,
+    product_facets,
     get_product,
     create_product,
     update_product,
@@ -143,6 +145,29 @@ pub async fn count_products<M: ApiModule>(
         .insert_header(source(total.source))
         .json(Envelope::new(total.value, "product count retrieved"));
     Ok(reporting(response, total.source))
+}
+
+/// Facets of the products matching the same filters as the list (paging and sort are
+/// ignored): counts per category, per price bucket and in or out of stock.
+#[utoipa::path(get, path = "/api/products/facets", tag = "products", params(ListQueryParams),
+    responses(
+        (status = 200, description = "Facet counts of the matching products", body = Envelope<FacetsResponse>,
+            headers(("X-Data-Source" = String, description = "`cache` or `database`"))),
+        (status = 400, description = "Invalid query parameter", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn product_facets<M: ApiModule>(
+    facets: Inject<M, dyn ProductFacetsUseCase>,
+    query: ListQuery,
+) -> Result<HttpResponse, ApiError> {
+    let facets = facets.execute(&query.filter).await?;
+    let response = HttpResponse::Ok()
+        .insert_header(source(facets.source))
+        .json(Envelope::new(
+            FacetsResponse::from(facets.value),
+            "product facets retrieved",
+        ));
+    Ok(reporting(response, facets.source))
 }
 
 /// One product; answers 304 when `If-None-Match` holds its current `ETag`.
