@@ -34,6 +34,18 @@ pub async fn prepared_database(settings: &Settings) -> Result<Database, StartupE
     MongoOutbox::ensure_indexes(&database)
         .await
         .map_err(StartupError::Indexes)?;
+    // Products stored before search used terms get them in the background; search finds
+    // each once it is done.
+    let (backfill, timeout) = (database.clone(), settings.mongo.operation_timeout);
+    tokio::spawn(async move {
+        match MongoProductRepository::backfill_search_terms(&backfill, timeout).await {
+            Ok(0) => {}
+            Ok(updated) => tracing::info!(updated, "search terms filled in for older products"),
+            Err(error) => {
+                tracing::warn!(error = %error, "search terms backfill stopped; it resumes at the next start")
+            }
+        }
+    });
     Ok(database)
 }
 

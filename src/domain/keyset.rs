@@ -16,13 +16,15 @@ pub enum SortValue {
 }
 
 impl SortValue {
-    /// `product`'s value in `field`.
-    pub fn of(product: &Product, field: SortField) -> Self {
-        match field {
+    /// `product`'s value in `field`; `None` for relevance, which depends on the search and
+    /// is paged by number only.
+    pub fn of(product: &Product, field: SortField) -> Option<Self> {
+        Some(match field {
             SortField::CreatedAt => Self::CreatedAt(product.created_at.timestamp_millis()),
             SortField::Price => Self::PriceCents(product.price.cents()),
             SortField::Name => Self::Name(product.name.as_str().to_owned()),
-        }
+            SortField::Relevance => return None,
+        })
     }
 
     /// The field this value belongs to.
@@ -44,11 +46,11 @@ pub struct Position {
 }
 
 impl Position {
-    pub fn of(product: &Product, field: SortField) -> Self {
-        Self {
-            value: SortValue::of(product, field),
+    pub fn of(product: &Product, field: SortField) -> Option<Self> {
+        Some(Self {
+            value: SortValue::of(product, field)?,
             id: product.id.clone(),
-        }
+        })
     }
 }
 
@@ -139,7 +141,7 @@ impl ListPage {
     pub fn next(&self, sort: ProductSort) -> Option<Keyset> {
         let last = self.items.last().filter(|_| self.later)?;
         Some(Keyset {
-            position: Position::of(last, sort.field),
+            position: Position::of(last, sort.field)?,
             direction: Direction::After,
             limit: self.window.limit(),
         })
@@ -149,7 +151,7 @@ impl ListPage {
     pub fn previous(&self, sort: ProductSort) -> Option<Keyset> {
         let first = self.items.first().filter(|_| self.earlier)?;
         Some(Keyset {
-            position: Position::of(first, sort.field),
+            position: Position::of(first, sort.field)?,
             direction: Direction::Before,
             limit: self.window.limit(),
         })

@@ -12,5 +12,6 @@ pub mod outbox;
 pub mod ports;
 pub mod product;
 pub mod query;
+pub mod search;
 pub(crate) mod text;
 pub mod user;

@@ -44,6 +44,9 @@ pub enum SortField {
     CreatedAt,
     Price,
     Name,
+    /// How well a product matches the search (only with one): name matches first, then
+    /// newest first.
+    Relevance,
 }
 
 /// Sort order; ties are always broken by id in the same direction.
@@ -54,7 +57,7 @@ pub struct ProductSort {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of createdAt, -createdAt, price, -price, name, -name")]
+#[error("must be one of createdAt, -createdAt, price, -price, name, -name, relevance")]
 pub struct ProductSortError;
 
 impl ProductSort {
@@ -67,6 +70,12 @@ impl ProductSort {
             "createdAt" => SortField::CreatedAt,
             "price" => SortField::Price,
             "name" => SortField::Name,
+            "relevance" if !descending => {
+                return Ok(Self {
+                    field: SortField::Relevance,
+                    descending: true,
+                })
+            }
             _ => return Err(ProductSortError),
         };
         Ok(Self { field, descending })

@@ -1,7 +1,9 @@
 //! Facets: counts per category, price bucket and stock equal a brute-force count over the
-//! stored products, for random filters.
+//! stored products, for random filters. The products are stored directly, with the search
+//! terms the service would give them.
 
 use mongodb::bson::{doc, oid::ObjectId, DateTime, Document};
+use product_catalog::domain::search::ProductTerms;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -73,7 +75,9 @@ impl Filter {
             && self.active.is_none_or(|a| a == p.active)
             && self.min.is_none_or(|m| p.cents >= m)
             && self.max.is_none_or(|m| p.cents <= m)
-            && self.search.is_none_or(|s| p.name.to_lowercase().contains(s))
+            && self
+                .search
+                .is_none_or(|s| p.name.to_lowercase().contains(s))
     }
 }
 
@@ -99,7 +103,11 @@ async fn facet_counts_equal_brute_force_counts_for_random_filters() {
             } else {
                 rng.random_range(0..80_000)
             },
-            stock: if rng.random_bool(0.3) { 0 } else { rng.random_range(1..50) },
+            stock: if rng.random_bool(0.3) {
+                0
+            } else {
+                rng.random_range(1..50)
+            },
             active: rng.random_bool(0.8),
         })
         .collect();
@@ -107,7 +115,10 @@ async fn facet_counts_equal_brute_force_counts_for_random_filters() {
     let documents: Vec<Document> = products
         .iter()
         .map(|p| {
+            let terms = ProductTerms::of(&p.name, "Facet test product", p.category);
             doc! {
+                "searchTerms": terms.all, "nameTerms": terms.name,
+                "searchPrefixes": terms.prefixes,
                 "_id": ObjectId::new(), "name": &p.name, "description": "Facet test product",
                 "priceCents": p.cents, "stock": p.stock, "category": p.category, "images": [],
                 "isActive": p.active, "wishlistCount": 0_i64, "version": 1_i64,
@@ -135,7 +146,12 @@ async fn facet_counts_equal_brute_force_counts_for_random_filters() {
         assert_eq!(facets["total"], matching.len(), "{query}");
         let mut categories: Vec<(String, usize)> = CATEGORIES
             .iter()
-            .map(|c| (c.to_string(), matching.iter().filter(|p| p.category == *c).count()))
+            .map(|c| {
+                (
+                    c.to_string(),
+                    matching.iter().filter(|p| p.category == *c).count(),
+                )
+            })
             .filter(|(_, n)| *n > 0)
             .collect();
         categories.sort();
@@ -143,7 +159,12 @@ async fn facet_counts_equal_brute_force_counts_for_random_filters() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| (c["category"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap() as usize))
+            .map(|c| {
+                (
+                    c["category"].as_str().unwrap().to_owned(),
+                    c["count"].as_u64().unwrap() as usize,
+                )
+            })
             .collect();
         assert_eq!(reported, categories, "{query}");
         let mut buckets = [0_usize; EDGES.len() + 1];
@@ -159,9 +180,17 @@ async fn facet_counts_equal_brute_force_counts_for_random_filters() {
         assert_eq!(reported, buckets, "{query}");
         let in_stock = matching.iter().filter(|p| p.stock > 0).count();
         assert_eq!(facets["stock"]["inStock"], in_stock, "{query}");
-        assert_eq!(facets["stock"]["outOfStock"], matching.len() - in_stock, "{query}");
+        assert_eq!(
+            facets["stock"]["outOfStock"],
+            matching.len() - in_stock,
+            "{query}"
+        );
         let count: Value = app.count_products(&query).await.json().await.unwrap();
-        assert_eq!(count["data"], matching.len(), "{query}: count and facets agree");
+        assert_eq!(
+            count["data"],
+            matching.len(),
+            "{query}: count and facets agree"
+        );
     }
 }
 

@@ -122,6 +122,11 @@ impl ProductChanges {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// True when the update changes text that search finds the product by.
+    pub fn touches_text(&self) -> bool {
+        self.name.is_some() || self.description.is_some() || self.category.is_some()
+    }
 }
 
 #[cfg(test)]

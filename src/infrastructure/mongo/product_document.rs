@@ -7,6 +7,7 @@ use crate::domain::product::{
     Category, Description, Images, Money, NewProduct, Product, ProductId, ProductName, Stock,
     Version,
 };
+use crate::domain::search::ProductTerms;
 
 /// The stored shape of a product. Money is kept as integer cents so it stays exact and
 /// sorts numerically.
@@ -30,6 +31,16 @@ pub(super) struct ProductDocument {
     pub revision: Option<i64>,
     pub created_at: mongodb::bson::DateTime,
     pub updated_at: mongodb::bson::DateTime,
+    /// What search finds the product by (`domain::search`), under a multikey index; absent
+    /// in documents written before search used it, until the start-up backfill reaches them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_terms: Vec<String>,
+    /// The name's terms, which rank a match higher.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub name_terms: Vec<String>,
+    /// The terms' prefixes, under a multikey index: what the last word of a search finds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search_prefixes: Vec<String>,
 }
 
 pub(super) fn to_bson_time(at: DateTime<Utc>) -> mongodb::bson::DateTime {
@@ -48,6 +59,31 @@ fn clamped_count(id: &ObjectId, count: i64) -> u64 {
         tracing::warn!(product = %id, count, "negative wishlistCount read as 0");
         0
     })
+}
+
+/// The `$set` of `product`'s search terms, for a write that may have changed its text.
+pub(super) fn terms_update(product: &Product) -> mongodb::bson::Document {
+    terms_set(
+        product.name.as_str(),
+        product.description.as_str(),
+        product.category.as_str(),
+    )
+}
+
+/// The search fields of a product with this text.
+pub(super) fn terms_set(name: &str, description: &str, category: &str) -> mongodb::bson::Document {
+    let terms = ProductTerms::of(name, description, category);
+    mongodb::bson::doc! {
+        "searchTerms": terms.all,
+        "nameTerms": terms.name,
+        "searchPrefixes": terms.prefixes,
+    }
+}
+
+/// A projection that leaves the search fields out: reads of products never use them, and
+/// they are most of a document's size.
+pub(super) fn without_search_fields() -> mongodb::bson::Document {
+    mongodb::bson::doc! { "searchTerms": 0, "nameTerms": 0, "searchPrefixes": 0 }
 }
 
 fn corrupt(field: &str) -> RepositoryError {
@@ -79,7 +115,21 @@ impl ProductDocument {
             revision: Some(Version::FIRST.get() as i64),
             created_at: now,
             updated_at: now,
+            search_terms: Vec::new(),
+            name_terms: Vec::new(),
+            search_prefixes: Vec::new(),
         }
+        .with_terms()
+    }
+
+    /// The document with its search terms computed from its name, description and
+    /// category.
+    fn with_terms(mut self) -> Self {
+        let terms = ProductTerms::of(&self.name, &self.description, &self.category);
+        self.search_terms = terms.all;
+        self.name_terms = terms.name;
+        self.search_prefixes = terms.prefixes;
+        self
     }
 
     /// Re-parses every field, so a document edited by hand into an invalid state is reported

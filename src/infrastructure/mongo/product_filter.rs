@@ -2,10 +2,11 @@ use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
 
 use crate::domain::keyset::{Direction, Keyset, SortValue};
-use crate::domain::query::{ProductFilter, ProductSort, SortField};
+use crate::domain::query::{PageRequest, ProductFilter, ProductSort, SearchText, SortField};
+use crate::domain::search::SearchTerms;
 
-/// The MongoDB filter for a domain filter. Search input is regex-escaped, so it is always
-/// matched literally.
+/// The MongoDB filter for a domain filter; search goes through the terms index
+/// (`domain::search`).
 pub(super) fn to_document(filter: &ProductFilter) -> Document {
     let mut query = Document::new();
     if let Some(category) = &filter.category {
@@ -25,23 +26,84 @@ pub(super) fn to_document(filter: &ProductFilter) -> Document {
         query.insert("priceCents", price);
     }
     if let Some(search) = &filter.search {
-        let pattern = escape_regex(search.as_str());
-        query.insert(
-            "$or",
-            vec![
-                doc! { "name": { "$regex": &pattern, "$options": "i" } },
-                doc! { "description": { "$regex": &pattern, "$options": "i" } },
-            ],
-        );
+        query.extend(search_conditions(SearchTerms::of(search)));
     }
     query
 }
+
+/// Some term starting with the last word (an equality on the `searchPrefixes` multikey
+/// index) and every complete word a term (`$all` on `searchTerms`), as top-level
+/// conditions: a planner that only considers single-field filters still serves a one-word
+/// search from the index. A search without a word matches nothing.
+fn search_conditions(terms: Option<SearchTerms>) -> Document {
+    let Some(terms) = terms else {
+        return doc! { "_id": { "$exists": false } };
+    };
+    let mut conditions = doc! { SEARCH_PREFIXES: terms.stored_prefix() };
+    let mut whole = Document::new();
+    if !terms.complete.is_empty() {
+        whole.insert("$all", &terms.complete);
+    }
+    if terms.prefix_is_cut() {
+        whole.insert(
+            "$elemMatch",
+            doc! { "$gte": &terms.prefix, "$lt": format!("{}{}", terms.prefix, char::MAX) },
+        );
+    }
+    if !whole.is_empty() {
+        conditions.insert(SEARCH_TERMS, whole);
+    }
+    conditions
+}
+
+/// Where the prefixes of a product's search terms are stored.
+pub(super) const SEARCH_PREFIXES: &str = "searchPrefixes";
+
+/// A page of `filter`'s products, best match first: one point per query word found among
+/// the name's terms (the last word as a prefix), then newest first, then by id. Counted by
+/// the server over the matches the terms index found.
+pub(super) fn relevance_pipeline(
+    filter: &ProductFilter,
+    search: &SearchText,
+    page: PageRequest,
+) -> Vec<Document> {
+    let (complete, prefix) = match SearchTerms::of(search) {
+        Some(terms) => (terms.complete, terms.prefix),
+        None => (Vec::new(), String::new()),
+    };
+    let name_terms = doc! { "$ifNull": ["$nameTerms", []] };
+    let score = doc! { "$add": [
+        { "$size": { "$setIntersection": [name_terms.clone(), complete] } },
+        { "$cond": [
+            { "$anyElementTrue": [{ "$map": {
+                "input": name_terms,
+                "as": "term",
+                "in": { "$eq": [{ "$indexOfCP": ["$$term", prefix] }, 0] },
+            } }] },
+            1,
+            0,
+        ] },
+    ] };
+    vec![
+        doc! { "$match": to_document(filter) },
+        doc! { "$addFields": { "relevance": score } },
+        doc! { "$sort": { "relevance": -1, "createdAt": -1, "_id": -1 } },
+        doc! { "$skip": page.offset() as i64 },
+        doc! { "$limit": i64::from(page.limit()) },
+        doc! { "$project": { "relevance": 0, "searchTerms": 0, "nameTerms": 0, "searchPrefixes": 0 } },
+    ]
+}
+
+/// Where a product's search terms are stored.
+pub(super) const SEARCH_TERMS: &str = "searchTerms";
 
 fn sort_field(field: SortField) -> &'static str {
     match field {
         SortField::CreatedAt => "createdAt",
         SortField::Price => "priceCents",
         SortField::Name => "name",
+        // Ranked in an aggregation (`relevance_pipeline`); newest first among equals.
+        SortField::Relevance => "createdAt",
     }
 }
 
@@ -87,29 +149,16 @@ pub(super) fn keyset_document(
         "$gt"
     };
     let field = sort_field(sort.field);
-    let past = doc! {
-        "$or": [
-            { field: { beyond: value.clone() } },
-            { field: value, "_id": { beyond: id } },
-        ]
-    };
-    let filter = to_document(filter);
-    Some(if filter.is_empty() {
-        past
-    } else {
-        doc! { "$and": [filter, past] }
-    })
-}
-
-fn escape_regex(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\^$.|?*+()[]{}/-".contains(c) {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
+    // Beside the filter's own conditions (none of which is an `$or`), not under an `$and`.
+    let mut query = to_document(filter);
+    query.insert(
+        "$or",
+        vec![
+            doc! { field: { beyond: value.clone() } },
+            doc! { field: value, "_id": { beyond: id } },
+        ],
+    );
+    Some(query)
 }
 
 #[cfg(test)]
@@ -117,11 +166,6 @@ mod tests {
     use super::*;
     use crate::domain::product::Money;
     use crate::domain::query::SearchText;
-
-    #[test]
-    fn escapes_regex_metacharacters() {
-        assert_eq!(escape_regex("a.b*(c)"), r"a\.b\*\(c\)");
-    }
 
     #[test]
     fn builds_price_range_and_search() {
@@ -136,6 +180,18 @@ mod tests {
             query.get_document("priceCents").unwrap(),
             &doc! {"$gte": 100_i64, "$lte": 500_i64}
         );
-        assert_eq!(query.get_array("$or").unwrap().len(), 2);
+        assert_eq!(query.get_str("searchPrefixes").unwrap(), "shoe");
+        assert!(
+            !query.contains_key("searchTerms"),
+            "one word: the prefix alone"
+        );
+        let two = ProductFilter {
+            search: Some(SearchText::parse("Trail sh").unwrap()),
+            ..ProductFilter::default()
+        };
+        assert_eq!(
+            to_document(&two),
+            doc! {"searchPrefixes": "sh", "searchTerms": {"$all": ["trail"]}}
+        );
     }
 }

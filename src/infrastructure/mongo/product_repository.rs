@@ -12,9 +12,13 @@ use shaku::Component;
 use super::circuit::Circuit;
 use super::errors::{bounded, create_indexes, timed_out};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
-use super::product_document::{image_strings, to_bson_time, ProductDocument};
+use super::product_document::{
+    image_strings, terms_set, terms_update, to_bson_time, without_search_fields, ProductDocument,
+};
 use super::product_facets::{facets_pipeline, read_facets};
-use super::product_filter::{keyset_document, seek_sort, sort_document, to_document};
+use super::product_filter::{
+    keyset_document, relevance_pipeline, seek_sort, sort_document, to_document,
+};
 use super::transaction::{commit, retrying};
 use super::write_turns::WriteTurns;
 use crate::domain::error::RepositoryError;
@@ -24,7 +28,7 @@ use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
-use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
+use crate::domain::query::{PageRequest, ProductFilter, ProductSort, SearchText, SortField};
 
 const COLLECTION: &str = "products";
 
@@ -108,6 +112,29 @@ impl MongoProductRepository {
         Ok((turn, self.timeout.saturating_sub(started.elapsed())))
     }
 
+    /// A page of `filter`'s products ranked by how well they match `search`.
+    async fn ranked(
+        &self,
+        filter: &ProductFilter,
+        search: &SearchText,
+        page: PageRequest,
+    ) -> Result<Vec<Product>, RepositoryError> {
+        let pipeline = relevance_pipeline(filter, search, page);
+        let collection = self.collection();
+        let aggregate = collection
+            .aggregate(pipeline)
+            .with_type::<ProductDocument>();
+        let documents: Vec<ProductDocument> = self
+            .guarded(bounded(self.timeout, async {
+                aggregate.await?.try_collect().await
+            }))
+            .await?;
+        documents
+            .into_iter()
+            .map(ProductDocument::into_product)
+            .collect()
+    }
+
     /// Runs `write` (a whole transaction with its retries) as its own task.
     async fn spawned<T, F, Fut>(&self, write: F) -> Result<T, RepositoryError>
     where
@@ -187,6 +214,7 @@ impl MongoProductRepository {
         let found = self
             .collection()
             .find_one(doc! { "_id": oid })
+            .projection(without_search_fields())
             .session(session)
             .await?;
         Ok(found.map(ProductDocument::into_product).transpose())
@@ -211,16 +239,22 @@ impl MongoProductRepository {
         {
             return Ok(Some(Err(RepositoryError::VersionConflict)));
         }
+        let after = before.with_changes(&write.changes, write.at);
+        let mut update = write.update.clone();
+        if write.changes.touches_text() {
+            if let Ok(set) = update.get_document_mut("$set") {
+                set.extend(terms_update(&after));
+            }
+        }
         let at_version = doc! { "_id": write.oid, "version": before.version.get() as i64 };
         let updated = self
             .collection()
-            .update_one(at_version, write.update.clone())
+            .update_one(at_version, update)
             .session(&mut session)
             .await?;
         if updated.matched_count == 0 {
             return Ok(None);
         }
-        let after = before.with_changes(&write.changes, write.at);
         let event = ProductEvent::updated(&before, &after);
         Ok(Some(
             self.record_and_commit(&mut session, &event, after).await?,
@@ -269,8 +303,41 @@ impl MongoProductRepository {
             doc! { "priceCents": 1, "_id": 1 },
             doc! { "name": 1, "_id": 1 },
             doc! { "version": 1 },
+            doc! { "searchTerms": 1 },
+            doc! { "searchPrefixes": 1 },
         ];
         create_indexes(database, COLLECTION, keys).await
+    }
+
+    /// Gives every product stored before search used terms its terms, in `_id` order, a
+    /// batch at a time; returns how many it updated. Safe beside writes: a write sets the
+    /// terms too, and this only fills documents that have none.
+    pub async fn backfill_search_terms(
+        database: &Database,
+        timeout: Duration,
+    ) -> Result<u64, RepositoryError> {
+        const BATCH: i64 = 500;
+        let products = database.collection::<ProductDocument>(COLLECTION);
+        let (mut after, mut updated) = (None::<ObjectId>, 0);
+        loop {
+            let mut query = doc! { "searchTerms": { "$exists": false } };
+            if let Some(after) = after {
+                query.insert("_id", doc! { "$gt": after });
+            }
+            let find = products.find(query).sort(doc! { "_id": 1 }).limit(BATCH);
+            let batch: Vec<ProductDocument> =
+                bounded(timeout, async { find.await?.try_collect().await }).await?;
+            let Some(last) = batch.last() else {
+                return Ok(updated);
+            };
+            after = Some(last.id);
+            for document in batch {
+                let unset = doc! { "_id": document.id, "searchTerms": { "$exists": false } };
+                let set = doc! { "$set": terms_set(&document.name, &document.description, &document.category) };
+                bounded(timeout, products.update_one(unset, set)).await?;
+                updated += 1;
+            }
+        }
     }
 
     fn collection(&self) -> Collection<ProductDocument> {
@@ -330,7 +397,9 @@ impl ProductRepository for MongoProductRepository {
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, RepositoryError> {
         let ids = ids.iter().map(object_id).collect::<Result<Vec<_>, _>>()?;
         let collection = self.collection();
-        let find = collection.find(doc! { "_id": { "$in": ids } });
+        let find = collection
+            .find(doc! { "_id": { "$in": ids } })
+            .projection(without_search_fields());
         let documents: Vec<ProductDocument> = self
             .guarded(bounded(self.timeout, async {
                 find.await?.try_collect().await
@@ -345,7 +414,11 @@ impl ProductRepository for MongoProductRepository {
     #[tracing::instrument(name = "mongo.product.find_by_id", level = "debug", skip_all)]
     async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError> {
         let filter = doc! { "_id": object_id(id)? };
-        self.guarded(bounded(self.timeout, self.collection().find_one(filter)))
+        let collection = self.collection();
+        let find = collection
+            .find_one(filter)
+            .projection(without_search_fields());
+        self.guarded(bounded(self.timeout, find))
             .await?
             .map(ProductDocument::into_product)
             .transpose()
@@ -358,9 +431,13 @@ impl ProductRepository for MongoProductRepository {
         sort: ProductSort,
         page: PageRequest,
     ) -> Result<Vec<Product>, RepositoryError> {
+        if let (SortField::Relevance, Some(search)) = (sort.field, &filter.search) {
+            return self.ranked(filter, search, page).await;
+        }
         let collection = self.collection();
         let find = collection
             .find(to_document(filter))
+            .projection(without_search_fields())
             .sort(sort_document(sort))
             .skip(page.offset())
             .limit(i64::from(page.limit()));
@@ -388,6 +465,7 @@ impl ProductRepository for MongoProductRepository {
         let collection = self.collection();
         let find = collection
             .find(query)
+            .projection(without_search_fields())
             .sort(sort_document(seek_sort(sort, keyset.direction)))
             .limit(i64::from(keyset.limit) + 1);
         let documents: Vec<ProductDocument> = self

@@ -54,6 +54,7 @@ fn sort_fingerprint(filter: &ProductFilter, sort: ProductSort) -> String {
         SortField::CreatedAt => "c",
         SortField::Price => "p",
         SortField::Name => "n",
+        SortField::Relevance => "r",
     };
     let order = if sort.descending { "-" } else { "+" };
     format!("{field}{order}{}", count_hash(filter))
@@ -138,6 +139,7 @@ impl CursorCodec {
             SortField::CreatedAt => value.as_i64().map(SortValue::CreatedAt),
             SortField::Price => value.as_i64().map(SortValue::PriceCents),
             SortField::Name => value.as_str().map(|name| SortValue::Name(name.to_owned())),
+            SortField::Relevance => None,
         }
         .ok_or(CursorError::Invalid)?;
         let id = id

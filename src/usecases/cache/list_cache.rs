@@ -23,6 +23,7 @@ use crate::domain::keyset::{Direction, Keyset, ListPage, SortValue};
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort, SortField};
+use crate::domain::search::SearchTerms;
 use crate::usecases::ProductError;
 
 /// Reads product list pages and counts through the cache.
@@ -83,14 +84,14 @@ pub struct ListReadThrough {
 }
 
 /// Canonical text of a filter: every field in a fixed order, absent ones as null, search
-/// lower-cased in ASCII (the match is case-insensitive, so `Shoe` and `shoe` share entries).
+/// as the terms it searches for (folded, so `CAFÉ` and `cafe` share entries).
 fn canonical_filter(filter: &ProductFilter) -> serde_json::Value {
     serde_json::json!([
         filter.category.as_ref().map(|c| c.as_str()),
         filter
             .search
             .as_ref()
-            .map(|s| s.as_str().to_ascii_lowercase()),
+            .map(|s| SearchTerms::of(s).map(|terms| (terms.complete, terms.prefix))),
         filter.is_active,
         filter.min_price.map(|m| m.cents()),
         filter.max_price.map(|m| m.cents()),
@@ -137,6 +138,7 @@ fn sort_name(field: SortField) -> &'static str {
         SortField::CreatedAt => "createdAt",
         SortField::Price => "price",
         SortField::Name => "name",
+        SortField::Relevance => "relevance",
     }
 }
 

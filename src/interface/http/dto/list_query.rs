@@ -9,7 +9,9 @@ use utoipa::IntoParams;
 
 use crate::domain::keyset::ListWindow;
 use crate::domain::product::{Category, Money};
-use crate::domain::query::{PageRequest, PageRequestError, ProductFilter, ProductSort, SearchText};
+use crate::domain::query::{
+    PageRequest, PageRequestError, ProductFilter, ProductSort, SearchText, SortField,
+};
 use crate::interface::http::cursor::CursorCodec;
 use crate::interface::http::dto::number_text::NumberText;
 use crate::interface::http::error::{ApiError, FieldError};
@@ -42,7 +44,8 @@ pub struct ListQueryParams {
     limit: Option<u32>,
     /// Exact category.
     category: Option<String>,
-    /// Case-insensitive text in name or description (1–100 characters).
+    /// Words to find in name, description or category (1–100 characters; case and accents
+    /// ignored; the last word also matches the start of a word).
     search: Option<String>,
     /// `true` or `false`.
     is_active: Option<bool>,
@@ -52,7 +55,8 @@ pub struct ListQueryParams {
     max_price: Option<f64>,
     /// Compatibility: JSON `{"min":n,"max":n}`; `minPrice`/`maxPrice` win when both are given.
     price_range: Option<String>,
-    /// `createdAt`, `-createdAt` (default), `price`, `-price`, `name`, `-name`.
+    /// `createdAt`, `-createdAt` (default), `price`, `-price`, `name`, `-name`, or
+    /// `relevance` with a search (name matches first; paged by number only).
     sort: Option<String>,
 }
 
@@ -133,6 +137,10 @@ impl ListQuery {
             max_price: p.get("maxPrice", Money::parse).or(range.1),
         };
         let sort = p.get("sort", ProductSort::parse).unwrap_or_default();
+        if sort.field == SortField::Relevance && filter.search.is_none() {
+            p.errors
+                .push(FieldError::new("sort", "relevance needs a search"));
+        }
         if let (Some(min), Some(max)) = (filter.min_price, filter.max_price) {
             if min > max {
                 p.errors.push(FieldError::new(
@@ -156,6 +164,13 @@ impl ListQuery {
         }
         let window = match (page, p.params.get("cursor").cloned()) {
             (Ok(page), None) => numbered(page, &mut p),
+            (Ok(_), Some(_)) if sort.field == SortField::Relevance => {
+                p.errors.push(FieldError::new(
+                    "cursor",
+                    "relevance-ranked results are paged by number only",
+                ));
+                None
+            }
             (Ok(page), Some(cursor)) => {
                 if p.params.contains_key("page") {
                     p.errors
