@@ -48,14 +48,14 @@ willow wind wolf zephyr""".split()
 kinds = """shoe jacket lamp table chair mug kettle backpack tent scarf watch bottle blanket
 boots sofa desk shelf rug vase pillow""".split()
 rare = "zyzzyva"
-def words(text):
+def terms_of(text):
     # The service's folding (src/domain/search.rs) for ASCII text: lower case, split at
     # anything that is not a letter or digit.
     return re.findall(r"[0-9a-z]+", text.lower())
 def search_fields(name, description, category):
-    in_order = words(name) + words(category) + words(description)
+    in_order = terms_of(name) + terms_of(category) + terms_of(description)
     prefixes = {w[:end] for w in in_order for end in range(1, min(len(w), 10) + 1)}
-    return {"searchTerms": sorted(set(in_order)), "nameTerms": sorted(set(words(name))),
+    return {"searchTerms": sorted(set(in_order)), "nameTerms": sorted(set(terms_of(name))),
             "searchPrefixes": sorted(prefixes)}
 rng = random.Random(28)
 client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true")

@@ -89,12 +89,14 @@ impl ListWindow {
     }
 }
 
-/// One window of a sorted product list, with the total that matched the filter and
-/// whether items lie before and after it (where the previous and next cursors lead).
+/// One window of a sorted product list, with whether items lie before and after it (where
+/// the previous and next cursors lead), and for a numbered page the total that matched the
+/// filter. A keyset page is not counted: a count costs in proportion to the products that
+/// match, which is what a keyset page avoids (`GET /api/products/count` has it, cached).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPage {
     pub items: Vec<Product>,
-    pub total: u64,
+    pub total: Option<u64>,
     pub window: ListWindow,
     pub earlier: bool,
     pub later: bool,
@@ -108,7 +110,7 @@ impl ListPage {
             earlier: page.offset() > 0 && total > 0,
             later: !items.is_empty() && end < total,
             items,
-            total,
+            total: Some(total),
             window: ListWindow::Numbered(page),
         }
     }
@@ -117,7 +119,7 @@ impl ListPage {
     /// holds up to one item more than the limit when more lie beyond. Returned in the
     /// list's order. The side the page came from always has the position's item (or the
     /// place it had) behind it.
-    pub fn keyset(mut seek_order: Vec<Product>, total: u64, keyset: Keyset) -> Self {
+    pub fn keyset(mut seek_order: Vec<Product>, keyset: Keyset) -> Self {
         let limit = keyset.limit as usize;
         let beyond = seek_order.len() > limit;
         seek_order.truncate(limit);
@@ -130,7 +132,7 @@ impl ListPage {
         };
         Self {
             items: seek_order,
-            total,
+            total: None,
             window: ListWindow::Keyset(keyset),
             earlier,
             later,

@@ -91,6 +91,7 @@ async fn walk(app: &TestApp, sort: &str) -> (Vec<String>, Vec<String>) {
         };
         current = page(app, &format!("{base}&cursor={next}")).await;
         assert!(current["page"].is_null(), "a cursor page has no number");
+        assert!(current["total"].is_null(), "and is not counted");
     }
     let mut backward = Vec::new();
     loop {

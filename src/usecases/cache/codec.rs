@@ -101,24 +101,21 @@ impl From<&Page<Product>> for PageEntry {
 }
 
 /// What the store answered for a keyset page, in seek order (up to one item past the
-/// limit), with the filter's total: the page and its neighbours follow from it.
+/// limit): the page and its neighbours follow from it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Seek {
     pub items: Vec<Product>,
-    pub total: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct SeekEntry {
     items: Vec<ProductRecord>,
-    total: u64,
 }
 
 /// A keyset answer as cache text.
 pub(crate) fn encode_seek(seek: &Seek) -> Option<String> {
     serde_json::to_string(&SeekEntry {
         items: seek.items.iter().map(ProductRecord::from).collect(),
-        total: seek.total,
     })
     .ok()
 }
@@ -131,7 +128,6 @@ pub(crate) fn decode_seek(raw: &str) -> Option<Seek> {
             .into_iter()
             .map(ProductRecord::into_product)
             .collect::<Option<Vec<_>>>()?,
-        total: entry.total,
     })
 }
 

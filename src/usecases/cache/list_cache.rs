@@ -250,19 +250,13 @@ impl ListCache for ListReadThrough {
         let (repository, filter, seek) = (self.repository.clone(), filter.clone(), keyset.clone());
         let fetched = flow
             .read(self.lookup(key), move || async move {
-                let (items, total) = futures_util::future::try_join(
-                    repository.list_keyset(&filter, sort, &seek),
-                    repository.count(&filter),
-                )
-                .await?;
-                Ok(Seek { items, total })
+                let items = repository.list_keyset(&filter, sort, &seek).await?;
+                Ok(Seek { items })
             })
             .await?;
-        let source = fetched.source;
-        let seek = fetched.value;
         Ok(Fetched::new(
-            ListPage::keyset(seek.items, seek.total, keyset.clone()),
-            source,
+            ListPage::keyset(fetched.value.items, keyset.clone()),
+            fetched.source,
         ))
     }
 

@@ -214,12 +214,14 @@ impl From<Product> for ProductResponse {
 #[serde(rename_all = "camelCase")]
 pub struct ProductList {
     pub products: Vec<ProductResponse>,
-    /// Products that match the filter.
-    pub total: u64,
+    /// Products that match the filter; `null` on a page reached by cursor (not counted,
+    /// so its cost stays flat: `/api/products/count` has it).
+    pub total: Option<u64>,
     /// The page number; `null` on a page reached by cursor.
     pub page: Option<u32>,
     pub limit: u32,
-    pub total_pages: u64,
+    /// `null` on a page reached by cursor.
+    pub total_pages: Option<u64>,
     /// Send as `cursor` (with the same query) for the items after this page; `null` at
     /// the end (always `null` on the wishlist).
     pub next_cursor: Option<String>,
@@ -230,9 +232,9 @@ pub struct ProductList {
 impl From<Page<Product>> for ProductList {
     fn from(page: Page<Product>) -> Self {
         Self {
-            total_pages: page.request.total_pages(page.total),
+            total_pages: Some(page.request.total_pages(page.total)),
             products: page.items.into_iter().map(Into::into).collect(),
-            total: page.total,
+            total: Some(page.total),
             page: Some(page.request.page()),
             limit: page.request.limit(),
             next_cursor: None,
@@ -253,7 +255,7 @@ impl ProductList {
         );
         let limit = page.window.limit();
         Self {
-            total_pages: page.total.div_ceil(u64::from(limit)),
+            total_pages: page.total.map(|total| total.div_ceil(u64::from(limit))),
             page: match &page.window {
                 ListWindow::Numbered(request) => Some(request.page()),
                 ListWindow::Keyset(_) => None,
