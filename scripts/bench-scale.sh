@@ -26,6 +26,8 @@ PYTHON="$(command -v python3)"
 
 for N in $SIZES; do
   log "catalogue of $N products"
+  # On disk: 100,000 products with their search indexes outgrow the stand-in's memory cache.
+  export SECANTUS_STORAGE="$OUT/mongo-data-$N"; mkdir -p "$SECANTUS_STORAGE"
   start_stack "$OUT/stack-$N" CACHE_ENABLED=false CACHE_WARM_ON_START=false \
     RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=10000
   stop_app
@@ -53,9 +55,11 @@ def terms_of(text):
     # anything that is not a letter or digit.
     return re.findall(r"[0-9a-z]+", text.lower())
 def search_fields(name, description, category):
-    in_order = terms_of(name) + terms_of(category) + terms_of(description)
-    prefixes = {w[:end] for w in in_order for end in range(1, min(len(w), 10) + 1)}
-    return {"searchTerms": sorted(set(in_order)), "nameTerms": sorted(set(terms_of(name))),
+    titles = terms_of(name) + terms_of(category)
+    terms = set(titles + terms_of(description))
+    prefixes = {w[:end] for w in titles for end in range(1, min(len(w), 10) + 1)}
+    prefixes |= terms | {t[:10] for t in terms}
+    return {"searchTerms": sorted(terms), "nameTerms": sorted(set(terms_of(name))),
             "searchPrefixes": sorted(prefixes)}
 rng = random.Random(28)
 client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true")

@@ -85,7 +85,8 @@ start_stack() {
     mkdir -p "$logdir/mongod"
     "$mongo" --bind_ip 127.0.0.1 --port "$MONGO_PORT" --dbpath "$logdir/mongod" >"$logdir/mongo.log" 2>&1 &
   elif [ "$(basename "$mongo")" = secantusd-py ]; then
-    "$mongo" --host 127.0.0.1 --port "$MONGO_PORT" --storage-path :memory: --log-level WARNING >"$logdir/mongo.log" 2>&1 &
+    # In memory unless SECANTUS_STORAGE names a directory (large catalogues outgrow its cache).
+    "$mongo" --host 127.0.0.1 --port "$MONGO_PORT" --storage-path "${SECANTUS_STORAGE:-:memory:}" --log-level WARNING >"$logdir/mongo.log" 2>&1 &
   else
     # secantusd-rs keeps its data on disk (it reads `:memory:` as a directory name).
     rm -rf "$logdir/mongo-data"

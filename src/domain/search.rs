@@ -2,14 +2,18 @@
 //!
 //! Both sides are folded the same way (lower case, diacritics dropped: `CAFÉ`, `Café` and
 //! `cafe` are one term) and cut into words at anything that is not a letter or a digit.
-//! A product stores its terms (name, description and category) in one field, the first
-//! `MAX_PREFIX_CHARS` characters' prefixes of those terms in another, and its name terms
-//! apart for ranking; a search matches every word of the query as a whole term, except the
-//! last, which matches as the start of a term, so results follow the user's typing
-//! (`runn` finds "Running shoe"). Both are equality conditions on multikey indexes, which
-//! every MongoDB-compatible server answers from the index. (A range on one multikey field,
-//! `$gte`/`$lt`, may be met by two different terms unless wrapped in `$elemMatch`, which
-//! not every server answers from an index: stored prefixes need neither.)
+//! A product stores its terms (name, description and category) in one field, its name
+//! terms apart for ranking, and in a third the words a last query word is looked up by:
+//! every term whole, and the prefixes (up to `MAX_PREFIX_CHARS` characters) of its name
+//! and category terms. A search matches every word of the query as a whole term, except
+//! the last, which may also be the start of a name or category term, so results follow the
+//! user's typing (`runn` finds "Running shoe"); a description word matches once typed
+//! whole (one longer than `MAX_PREFIX_CHARS` by its first characters, then compared whole). Both are equality conditions on multikey indexes, which every MongoDB-compatible
+//! server answers from the index. (A range on one multikey field, `$gte`/`$lt`, may be met
+//! by two different terms unless wrapped in `$elemMatch`, which not every server answers
+//! from an index: stored prefixes need neither.) Prefixes of description words are left
+//! out for size: they would be most of a product's index entries (some 300 for a
+//! 30-word description against some 65 this way).
 
 use std::collections::BTreeSet;
 
@@ -26,8 +30,8 @@ pub const MAX_TERMS: usize = 400;
 /// Prefixes are stored up to this length; a longer last word is looked up by its first
 /// `MAX_PREFIX_CHARS` characters and then compared whole.
 pub const MAX_PREFIX_CHARS: usize = 10;
-/// At most this many distinct prefixes per product: name terms first, then category, then
-/// description, so a long description cannot crowd out the name.
+/// At most this many distinct lookup words (prefixes and whole terms) per product: name
+/// and category first, so a long description cannot crowd them out.
 pub const MAX_PREFIXES: usize = 800;
 
 /// Lower case without diacritics.
@@ -54,33 +58,38 @@ pub struct ProductTerms {
     pub all: Vec<String>,
     /// The distinct terms of the name alone, sorted: a match there ranks higher.
     pub name: Vec<String>,
-    /// Every distinct prefix (1 to `MAX_PREFIX_CHARS` characters) of the terms, sorted.
+    /// What a last query word is looked up by, sorted: every distinct prefix (1 to
+    /// `MAX_PREFIX_CHARS` characters) of the name and category terms, and every term whole.
     pub prefixes: Vec<String>,
 }
 
 impl ProductTerms {
     pub fn of(name: &str, description: &str, category: &str) -> Self {
-        let in_order: Vec<String> = words(name)
-            .into_iter()
-            .chain(words(category))
-            .chain(words(description))
-            .collect();
+        let titles: Vec<String> = words(name).into_iter().chain(words(category)).collect();
         let name_terms: BTreeSet<String> = words(name).into_iter().collect();
         let mut all = name_terms.clone();
         let mut prefixes = BTreeSet::new();
-        for word in &in_order {
-            if all.len() < MAX_TERMS {
-                all.insert(word.clone());
-            }
-            for end in word
-                .char_indices()
-                .map(|(i, c)| i + c.len_utf8())
-                .take(MAX_PREFIX_CHARS)
-            {
-                if prefixes.len() >= MAX_PREFIXES {
-                    break;
-                }
+        for word in &titles {
+            all.insert(word.clone());
+            let ends = word.char_indices().map(|(i, c)| i + c.len_utf8());
+            for end in ends.take(MAX_PREFIX_CHARS) {
                 prefixes.insert(word[..end].to_owned());
+            }
+        }
+        for word in words(description) {
+            if all.len() >= MAX_TERMS {
+                break;
+            }
+            all.insert(word);
+        }
+        for term in &all {
+            if prefixes.len() >= MAX_PREFIXES {
+                break;
+            }
+            prefixes.insert(term.clone());
+            // A longer word is looked up by its first characters (`stored_prefix`).
+            if let Some((cut, _)) = term.char_indices().nth(MAX_PREFIX_CHARS) {
+                prefixes.insert(term[..cut].to_owned());
             }
         }
         Self {
@@ -147,7 +156,15 @@ mod tests {
         let terms = ProductTerms::of("Running Shoe", "Light shoe for trail running", "footwear");
         assert_eq!(terms.name, ["running", "shoe"]);
         assert!(terms.prefixes.iter().any(|p| p == "runn"));
-        assert!(terms.prefixes.iter().any(|p| p == "f"));
+        assert!(terms.prefixes.iter().any(|p| p == "f"), "of the category");
+        assert!(
+            terms.prefixes.iter().any(|p| p == "trail"),
+            "description terms whole"
+        );
+        assert!(
+            !terms.prefixes.iter().any(|p| p == "tra"),
+            "but not their prefixes"
+        );
         assert!(
             terms
                 .prefixes

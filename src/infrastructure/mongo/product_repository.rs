@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Document};
-use mongodb::{Collection, Database};
+use mongodb::{Collection, Cursor, Database};
 use shaku::Component;
 
 use super::circuit::Circuit;
@@ -124,15 +124,7 @@ impl MongoProductRepository {
         let aggregate = collection
             .aggregate(pipeline)
             .with_type::<ProductDocument>();
-        let documents: Vec<ProductDocument> = self
-            .guarded(bounded(self.timeout, async {
-                aggregate.await?.try_collect().await
-            }))
-            .await?;
-        documents
-            .into_iter()
-            .map(ProductDocument::into_product)
-            .collect()
+        self.products_of(aggregate).await
     }
 
     /// Runs `write` (a whole transaction with its retries) as its own task.
@@ -152,6 +144,23 @@ impl MongoProductRepository {
         })
         .await
         .map_err(|e| RepositoryError::Unexpected(Box::new(e)))?
+    }
+
+    /// Every product a query (`find` or `aggregate`) answers, read within the deadline and
+    /// past the circuit; a corrupt document is the domain error.
+    async fn products_of<Q>(&self, query: Q) -> Result<Vec<Product>, RepositoryError>
+    where
+        Q: std::future::IntoFuture<Output = mongodb::error::Result<Cursor<ProductDocument>>>,
+    {
+        let documents: Vec<ProductDocument> = self
+            .guarded(bounded(self.timeout, async {
+                query.await?.try_collect().await
+            }))
+            .await?;
+        documents
+            .into_iter()
+            .map(ProductDocument::into_product)
+            .collect()
     }
 
     /// Runs the read `call` unless the circuit turns it away, and tells the circuit how it
@@ -400,15 +409,7 @@ impl ProductRepository for MongoProductRepository {
         let find = collection
             .find(doc! { "_id": { "$in": ids } })
             .projection(without_search_fields());
-        let documents: Vec<ProductDocument> = self
-            .guarded(bounded(self.timeout, async {
-                find.await?.try_collect().await
-            }))
-            .await?;
-        documents
-            .into_iter()
-            .map(ProductDocument::into_product)
-            .collect()
+        self.products_of(find).await
     }
 
     #[tracing::instrument(name = "mongo.product.find_by_id", level = "debug", skip_all)]
@@ -441,15 +442,7 @@ impl ProductRepository for MongoProductRepository {
             .sort(sort_document(sort))
             .skip(page.offset())
             .limit(i64::from(page.limit()));
-        let documents: Vec<ProductDocument> = self
-            .guarded(bounded(self.timeout, async {
-                find.await?.try_collect().await
-            }))
-            .await?;
-        documents
-            .into_iter()
-            .map(ProductDocument::into_product)
-            .collect()
+        self.products_of(find).await
     }
 
     #[tracing::instrument(name = "mongo.product.list_keyset", level = "debug", skip_all)]
@@ -468,15 +461,7 @@ impl ProductRepository for MongoProductRepository {
             .projection(without_search_fields())
             .sort(sort_document(seek_sort(sort, keyset.direction)))
             .limit(i64::from(keyset.limit) + 1);
-        let documents: Vec<ProductDocument> = self
-            .guarded(bounded(self.timeout, async {
-                find.await?.try_collect().await
-            }))
-            .await?;
-        documents
-            .into_iter()
-            .map(ProductDocument::into_product)
-            .collect()
+        self.products_of(find).await
     }
 
     #[tracing::instrument(name = "mongo.product.facets", level = "debug", skip_all)]

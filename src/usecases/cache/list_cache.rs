@@ -175,6 +175,27 @@ impl ListReadThrough {
         }
     }
 
+    /// The read-through flow of one family of list entries (`operation` names it in logs),
+    /// under the list TTL and the admission rule, `shape` being the query's identity.
+    fn flow<'a, T>(
+        &'a self,
+        operation: &'static str,
+        flights: &'a SingleFlight<SharedLoad<T>>,
+        codec: Codec<T>,
+        shape: &'a str,
+    ) -> ReadThrough<'a, T> {
+        ReadThrough {
+            cache: &self.cache,
+            context: &self.context,
+            layer: CacheLayer::List,
+            operation,
+            flights,
+            codec,
+            ttl: self.context.policy.list_ttl,
+            admission: Some((&self.admission, shape)),
+        }
+    }
+
     /// The list generation and the entry under it, in one round trip.
     async fn lookup(&self, key: GenerationalKey) -> Result<(String, Option<String>), CacheError> {
         let (generation, raw) = self
@@ -195,19 +216,11 @@ impl ListCache for ListReadThrough {
         page: PageRequest,
     ) -> Result<Fetched<Page<Product>>, ProductError> {
         let shape = list_hash(filter, sort, page);
-        let flow = ReadThrough {
-            cache: &self.cache,
-            context: &self.context,
-            layer: CacheLayer::List,
-            operation: "list.page",
-            flights: &self.page_flights,
-            codec: Codec {
-                encode: encode_page,
-                decode: decode_page,
-            },
-            ttl: self.context.policy.list_ttl,
-            admission: Some((&self.admission, &shape)),
+        let codec = Codec {
+            encode: encode_page,
+            decode: decode_page,
         };
+        let flow = self.flow("list.page", &self.page_flights, codec, &shape);
         let key = CacheKeys::list_around(&shape);
         let (repository, filter) = (self.repository.clone(), filter.clone());
         flow.read(self.lookup(key), move || async move {
@@ -233,19 +246,11 @@ impl ListCache for ListReadThrough {
         keyset: &Keyset,
     ) -> Result<Fetched<ListPage>, ProductError> {
         let shape = keyset_hash(filter, sort, keyset);
-        let flow = ReadThrough {
-            cache: &self.cache,
-            context: &self.context,
-            layer: CacheLayer::List,
-            operation: "list.keyset_page",
-            flights: &self.seek_flights,
-            codec: Codec {
-                encode: encode_seek,
-                decode: decode_seek,
-            },
-            ttl: self.context.policy.list_ttl,
-            admission: Some((&self.admission, &shape)),
+        let codec = Codec {
+            encode: encode_seek,
+            decode: decode_seek,
         };
+        let flow = self.flow("list.keyset_page", &self.seek_flights, codec, &shape);
         let key = CacheKeys::list_around(&shape);
         let (repository, filter, seek) = (self.repository.clone(), filter.clone(), keyset.clone());
         let fetched = flow
@@ -267,19 +272,11 @@ impl ListCache for ListReadThrough {
         edges: &PriceEdges,
     ) -> Result<Fetched<Facets>, ProductError> {
         let shape = facets_hash(filter, edges);
-        let flow = ReadThrough {
-            cache: &self.cache,
-            context: &self.context,
-            layer: CacheLayer::List,
-            operation: "list.facets",
-            flights: &self.facet_flights,
-            codec: Codec {
-                encode: encode_facets,
-                decode: decode_facets,
-            },
-            ttl: self.context.policy.list_ttl,
-            admission: Some((&self.admission, &shape)),
+        let codec = Codec {
+            encode: encode_facets,
+            decode: decode_facets,
         };
+        let flow = self.flow("list.facets", &self.facet_flights, codec, &shape);
         let key = CacheKeys::list_around(&shape);
         let (repository, filter, edges) = (self.repository.clone(), filter.clone(), edges.clone());
         flow.read(self.lookup(key), move || async move {
@@ -291,19 +288,11 @@ impl ListCache for ListReadThrough {
     #[tracing::instrument(name = "cache.list.count", level = "debug", skip_all)]
     async fn count(&self, filter: &ProductFilter) -> Result<Fetched<u64>, ProductError> {
         let shape = format!("count:{}", count_hash(filter));
-        let flow = ReadThrough {
-            cache: &self.cache,
-            context: &self.context,
-            layer: CacheLayer::List,
-            operation: "list.count",
-            flights: &self.count_flights,
-            codec: Codec {
-                encode: encode_count,
-                decode: decode_count,
-            },
-            ttl: self.context.policy.list_ttl,
-            admission: Some((&self.admission, &shape)),
+        let codec = Codec {
+            encode: encode_count,
+            decode: decode_count,
         };
+        let flow = self.flow("list.count", &self.count_flights, codec, &shape);
         let key = CacheKeys::count_around(&count_hash(filter));
         let (repository, filter) = (self.repository.clone(), filter.clone());
         flow.read(self.lookup(key), move || async move {
