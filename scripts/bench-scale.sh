@@ -29,7 +29,7 @@ for N in $SIZES; do
   # On disk: 100,000 products with their search indexes outgrow the stand-in's memory cache.
   export SECANTUS_STORAGE="$OUT/mongo-data-$N"; mkdir -p "$SECANTUS_STORAGE"
   start_stack "$OUT/stack-$N" CACHE_ENABLED=false CACHE_WARM_ON_START=false \
-    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=10000
+    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=60000
   stop_app
   "$PYTHON" - "$MONGO_PORT" "$N" >"$OUT/seed-$N.json" <<'PY'
 import json, random, re, sys, time
@@ -90,7 +90,7 @@ print(json.dumps({"products": n, "seconds": round(seconds, 1), "per_second": rou
 PY
   log "seeded: $(cat "$OUT/seed-$N.json")"
   start_app "$OUT/stack-$N" CACHE_ENABLED=false CACHE_WARM_ON_START=false \
-    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=10000
+    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=60000
   "$PYTHON" - "$APP_PORT" "$MONGO_PORT" "$N" "$SAMPLES" >"$OUT/reads-$N.json" <<'PY'
 import http.client, json, sys, time, urllib.parse
 import pymongo
