@@ -10,6 +10,8 @@
 # status codes per read and N, and the growth from the first N to the last, as a table and
 # as JSON (target/bench-scale/results.json). The seed rate is the batch insert's; the
 # service's own create path is measured by `product-catalog seed` (scripts/bench.sh).
+# MongoDB calls may take up to 60 s here (the Python stand-in scans 100,000 products in
+# seconds, and its driver heartbeat must not give up on it meanwhile).
 #
 # Usage: bash scripts/bench-scale.sh       (SIZES="10000 100000" SAMPLES=30)
 set -euo pipefail
@@ -29,7 +31,7 @@ for N in $SIZES; do
   # On disk: 100,000 products with their search indexes outgrow the stand-in's memory cache.
   export SECANTUS_STORAGE="$OUT/mongo-data-$N"; mkdir -p "$SECANTUS_STORAGE"
   start_stack "$OUT/stack-$N" CACHE_ENABLED=false CACHE_WARM_ON_START=false \
-    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=60000
+    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=60000 MONGODB_TIMEOUT_MS=60000
   stop_app
   "$PYTHON" - "$MONGO_PORT" "$N" >"$OUT/seed-$N.json" <<'PY'
 import json, random, re, sys, time
@@ -90,7 +92,7 @@ print(json.dumps({"products": n, "seconds": round(seconds, 1), "per_second": rou
 PY
   log "seeded: $(cat "$OUT/seed-$N.json")"
   start_app "$OUT/stack-$N" CACHE_ENABLED=false CACHE_WARM_ON_START=false \
-    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=60000
+    RATE_LIMIT_READ=1000000/1s MONGODB_OPERATION_TIMEOUT_MS=60000 MONGODB_TIMEOUT_MS=60000
   "$PYTHON" - "$APP_PORT" "$MONGO_PORT" "$N" "$SAMPLES" >"$OUT/reads-$N.json" <<'PY'
 import http.client, json, sys, time, urllib.parse
 import pymongo
