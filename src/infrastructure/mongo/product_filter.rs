@@ -1,6 +1,7 @@
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, Document};
 
+use super::product_document::without_search_fields;
 use crate::domain::keyset::{Direction, Keyset, SortValue};
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort, SearchText, SortField};
 use crate::domain::search::SearchTerms;
@@ -90,8 +91,16 @@ pub(super) fn relevance_pipeline(
         doc! { "$sort": { "relevance": -1, "createdAt": -1, "_id": -1 } },
         doc! { "$skip": page.offset() as i64 },
         doc! { "$limit": i64::from(page.limit()) },
-        doc! { "$project": { "relevance": 0, "searchTerms": 0, "nameTerms": 0, "searchPrefixes": 0 } },
+        doc! { "$project": ranked_projection() },
     ]
+}
+
+/// What a ranked page leaves out: its score, and the search fields every product read
+/// leaves out.
+fn ranked_projection() -> Document {
+    let mut projection = without_search_fields();
+    projection.insert("relevance", 0);
+    projection
 }
 
 /// Where a product's search terms are stored.
