@@ -27,6 +27,15 @@ impl SortValue {
         })
     }
 
+    /// The value as JSON (a number, or the name as a string), for cache keys and cursors.
+    pub fn as_json(&self) -> serde_json::Value {
+        match self {
+            Self::CreatedAt(millis) => serde_json::json!(millis),
+            Self::PriceCents(cents) => serde_json::json!(cents),
+            Self::Name(name) => serde_json::json!(name),
+        }
+    }
+
     /// The field this value belongs to.
     pub fn field(&self) -> SortField {
         match self {

@@ -76,11 +76,7 @@ impl CursorCodec {
     /// The cursor of `keyset` (its limit is not kept: the query says it) in the list that
     /// `filter` and `sort` describe.
     pub fn encode(&self, keyset: &Keyset, filter: &ProductFilter, sort: ProductSort) -> String {
-        let value = match &keyset.position.value {
-            SortValue::CreatedAt(millis) => json!(millis),
-            SortValue::PriceCents(cents) => json!(cents),
-            SortValue::Name(name) => json!(name),
-        };
+        let value = keyset.position.value.as_json();
         let before = keyset.direction == Direction::Before;
         let payload = json!([
             VERSION,

@@ -19,7 +19,7 @@ use super::{CacheContext, CacheLayer, Fetched, SingleFlight};
 use crate::domain::cache::{CacheKeys, GenerationalKey};
 use crate::domain::error::CacheError;
 use crate::domain::facets::{Facets, PriceEdges};
-use crate::domain::keyset::{Direction, Keyset, ListPage, SortValue};
+use crate::domain::keyset::{Direction, Keyset, ListPage};
 use crate::domain::ports::{ProductRepository, RedisService};
 use crate::domain::product::Product;
 use crate::domain::query::{Page, PageRequest, ProductFilter, ProductSort, SortField};
@@ -116,11 +116,7 @@ pub fn list_hash(filter: &ProductFilter, sort: ProductSort, page: PageRequest) -
 
 /// Hash of a keyset query: the filter, the sort, the position and the limit.
 pub fn keyset_hash(filter: &ProductFilter, sort: ProductSort, keyset: &Keyset) -> String {
-    let value = match &keyset.position.value {
-        SortValue::CreatedAt(millis) => serde_json::json!(millis),
-        SortValue::PriceCents(cents) => serde_json::json!(cents),
-        SortValue::Name(name) => serde_json::json!(name),
-    };
+    let value = keyset.position.value.as_json();
     digest(&serde_json::json!([
         canonical_filter(filter),
         sort_name(sort.field),
