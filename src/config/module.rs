@@ -10,8 +10,9 @@ use crate::domain::outbox::InstanceId;
 use crate::infrastructure::local_rate_limiter::LocalRateLimiter;
 use crate::infrastructure::mongo::{
     MongoEventHistory, MongoEventHistoryParameters, MongoOutbox, MongoOutboxParameters,
-    MongoProductRepository, MongoProductRepositoryParameters, MongoUserRepository,
-    MongoUserRepositoryParameters, MongoWishlistRepository, MongoWishlistRepositoryParameters,
+    MongoProductRepository, MongoProductRepositoryParameters, MongoReceiptStore,
+    MongoReceiptStoreParameters, MongoUserRepository, MongoUserRepositoryParameters,
+    MongoWishlistRepository, MongoWishlistRepositoryParameters,
 };
 use crate::infrastructure::near_cache::{NearCachedRedis, NearCachedRedisParameters, NearTier};
 use crate::infrastructure::password::Argon2Hasher;
@@ -38,8 +39,8 @@ use crate::usecases::{
     CacheConfig, CacheConfigParameters, CacheConfigReport, CacheStats, CacheStatsParameters,
     CheckHealth, CheckRateLimit, CheckRateLimitParameters, CountProducts, CreateProduct,
     DeleteProduct, FailureReport, GetProduct, InvalidateCache, ListProducts, ListWishlist,
-    NearTierBounds, ProductFacets, ProductFacetsParameters, RateDecisions, SetWishlistStatus,
-    UpdateProduct,
+    NearTierBounds, ProductFacets, ProductFacetsParameters, RateDecisions, ReceiptKeyedWrites,
+    ReceiptKeyedWritesParameters, SetWishlistStatus, UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -51,6 +52,7 @@ module! {
             MongoWishlistRepository,
             MongoOutbox,
             MongoEventHistory,
+            MongoReceiptStore,
             NearCachedRedis,
             RedisEventPublisher,
             RedisEventLog,
@@ -67,6 +69,7 @@ module! {
             WishlistReadThrough,
             GenerationalResponseStore,
             CacheWriteEffects,
+            ReceiptKeyedWrites,
             CreateProduct,
             GetProduct,
             ListProducts,
@@ -157,6 +160,10 @@ fn mongo_adapters(
             retention: settings.events.retention,
         })
         .with_component_parameters::<MongoUserRepository>(MongoUserRepositoryParameters {
+            database: database.clone(),
+            timeout: mongo_timeout,
+        })
+        .with_component_parameters::<MongoReceiptStore>(MongoReceiptStoreParameters {
             database: database.clone(),
             timeout: mongo_timeout,
         })
@@ -292,6 +299,10 @@ fn use_cases(
         })
         .with_component_parameters::<ProductFacets>(ProductFacetsParameters {
             edges: settings.price_edges.clone(),
+        })
+        .with_component_parameters::<ReceiptKeyedWrites>(ReceiptKeyedWritesParameters {
+            ttl: settings.idempotency_ttl,
+            wait: settings.mongo.operation_timeout,
         })
         .with_component_parameters::<OutboxJournal>(OutboxJournalParameters { signals })
         .with_component_parameters::<Login>(LoginParameters {

@@ -116,7 +116,7 @@ pub async fn seed(settings: Settings, count: u32) -> Result<u32, StartupError> {
             let create = create.clone();
             async move {
                 match product(i) {
-                    Some(p) => create.execute(p).await.is_ok(),
+                    Some(p) => create.execute(p, None).await.is_ok(),
                     None => false,
                 }
             }

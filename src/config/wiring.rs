@@ -9,8 +9,8 @@ use shaku::HasComponent;
 use super::{AppModule, EventWiring, Settings, StartupError};
 use crate::domain::outbox::InstanceId;
 use crate::infrastructure::mongo::{
-    self, MongoEventHistory, MongoOutbox, MongoProductRepository, MongoUserRepository,
-    MongoWishlistRepository,
+    self, MongoEventHistory, MongoOutbox, MongoProductRepository, MongoReceiptStore,
+    MongoUserRepository, MongoWishlistRepository,
 };
 use crate::infrastructure::redis::{build_blocking_client, build_client};
 use crate::usecases::events::{OutboxRelay, RelayCounters, RelaySignals};
@@ -32,6 +32,9 @@ pub async fn prepared_database(settings: &Settings) -> Result<Database, StartupE
         .await
         .map_err(StartupError::Indexes)?;
     MongoOutbox::ensure_indexes(&database)
+        .await
+        .map_err(StartupError::Indexes)?;
+    MongoReceiptStore::ensure_indexes(&database)
         .await
         .map_err(StartupError::Indexes)?;
     // Products stored before search used terms get them in the background; search finds

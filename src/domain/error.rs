@@ -18,6 +18,10 @@ pub enum RepositoryError {
     /// A conditional write found a different version than the one expected.
     #[error("version conflict")]
     VersionConflict,
+    /// A keyed write found its receipt already stored: a request with its idempotency key
+    /// committed first, and this one changed nothing.
+    #[error("a write with this idempotency key already committed")]
+    AlreadyApplied,
     /// The store could not be reached in time; the operation may succeed later.
     #[error("data store unavailable")]
     Unavailable(#[source] BoxError),

@@ -7,6 +7,7 @@ pub mod digest;
 pub mod error;
 pub mod event;
 pub mod facets;
+pub mod idempotency;
 pub mod keyset;
 pub mod outbox;
 pub mod ports;

@@ -9,7 +9,9 @@
 //! - `cache/`: the caching machinery the use cases share (its `mod.rs` has the map);
 //! - `events/`: the outbox relay, the stream feed and the shopper filter;
 //! - `warming/`: the cache warmer and the read counts that choose what it warms;
-//! - `operations/`: health, cache statistics and invalidation.
+//! - `operations/`: health, cache statistics and invalidation;
+//! - `turns.rs`: one at a time per key (writes of one product, requests with one
+//!   idempotency key).
 
 pub mod auth;
 pub mod cache;
@@ -17,6 +19,7 @@ pub mod events;
 mod operations;
 mod products;
 mod rate_limit;
+pub mod turns;
 pub mod warming;
 mod wishlist;
 

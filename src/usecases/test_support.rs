@@ -59,3 +59,12 @@ pub fn journal() -> std::sync::Arc<dyn crate::usecases::events::WriteJournal> {
     journal.expect_committed().returning(|_, _| ());
     std::sync::Arc::new(journal)
 }
+
+/// Keyed writes for tests whose requests carry no key: never asked anything.
+pub fn unkeyed() -> std::sync::Arc<dyn crate::usecases::KeyedWrites> {
+    std::sync::Arc::new(crate::usecases::ReceiptKeyedWrites::new(
+        std::sync::Arc::new(crate::domain::ports::MockReceiptStore::new()),
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(1),
+    ))
+}

@@ -14,6 +14,7 @@ mod events;
 mod health;
 mod helpers;
 mod http_cache;
+mod idempotency;
 mod login_throttle;
 mod metrics;
 mod near_cache;

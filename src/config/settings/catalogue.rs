@@ -1,4 +1,7 @@
-//! The catalogue's own settings: where facet price buckets start (`FACET_PRICE_EDGES`).
+//! The catalogue's own settings: where facet price buckets start (`FACET_PRICE_EDGES`), and
+//! how long a write's idempotency receipt is kept (`IDEMPOTENCY_TTL_SECS`).
+
+use std::time::Duration;
 
 use super::reader::Reader;
 use crate::domain::facets::{PriceEdges, PriceEdgesError};
@@ -14,4 +17,10 @@ pub(super) fn price_edges(r: &mut Reader) -> PriceEdges {
             PriceEdges::default()
         }),
     }
+}
+
+/// How long a client may repeat a keyed write and get its first answer: a day by default,
+/// at least a minute (a retry after a timeout must find it), at most 30 days.
+pub(super) fn idempotency_ttl(r: &mut Reader) -> Duration {
+    r.seconds("IDEMPOTENCY_TTL_SECS", 86_400, 60, 30 * 86_400)
 }

@@ -81,6 +81,8 @@ pub struct Settings {
     pub warming: WarmSettings,
     /// Where facet price buckets start (`FACET_PRICE_EDGES`).
     pub price_edges: PriceEdges,
+    /// How long idempotency receipts are kept (`IDEMPOTENCY_TTL_SECS`).
+    pub idempotency_ttl: Duration,
 }
 
 /// Product events: the stream's bound, the outbox relay's pacing, the feed's limits.
@@ -138,6 +140,7 @@ impl Settings {
         let warming = warming::warming(&mut r);
         let log_format = server::log_format(&mut r);
         let price_edges = catalogue::price_edges(&mut r);
+        let idempotency_ttl = catalogue::idempotency_ttl(&mut r);
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -158,6 +161,7 @@ impl Settings {
             events,
             warming,
             price_edges,
+            idempotency_ttl,
         })
     }
 }

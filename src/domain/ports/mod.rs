@@ -8,6 +8,7 @@ mod popularity;
 mod product_repository;
 mod quota_leases;
 mod rate_limiter;
+mod receipts;
 mod redis_service;
 mod session_store;
 mod user_repository;
@@ -23,6 +24,7 @@ pub use popularity::Popularity;
 pub use product_repository::ProductRepository;
 pub use quota_leases::{QuotaGrant, QuotaLeases};
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
+pub use receipts::ReceiptStore;
 pub use redis_service::{CacheUsage, LockToken, RedisService, VersionedValue};
 pub use session_store::SessionStore;
 pub use user_repository::UserRepository;
@@ -44,6 +46,8 @@ pub use product_repository::MockProductRepository;
 pub use quota_leases::MockQuotaLeases;
 #[cfg(any(test, feature = "mock"))]
 pub use rate_limiter::MockRateLimiter;
+#[cfg(any(test, feature = "mock"))]
+pub use receipts::MockReceiptStore;
 #[cfg(any(test, feature = "mock"))]
 pub use redis_service::MockRedisService;
 #[cfg(any(test, feature = "mock"))]

@@ -5,6 +5,7 @@ use shaku::Interface;
 
 use crate::domain::error::RepositoryError;
 use crate::domain::facets::{Facets, PriceEdges};
+use crate::domain::idempotency::Receipt;
 use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
@@ -22,6 +23,9 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 /// - `delete` returns the product as it was just before deletion, or `NotFound`.
 /// - Every write MUST record its `ProductEvent` in the outbox atomically with the change
 ///   (both or neither), and return the entry's id with the product.
+/// - A write given a `Receipt` MUST store it, with the product as the write left it (for
+///   `delete`, as it was), atomically with the change; and when a receipt with its id is
+///   already stored it MUST change nothing and return `AlreadyApplied`.
 /// - `find_many` returns the products among `ids` that exist, in any order, in one query.
 /// - `list` sorts by the requested field and breaks ties by id in the same direction, so
 ///   pages are stable; `count` uses the same filter.
@@ -35,7 +39,11 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait ProductRepository: Interface {
-    async fn insert(&self, product: NewProduct) -> Result<Recorded, RepositoryError>;
+    async fn insert(
+        &self,
+        product: NewProduct,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError>;
     async fn find_many(&self, ids: &[ProductId]) -> Result<Vec<Product>, RepositoryError>;
     async fn find_by_id(&self, id: &ProductId) -> Result<Option<Product>, RepositoryError>;
     async fn list(
@@ -61,8 +69,13 @@ pub trait ProductRepository: Interface {
         id: &ProductId,
         changes: ProductChanges,
         expected: Option<Version>,
+        receipt: Option<Receipt>,
     ) -> Result<Recorded, RepositoryError>;
-    async fn delete(&self, id: &ProductId) -> Result<Recorded, RepositoryError>;
+    async fn delete(
+        &self,
+        id: &ProductId,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError>;
     /// Round trip to the store; used by readiness and health checks.
     async fn ping(&self) -> Result<Duration, RepositoryError>;
 }

@@ -101,6 +101,32 @@ pub(super) fn image_strings(images: &Images) -> Vec<String> {
 impl ProductDocument {
     /// A fresh document: version 1, no wishlists, both timestamps equal.
     pub fn new(product: &NewProduct, id: ObjectId, now: mongodb::bson::DateTime) -> Self {
+        Self::without_terms(product, id, now).with_terms()
+    }
+
+    /// The document of a stored product, without search fields (for copies of it kept
+    /// elsewhere, such as idempotency receipts).
+    pub fn of(product: &Product) -> Result<Self, RepositoryError> {
+        let id = ObjectId::parse_str(product.id.as_str()).map_err(|_| corrupt("id"))?;
+        let content = NewProduct {
+            name: product.name.clone(),
+            description: product.description.clone(),
+            price: product.price,
+            stock: product.stock,
+            category: product.category.clone(),
+            images: product.images.clone(),
+            is_active: product.is_active,
+        };
+        Ok(Self {
+            wishlist_count: i64::try_from(product.wishlist_count).unwrap_or(i64::MAX),
+            version: product.version.get() as i64,
+            revision: Some(product.revision as i64),
+            updated_at: to_bson_time(product.updated_at),
+            ..Self::without_terms(&content, id, to_bson_time(product.created_at))
+        })
+    }
+
+    fn without_terms(product: &NewProduct, id: ObjectId, now: mongodb::bson::DateTime) -> Self {
         Self {
             id,
             name: product.name.as_str().to_owned(),
@@ -119,7 +145,6 @@ impl ProductDocument {
             name_terms: Vec::new(),
             search_prefixes: Vec::new(),
         }
-        .with_terms()
     }
 
     /// The document with its search terms computed from its name, description and

@@ -19,16 +19,18 @@ use super::product_facets::{facets_pipeline, read_facets};
 use super::product_filter::{
     keyset_document, relevance_pipeline, seek_sort, sort_document, to_document,
 };
+use super::receipts::{store_in, stored_in};
 use super::transaction::{commit, retrying};
-use super::write_turns::WriteTurns;
 use crate::domain::error::RepositoryError;
 use crate::domain::event::ProductEvent;
 use crate::domain::facets::{Facets, PriceEdges};
+use crate::domain::idempotency::Receipt;
 use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort, SearchText, SortField};
+use crate::usecases::turns::Turns;
 
 const COLLECTION: &str = "products";
 
@@ -47,7 +49,7 @@ pub struct MongoProductRepository {
     /// Updates and deletes of one product run one at a time in this process (not a
     /// parameter: each repository starts with its own, empty).
     #[shaku(force_default)]
-    turns: Arc<WriteTurns>,
+    turns: Arc<Turns<ObjectId>>,
     /// Fails calls fast while MongoDB does not answer (not a parameter either).
     #[shaku(force_default)]
     circuit: Arc<Circuit>,
@@ -69,6 +71,7 @@ struct UpdateWrite {
     update: Document,
     expected: Option<Version>,
     at: DateTime<Utc>,
+    receipt: Option<Receipt>,
 }
 
 /// Runs `once` again while the product changes between its read and its write, up to
@@ -175,13 +178,27 @@ impl MongoProductRepository {
         outcome
     }
 
-    /// Records `event` in the outbox inside `session`'s transaction, then commits; the
-    /// write of `product` is then recorded.
+    /// Opens a transaction for a write, unless the write's receipt is already stored: then
+    /// `AlreadyApplied`, and nothing is written.
+    async fn begin(&self, receipt: Option<&Receipt>) -> Outcome<mongodb::ClientSession> {
+        let mut session = self.database.client().start_session().await?;
+        session.start_transaction().await?;
+        if let Some(receipt) = receipt {
+            if stored_in(&self.database, &mut session, receipt).await? {
+                return Ok(Err(RepositoryError::AlreadyApplied));
+            }
+        }
+        Ok(Ok(session))
+    }
+
+    /// Records `event` in the outbox (and the write's receipt, if it has one) inside
+    /// `session`'s transaction, then commits; the write of `product` is then recorded.
     async fn record_and_commit(
         &self,
         session: &mut mongodb::ClientSession,
         event: &ProductEvent,
         product: Product,
+        receipt: Option<&Receipt>,
     ) -> Outcome<Recorded> {
         let document = match OutboxDocument::new(event, &self.origin) {
             Ok(document) => document,
@@ -192,6 +209,11 @@ impl MongoProductRepository {
             .insert_one(&document)
             .session(&mut *session)
             .await?;
+        if let Some(receipt) = receipt {
+            if let Err(error) = store_in(&self.database, session, receipt, &product).await? {
+                return Ok(Err(error));
+            }
+        }
         commit(session).await?;
         Ok(Ok(Recorded {
             product,
@@ -199,19 +221,26 @@ impl MongoProductRepository {
         }))
     }
 
-    async fn insert_attempt(&self, document: &ProductDocument) -> Outcome<Recorded> {
+    async fn insert_attempt(
+        &self,
+        document: &ProductDocument,
+        receipt: Option<&Receipt>,
+    ) -> Outcome<Recorded> {
         let product = match document.clone().into_product() {
             Ok(product) => product,
             Err(error) => return Ok(Err(error)),
         };
-        let mut session = self.database.client().start_session().await?;
-        session.start_transaction().await?;
+        let mut session = match self.begin(receipt).await? {
+            Ok(session) => session,
+            Err(error) => return Ok(Err(error)),
+        };
         self.collection()
             .insert_one(document)
             .session(&mut session)
             .await?;
         let event = ProductEvent::created(&product);
-        self.record_and_commit(&mut session, &event, product).await
+        self.record_and_commit(&mut session, &event, product, receipt)
+            .await
     }
 
     /// The product as this transaction sees it.
@@ -235,8 +264,10 @@ impl MongoProductRepository {
     /// MongoDB-compatible servers answer by scanning; the stored result is computed from
     /// what was read (`Product::with_changes`), the same `$set` and `$inc` the update made.
     async fn update_once(&self, write: &UpdateWrite) -> Attempt {
-        let mut session = self.database.client().start_session().await?;
-        session.start_transaction().await?;
+        let mut session = match self.begin(write.receipt.as_ref()).await? {
+            Ok(session) => session,
+            Err(error) => return Ok(Some(Err(error))),
+        };
         let before = match self.read_in(&mut session, write.oid).await? {
             Ok(Some(before)) => before,
             Ok(None) => return Ok(Some(Err(RepositoryError::NotFound))),
@@ -265,8 +296,10 @@ impl MongoProductRepository {
             return Ok(None);
         }
         let event = ProductEvent::updated(&before, &after);
+        let receipt = write.receipt.as_ref();
         Ok(Some(
-            self.record_and_commit(&mut session, &event, after).await?,
+            self.record_and_commit(&mut session, &event, after, receipt)
+                .await?,
         ))
     }
 
@@ -275,9 +308,11 @@ impl MongoProductRepository {
     }
 
     /// One try of a delete, as `update_once`: read, delete at the version read, record.
-    async fn delete_once(&self, oid: ObjectId) -> Attempt {
-        let mut session = self.database.client().start_session().await?;
-        session.start_transaction().await?;
+    async fn delete_once(&self, oid: ObjectId, receipt: Option<&Receipt>) -> Attempt {
+        let mut session = match self.begin(receipt).await? {
+            Ok(session) => session,
+            Err(error) => return Ok(Some(Err(error))),
+        };
         let deleted = match self.read_in(&mut session, oid).await? {
             Ok(Some(product)) => product,
             Ok(None) => return Ok(Some(Err(RepositoryError::NotFound))),
@@ -294,13 +329,13 @@ impl MongoProductRepository {
         }
         let event = ProductEvent::deleted(&deleted);
         Ok(Some(
-            self.record_and_commit(&mut session, &event, deleted)
+            self.record_and_commit(&mut session, &event, deleted, receipt)
                 .await?,
         ))
     }
 
-    async fn delete_attempt(&self, oid: ObjectId) -> Outcome<Recorded> {
-        until_unraced(|| self.delete_once(oid)).await
+    async fn delete_attempt(&self, oid: ObjectId, receipt: Option<&Receipt>) -> Outcome<Recorded> {
+        until_unraced(|| self.delete_once(oid, receipt)).await
     }
 
     /// Creates the indexes the queries rely on. Idempotent: an index that exists with the
@@ -394,10 +429,15 @@ fn set_document(changes: &ProductChanges) -> Document {
 #[async_trait]
 impl ProductRepository for MongoProductRepository {
     #[tracing::instrument(name = "mongo.product.insert", level = "debug", skip_all)]
-    async fn insert(&self, product: NewProduct) -> Result<Recorded, RepositoryError> {
+    async fn insert(
+        &self,
+        product: NewProduct,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError> {
         let document = ProductDocument::new(&product, ObjectId::new(), to_bson_time(now()));
         self.spawned(|this| async move {
-            retrying(this.timeout, || this.insert_attempt(&document)).await
+            let receipt = receipt.as_ref();
+            retrying(this.timeout, || this.insert_attempt(&document, receipt)).await
         })
         .await
     }
@@ -496,6 +536,7 @@ impl ProductRepository for MongoProductRepository {
         id: &ProductId,
         changes: ProductChanges,
         expected: Option<Version>,
+        receipt: Option<Receipt>,
     ) -> Result<Recorded, RepositoryError> {
         let at = now();
         let mut set = set_document(&changes);
@@ -506,6 +547,7 @@ impl ProductRepository for MongoProductRepository {
             changes,
             expected,
             at,
+            receipt,
         };
         self.spawned(move |this| async move {
             let (_turn, left) = this.turn_of(write.oid).await?;
@@ -515,11 +557,16 @@ impl ProductRepository for MongoProductRepository {
     }
 
     #[tracing::instrument(name = "mongo.product.delete", level = "debug", skip_all)]
-    async fn delete(&self, id: &ProductId) -> Result<Recorded, RepositoryError> {
+    async fn delete(
+        &self,
+        id: &ProductId,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError> {
         let oid = object_id(id)?;
         self.spawned(move |this| async move {
             let (_turn, left) = this.turn_of(oid).await?;
-            retrying(left, || this.delete_attempt(oid)).await
+            let receipt = receipt.as_ref();
+            retrying(left, || this.delete_attempt(oid, receipt)).await
         })
         .await
     }

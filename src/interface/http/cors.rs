@@ -8,8 +8,9 @@ use actix_cors::Cors;
 use actix_web::http::header::{self, HeaderName};
 
 /// Response headers a front end may read besides the CORS-safelisted ones.
-const EXPOSED: [&str; 9] = [
+const EXPOSED: [&str; 10] = [
     "etag",
+    "idempotent-replayed",
     "location",
     "retry-after",
     "x-cache",
@@ -32,6 +33,7 @@ pub fn cors(origins: &[String]) -> Cors {
             header::IF_MATCH,
             header::IF_NONE_MATCH,
             header::CACHE_CONTROL,
+            HeaderName::from_static("idempotency-key"),
         ])
         .expose_headers(EXPOSED.map(HeaderName::from_static))
         .max_age(600);

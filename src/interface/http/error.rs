@@ -57,6 +57,9 @@ pub enum ApiError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// A request like this one is being handled; the client may retry shortly.
+    #[error("{0}")]
+    InProgress(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0}")]
@@ -112,7 +115,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::InProgress(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -140,7 +143,7 @@ impl ResponseError for ApiError {
             errors: self.field_errors(),
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(self, Self::Unavailable(_) | Self::InProgress(_)) {
             response.insert_header(("Retry-After", "1"));
         }
         if let Self::TooManyRequests { retry_after_secs } = self {
@@ -164,6 +167,14 @@ impl From<ProductError> for ApiError {
                 message: "update must change at least one field".to_owned(),
                 errors: Vec::new(),
             },
+            ProductError::KeyReused => Self::Unprocessable {
+                message: error.to_string(),
+                errors: vec![FieldError::new(
+                    crate::interface::http::idempotency::IDEMPOTENCY_KEY,
+                    "was first used with another method, path or body",
+                )],
+            },
+            ProductError::KeyInFlight => Self::InProgress(error.to_string()),
             ProductError::Unavailable(source) => Self::Unavailable(source),
             ProductError::Unexpected(source) => Self::Internal(source),
         }

@@ -6,13 +6,15 @@ use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use super::error::{ApiError, FieldError};
+use super::idempotency::{has_key, BodyDigest};
+use crate::domain::digest::sha256_hex;
 
 /// Largest accepted request body, in bytes; registered as app data.
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +98,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let json = is_json(req);
         let too_large = declared_length(req).is_some_and(|len| len > limit);
         let mut payload = payload.take();
+        let keyed = has_key(req).then(|| req.clone());
         Box::pin(async move {
             if too_large {
                 return Err(ApiError::PayloadTooLarge { limit });
@@ -112,6 +115,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }
                 body.extend_from_slice(&chunk);
+            }
+            if let Some(req) = keyed {
+                req.extensions_mut()
+                    .insert(BodyDigest(sha256_hex(&body, 32)));
             }
             parse(&body).map(ApiJson)
         })

@@ -11,6 +11,7 @@ pub mod encoding;
 pub mod error;
 pub mod extractors;
 pub mod handlers;
+pub mod idempotency;
 pub mod json;
 pub mod metrics;
 pub mod middleware;

@@ -15,6 +15,12 @@ pub enum ProductError {
     /// An update that names no field at all.
     #[error("nothing to update")]
     NothingToUpdate,
+    /// The request's idempotency key was first used for another request.
+    #[error("this Idempotency-Key was used for a different request")]
+    KeyReused,
+    /// Another request with the same idempotency key is still being written.
+    #[error("a request with this Idempotency-Key is in progress")]
+    KeyInFlight,
     /// The system of record is unreachable; retrying later may succeed.
     #[error("product store unavailable")]
     Unavailable(#[source] BoxError),
@@ -30,6 +36,9 @@ impl From<RepositoryError> for ProductError {
             RepositoryError::Unavailable(source) => Self::Unavailable(source),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
             RepositoryError::Duplicate => Self::Unexpected("unexpected duplicate product".into()),
+            RepositoryError::AlreadyApplied => {
+                Self::Unexpected("a keyed write's receipt reached the caller".into())
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The catalogue: create, update and delete products (write-through, with their events
-//! journalled), read one (cache-aside), list and count them and their facets (cached
+//! journalled, once per idempotency key), read one (cache-aside), list and count them and their facets (cached
 //! pages).
 
 mod count_products;
@@ -7,6 +7,7 @@ mod create_product;
 mod delete_product;
 mod error;
 mod get_product;
+mod keyed_writes;
 mod list_products;
 mod product_facets;
 mod update_product;
@@ -16,6 +17,9 @@ pub use create_product::{CreateProduct, CreateProductParameters, CreateProductUs
 pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUseCase};
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
+pub use keyed_writes::{
+    once_per_key, KeyTurn, KeyedWrites, ReceiptKeyedWrites, ReceiptKeyedWritesParameters, Written,
+};
 pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
 pub use product_facets::{ProductFacets, ProductFacetsParameters, ProductFacetsUseCase};
 pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};

@@ -3,15 +3,16 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shaku::{Component, Interface};
 
-use crate::domain::error::RepositoryError;
+use crate::domain::idempotency::{Keyed, KeyedRequest};
 use crate::domain::ports::ProductRepository;
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
 use crate::usecases::cache::CacheEvents;
 use crate::usecases::events::WriteJournal;
-use crate::usecases::ProductError;
+use crate::usecases::{once_per_key, KeyedWrites, ProductError, Written};
 
 /// Applies a partial update atomically (only if `expected` is current, when given), then
-/// tells the cache of the new version before returning.
+/// tells the cache of the new version before returning. With a key, once: a repeat is
+/// answered with the product the first left.
 #[async_trait]
 pub trait UpdateProductUseCase: Interface {
     async fn execute(
@@ -19,7 +20,8 @@ pub trait UpdateProductUseCase: Interface {
         id: &ProductId,
         changes: ProductChanges,
         expected: Option<Version>,
-    ) -> Result<Product, ProductError>;
+        key: Option<KeyedRequest>,
+    ) -> Result<Keyed<Product>, ProductError>;
 }
 
 #[derive(Component)]
@@ -31,6 +33,8 @@ pub struct UpdateProduct {
     cache_events: Arc<dyn CacheEvents>,
     #[shaku(inject)]
     journal: Arc<dyn WriteJournal>,
+    #[shaku(inject)]
+    keyed: Arc<dyn KeyedWrites>,
 }
 
 #[cfg(test)]
@@ -39,11 +43,13 @@ impl UpdateProduct {
         repository: Arc<dyn ProductRepository>,
         cache_events: Arc<dyn CacheEvents>,
         journal: Arc<dyn WriteJournal>,
+        keyed: Arc<dyn KeyedWrites>,
     ) -> Self {
         Self {
             repository,
             cache_events,
             journal,
+            keyed,
         }
     }
 }
@@ -56,23 +62,26 @@ impl UpdateProductUseCase for UpdateProduct {
         id: &ProductId,
         changes: ProductChanges,
         expected: Option<Version>,
-    ) -> Result<Product, ProductError> {
+        key: Option<KeyedRequest>,
+    ) -> Result<Keyed<Product>, ProductError> {
         if changes.is_empty() {
             return Err(ProductError::NothingToUpdate);
         }
-        let updated = match self.repository.update(id, changes, expected).await {
-            Ok(updated) => updated,
-            Err(error @ RepositoryError::Unavailable(_)) => {
+        let update = |receipt| self.repository.update(id, changes, expected, receipt);
+        let updated = match once_per_key(&*self.keyed, key.as_ref(), update).await {
+            Ok(Written::Fresh(updated)) => updated,
+            Ok(Written::Replayed(product)) => return Ok(Keyed::replayed(product)),
+            Err(error @ ProductError::Unavailable(_)) => {
                 // Timed out or cut off: it may have committed. The cache settles in the
                 // background once MongoDB answers.
                 self.cache_events.product_uncertain(id).await;
-                return Err(error.into());
+                return Err(error);
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => return Err(error),
         };
         let landed = self.cache_events.product_written(&updated.product).await;
         self.journal.committed(&updated.entry, landed);
-        Ok(updated.product)
+        Ok(Keyed::fresh(updated.product))
     }
 }
 
@@ -83,7 +92,7 @@ mod tests {
     use crate::domain::ports::MockProductRepository;
     use crate::domain::product::Stock;
     use crate::usecases::cache::MockCacheEvents;
-    use crate::usecases::test_support::{journal, product, recorded, ID};
+    use crate::usecases::test_support::{journal, product, recorded, unkeyed, ID};
 
     fn stock_change() -> ProductChanges {
         ProductChanges {
@@ -93,7 +102,7 @@ mod tests {
     }
 
     fn use_case(repo: MockProductRepository, events: MockCacheEvents) -> UpdateProduct {
-        UpdateProduct::new(Arc::new(repo), Arc::new(events), journal())
+        UpdateProduct::new(Arc::new(repo), Arc::new(events), journal(), unkeyed())
     }
 
     #[tokio::test]
@@ -102,6 +111,7 @@ mod tests {
             .execute(
                 &ProductId::parse(ID).unwrap(),
                 ProductChanges::default(),
+                None,
                 None,
             )
             .await;
@@ -112,9 +122,9 @@ mod tests {
     async fn tells_the_cache_of_the_new_version() {
         let mut repo = MockProductRepository::new();
         repo.expect_update()
-            .withf(|_, c, v| *c == stock_change() && *v == Some(Version::new(4)))
+            .withf(|_, c, v, r| *c == stock_change() && *v == Some(Version::new(4)) && r.is_none())
             .times(1)
-            .returning(|_, _, _| Ok(recorded(product(ID, 5))));
+            .returning(|_, _, _, _| Ok(recorded(product(ID, 5))));
         let mut events = MockCacheEvents::new();
         events
             .expect_product_written()
@@ -126,22 +136,24 @@ mod tests {
                 &ProductId::parse(ID).unwrap(),
                 stock_change(),
                 Some(Version::new(4)),
+                None,
             )
             .await
             .unwrap();
-        assert_eq!(updated.version.get(), 5);
+        assert_eq!(updated.value.version.get(), 5);
     }
 
     #[tokio::test]
     async fn a_version_conflict_tells_the_cache_nothing() {
         let mut repo = MockProductRepository::new();
         repo.expect_update()
-            .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+            .returning(|_, _, _, _| Err(RepositoryError::VersionConflict));
         let result = use_case(repo, MockCacheEvents::new())
             .execute(
                 &ProductId::parse(ID).unwrap(),
                 stock_change(),
                 Some(Version::new(1)),
+                None,
             )
             .await;
         assert!(matches!(result, Err(ProductError::VersionMismatch)));

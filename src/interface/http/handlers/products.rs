@@ -15,6 +15,7 @@ use crate::interface::http::dto::{
 };
 use crate::interface::http::error::{ApiError, ErrorBody, FieldError};
 use crate::interface::http::extractors::AdminUser;
+use crate::interface::http::idempotency::{keyed_request, mark_replayed};
 use crate::interface::http::json::ApiJson;
 use crate::usecases::cache::{DataSource, Fetched, StoredResponse};
 use crate::usecases::warming::ProductRenderer;
@@ -207,27 +208,33 @@ pub async fn get_product<M: ApiModule>(
 
 /// Creates a product.
 #[utoipa::path(post, path = "/api/products", tag = "products", request_body = ProductPayload, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat of this request with the key answers the first answer (for IDEMPOTENCY_TTL_SECS)")),
     responses(
         (status = 201, description = "Created", body = Envelope<ProductResponse>,
             headers(("Location" = String, description = "URL of the new product"),
-                    ("ETag" = String, description = "Quoted product version"))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+                    ("ETag" = String, description = "Quoted product version"),
+                    ("Idempotent-Replayed" = String, description = "`true` when answered from an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = ErrorBody),
         (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is in progress (Retry-After)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "A field failed validation", body = ErrorBody),
+        (status = 422, description = "A field failed validation, or the Idempotency-Key was used for another request", body = ErrorBody),
         (status = 503, description = "MongoDB unavailable", body = ErrorBody),
     ))]
 pub async fn create_product<M: ApiModule>(
     create: Inject<M, dyn CreateProductUseCase>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
+    request: HttpRequest,
     body: ApiJson<ProductPayload>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = create.execute(body.0.into_new_product()?).await?;
+    let key = keyed_request(&request, &admin.session.user_id)?;
+    let created = create.execute(body.0.into_new_product()?, key).await?;
     let mut response = HttpResponse::Created();
-    response.insert_header((LOCATION, format!("/api/products/{}", product.id)));
-    Ok(with_etag(response, product, "product created"))
+    response.insert_header((LOCATION, format!("/api/products/{}", created.value.id)));
+    mark_replayed(&mut response, created.replayed);
+    Ok(with_etag(response, created.value, "product created"))
 }
 
 /// Partial update; with `If-Match: "<version>"` only if that version is still current.
@@ -235,23 +242,26 @@ pub async fn create_product<M: ApiModule>(
     params(
         ("id" = String, Path, description = "24-hex-digit product id"),
         ("If-Match" = Option<String>, Header, description = "Quoted version the update is based on"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat of this request with the key answers the first answer (for IDEMPOTENCY_TTL_SECS)"),
     ),
     responses(
         (status = 200, description = "Updated", body = Envelope<ProductResponse>,
-            headers(("ETag" = String, description = "Quoted product version"))),
-        (status = 400, description = "Malformed JSON, id or If-Match", body = ErrorBody),
+            headers(("ETag" = String, description = "Quoted product version"),
+                    ("Idempotent-Replayed" = String, description = "`true` when answered from an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed JSON, id, If-Match or Idempotency-Key", body = ErrorBody),
         (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is in progress (Retry-After)", body = ErrorBody),
         (status = 412, description = "Version in If-Match is not current", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "A field failed validation", body = ErrorBody),
+        (status = 422, description = "A field failed validation, or the Idempotency-Key was used for another request", body = ErrorBody),
         (status = 503, description = "MongoDB unavailable", body = ErrorBody),
     ))]
 pub async fn update_product<M: ApiModule>(
     update: Inject<M, dyn UpdateProductUseCase>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
     request: HttpRequest,
     id: web::Path<String>,
     body: ApiJson<ProductPayload>,
@@ -259,28 +269,39 @@ pub async fn update_product<M: ApiModule>(
     let id = product_id(&id)?;
     let expected = expected_version(request.headers())?;
     let changes = body.0.into_changes()?;
-    let product = update.execute(&id, changes, expected).await?;
-    Ok(with_etag(HttpResponse::Ok(), product, "product updated"))
+    let key = keyed_request(&request, &admin.session.user_id)?;
+    let updated = update.execute(&id, changes, expected, key).await?;
+    let mut response = HttpResponse::Ok();
+    mark_replayed(&mut response, updated.replayed);
+    Ok(with_etag(response, updated.value, "product updated"))
 }
 
 /// Deletes a product.
 #[utoipa::path(delete, path = "/api/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = String, Path, description = "24-hex-digit product id")),
+    params(("id" = String, Path, description = "24-hex-digit product id"), ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat of this request with the key answers the first answer (for IDEMPOTENCY_TTL_SECS)")),
     responses(
-        (status = 200, description = "Deleted", body = MessageOnly),
-        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 200, description = "Deleted", body = MessageOnly,
+            headers(("Idempotent-Replayed" = String, description = "`true` when answered from an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed id or Idempotency-Key", body = ErrorBody),
         (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is in progress (Retry-After)", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = ErrorBody),
         (status = 503, description = "MongoDB unavailable", body = ErrorBody),
     ))]
 pub async fn delete_product<M: ApiModule>(
     delete: Inject<M, dyn DeleteProductUseCase>,
-    _admin: AdminUser,
+    AdminUser(admin): AdminUser,
+    request: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    delete.execute(&product_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json(MessageOnly {
+    let id = product_id(&id)?;
+    let key = keyed_request(&request, &admin.session.user_id)?;
+    let deleted = delete.execute(&id, key).await?;
+    let mut response = HttpResponse::Ok();
+    mark_replayed(&mut response, deleted.replayed);
+    Ok(response.json(MessageOnly {
         status: "success",
         message: "product deleted".to_owned(),
     }))
