@@ -40,7 +40,7 @@ use crate::usecases::{
     CheckHealth, CheckRateLimit, CheckRateLimitParameters, CountProducts, CreateProduct,
     DeleteProduct, FailureReport, GetProduct, InvalidateCache, ListProducts, ListWishlist,
     NearTierBounds, ProductFacets, ProductFacetsParameters, RateDecisions, ReceiptKeyedWrites,
-    ReceiptKeyedWritesParameters, SetWishlistStatus, UpdateProduct,
+    ReceiptKeyedWritesParameters, RestoreProduct, SetWishlistStatus, UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -77,6 +77,7 @@ module! {
             ProductFacets,
             UpdateProduct,
             DeleteProduct,
+            RestoreProduct,
             CheckHealth,
             CacheStats,
             CacheConfig,
@@ -149,6 +150,7 @@ fn mongo_adapters(
             database: database.clone(),
             timeout: mongo_timeout,
             origin: instance.0.clone(),
+            restore_window: settings.restore_window,
         })
         .with_component_parameters::<MongoOutbox>(MongoOutboxParameters {
             database: database.clone(),

@@ -17,6 +17,9 @@ pub enum ProductEventKind {
     Updated,
     #[serde(rename = "product.deleted")]
     Deleted,
+    /// A deleted product brought back within the restore window.
+    #[serde(rename = "product.restored")]
+    Restored,
 }
 
 impl ProductEventKind {
@@ -26,11 +29,12 @@ impl ProductEventKind {
             Self::Created => "product.created",
             Self::Updated => "product.updated",
             Self::Deleted => "product.deleted",
+            Self::Restored => "product.restored",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Created, Self::Updated, Self::Deleted]
+        [Self::Created, Self::Updated, Self::Deleted, Self::Restored]
             .into_iter()
             .find(|kind| kind.as_str() == raw)
     }
@@ -83,6 +87,15 @@ fn fields(product: &Product) -> [(&'static str, Value); 7] {
 
 impl ProductEvent {
     pub fn created(product: &Product) -> Self {
+        Self::appeared(ProductEventKind::Created, product)
+    }
+
+    /// A deleted product back: every field, as on create, at the restored version.
+    pub fn restored(product: &Product) -> Self {
+        Self::appeared(ProductEventKind::Restored, product)
+    }
+
+    fn appeared(kind: ProductEventKind, product: &Product) -> Self {
         let changes = fields(product)
             .into_iter()
             .map(|(field, new)| FieldChange {
@@ -91,12 +104,7 @@ impl ProductEvent {
                 new: Some(new),
             })
             .collect();
-        Self::new(
-            ProductEventKind::Created,
-            product,
-            product.version.get(),
-            changes,
-        )
+        Self::new(kind, product, product.version.get(), changes)
     }
 
     /// The fields whose stored value differs between `before` and `after`; an update that
@@ -155,7 +163,7 @@ impl ProductEvent {
         let number = |value: &Option<Value>| value.as_ref().and_then(Value::as_f64);
         match self.kind {
             ProductEventKind::Deleted => Some(ShopperEvent::Removed),
-            ProductEventKind::Created => None,
+            ProductEventKind::Created | ProductEventKind::Restored => None,
             ProductEventKind::Updated => {
                 if let Some(price) = self.change("price") {
                     if let (Some(old), Some(new)) = (number(&price.old), number(&price.new)) {
@@ -275,6 +283,31 @@ mod tests {
         let deleted = ProductEvent::deleted(&after);
         assert_eq!(deleted.version, after.version.get() + 1);
         assert_eq!(deleted.shopper_event(), Some(ShopperEvent::Removed));
+    }
+
+    #[test]
+    fn a_restore_orders_after_the_delete_it_undoes() {
+        let deleted = product(ID, 4);
+        let delete = ProductEvent::deleted(&deleted);
+        let at = deleted.updated_at + chrono::Duration::days(2);
+        let restored = deleted.clone().restored(at);
+        let restore = ProductEvent::restored(&restored);
+        assert_eq!((delete.version, restore.version), (5, 6));
+        assert!(
+            restored.revision > deleted.revision + 1,
+            "above the delete's tombstone"
+        );
+        assert_eq!(
+            (restored.updated_at, restored.created_at),
+            (at, deleted.created_at)
+        );
+        assert_eq!(restore.kind.as_str(), "product.restored");
+        assert_eq!(
+            ProductEventKind::parse("product.restored"),
+            Some(restore.kind)
+        );
+        assert_eq!(restore.changes.len(), 7, "every field, as on create");
+        assert_eq!(restore.shopper_event(), None);
     }
 
     #[test]

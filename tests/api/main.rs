@@ -24,6 +24,7 @@ mod products_crud;
 mod products_cursor;
 mod products_facets;
 mod products_list;
+mod products_restore;
 mod products_search;
 mod products_validation;
 mod rate_limits;

@@ -1,5 +1,6 @@
-//! The catalogue's own settings: where facet price buckets start (`FACET_PRICE_EDGES`), and
-//! how long a write's idempotency receipt is kept (`IDEMPOTENCY_TTL_SECS`).
+//! The catalogue's own settings: where facet price buckets start (`FACET_PRICE_EDGES`), how
+//! long a write's idempotency receipt is kept (`IDEMPOTENCY_TTL_SECS`) and a deleted
+//! product can be restored (`PRODUCT_RESTORE_DAYS`).
 
 use std::time::Duration;
 
@@ -23,4 +24,10 @@ pub(super) fn price_edges(r: &mut Reader) -> PriceEdges {
 /// at least a minute (a retry after a timeout must find it), at most 30 days.
 pub(super) fn idempotency_ttl(r: &mut Reader) -> Duration {
     r.seconds("IDEMPOTENCY_TTL_SECS", 86_400, 60, 30 * 86_400)
+}
+
+/// How long a deleted product can be restored: 30 days by default, 1 to 365.
+pub(super) fn restore_window(r: &mut Reader) -> Duration {
+    let days = r.count("PRODUCT_RESTORE_DAYS", 30, 1, 365);
+    Duration::from_secs(days * 86_400)
 }

@@ -83,6 +83,8 @@ pub struct Settings {
     pub price_edges: PriceEdges,
     /// How long idempotency receipts are kept (`IDEMPOTENCY_TTL_SECS`).
     pub idempotency_ttl: Duration,
+    /// How long a deleted product can be restored (`PRODUCT_RESTORE_DAYS`).
+    pub restore_window: Duration,
 }
 
 /// Product events: the stream's bound, the outbox relay's pacing, the feed's limits.
@@ -141,6 +143,7 @@ impl Settings {
         let log_format = server::log_format(&mut r);
         let price_edges = catalogue::price_edges(&mut r);
         let idempotency_ttl = catalogue::idempotency_ttl(&mut r);
+        let restore_window = catalogue::restore_window(&mut r);
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -162,6 +165,7 @@ impl Settings {
             warming,
             price_edges,
             idempotency_ttl,
+            restore_window,
         })
     }
 }

@@ -20,7 +20,11 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 ///   sets `updatedAt`, and returns the stored result. With `expected` set it MUST change
 ///   nothing and return `VersionConflict` when the stored version differs, and `NotFound`
 ///   when there is no such product.
-/// - `delete` returns the product as it was just before deletion, or `NotFound`.
+/// - `delete` returns the product as it was just before deletion, or `NotFound`. The
+///   product is gone from every read, but MUST stay restorable for the restore window.
+/// - `restore` brings back a product deleted less than the restore window ago, as
+///   `Product::restored` says (its wishlist count as it was), and returns it; `NotFound`
+///   when there is no such deleted product or its window has ended.
 /// - Every write MUST record its `ProductEvent` in the outbox atomically with the change
 ///   (both or neither), and return the entry's id with the product.
 /// - A write given a `Receipt` MUST store it, with the product as the write left it (for
@@ -72,6 +76,11 @@ pub trait ProductRepository: Interface {
         receipt: Option<Receipt>,
     ) -> Result<Recorded, RepositoryError>;
     async fn delete(
+        &self,
+        id: &ProductId,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError>;
+    async fn restore(
         &self,
         id: &ProductId,
         receipt: Option<Receipt>,

@@ -15,8 +15,9 @@ use crate::domain::user::UserId;
 /// it returns the product as stored afterwards and whether membership changed. `NotFound`
 /// when the product does not exist. `reconcile_counts` MUST set every product's count to
 /// its number of memberships (repairing drift left by older versions) and return how many
-/// it corrected. `remove_product` drops a product from every wishlist. `product_ids` is
-/// every product on the user's wishlist, in one query.
+/// it corrected. `list` pages and counts only products that exist: memberships of a
+/// deleted product MUST be kept while it can be restored, and are not listed. `product_ids`
+/// is every product on the user's wishlist, in one query.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait WishlistRepository: Interface {
@@ -32,7 +33,6 @@ pub trait WishlistRepository: Interface {
         page: PageRequest,
     ) -> Result<Page<Product>, RepositoryError>;
     async fn reconcile_counts(&self) -> Result<u64, RepositoryError>;
-    async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError>;
     async fn product_ids(
         &self,
         user: &UserId,

@@ -115,6 +115,17 @@ impl Product {
         after.updated_at = updated_at;
         after
     }
+
+    /// The product, deleted at its current version, as a restore at `restored_at` brings
+    /// it back: `version` and `revision` two up, since the delete took the one above (its
+    /// event's version, its cache tombstone's revision), so the restored state orders
+    /// after both everywhere.
+    pub fn restored(mut self, restored_at: DateTime<Utc>) -> Self {
+        self.version = Version::new(self.version.get() + 2);
+        self.revision += 2;
+        self.updated_at = restored_at;
+        self
+    }
 }
 
 impl ProductChanges {

@@ -124,3 +124,26 @@ pub(super) async fn create_indexes(
         .map_err(translate)?;
     Ok(())
 }
+
+/// Creates the TTL index that removes a document of `collection` once the time in its
+/// `field` has passed (the server's TTL monitor runs about once a minute). Idempotent.
+pub(super) async fn create_expiry_index(
+    database: &mongodb::Database,
+    collection: &str,
+    field: &str,
+) -> Result<(), RepositoryError> {
+    let expiry = mongodb::IndexModel::builder()
+        .keys(mongodb::bson::doc! { field: 1 })
+        .options(
+            mongodb::options::IndexOptions::builder()
+                .expire_after(Duration::ZERO)
+                .build(),
+        )
+        .build();
+    database
+        .collection::<mongodb::bson::Document>(collection)
+        .create_index(expiry)
+        .await
+        .map_err(translate)?;
+    Ok(())
+}

@@ -8,12 +8,11 @@ use async_trait::async_trait;
 use chrono::Utc;
 use futures_util::TryStreamExt;
 use mongodb::bson::doc;
-use mongodb::options::IndexOptions;
-use mongodb::{Collection, Database, IndexModel};
+use mongodb::{Collection, Database};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::{bounded, translate};
+use super::errors::{bounded, create_expiry_index};
 use crate::domain::error::RepositoryError;
 use crate::domain::event::{EventId, StoredEvent};
 use crate::domain::ports::{EventHistory, StreamPage};
@@ -53,16 +52,7 @@ impl MongoEventHistory {
     }
 
     pub async fn ensure_indexes(database: &Database) -> Result<(), RepositoryError> {
-        let expiry = IndexModel::builder()
-            .keys(doc! { "expireAt": 1 })
-            .options(IndexOptions::builder().expire_after(Duration::ZERO).build())
-            .build();
-        database
-            .collection::<HistoryDocument>(COLLECTION)
-            .create_index(expiry)
-            .await
-            .map_err(translate)?;
-        Ok(())
+        create_expiry_index(database, COLLECTION, "expireAt").await
     }
 
     fn collection(&self) -> Collection<HistoryDocument> {

@@ -12,6 +12,7 @@ mod product_repository;
 mod receipts;
 mod shared_secret;
 mod transaction;
+mod trash;
 mod user_repository;
 mod wishlist_repository;
 

@@ -149,7 +149,7 @@ impl ProductDocument {
 
     /// The document with its search terms computed from its name, description and
     /// category.
-    fn with_terms(mut self) -> Self {
+    pub fn with_terms(mut self) -> Self {
         let terms = ProductTerms::of(&self.name, &self.description, &self.category);
         self.search_terms = terms.all;
         self.name_terms = terms.name;

@@ -21,6 +21,7 @@ use super::product_filter::{
 };
 use super::receipts::{store_in, stored_in};
 use super::transaction::{commit, retrying};
+use super::trash;
 use crate::domain::error::RepositoryError;
 use crate::domain::event::ProductEvent;
 use crate::domain::facets::{Facets, PriceEdges};
@@ -46,6 +47,8 @@ pub struct MongoProductRepository {
     timeout: Duration,
     /// This instance, stamped on the outbox entries it records.
     origin: String,
+    /// How long a deleted product can be restored (`PRODUCT_RESTORE_DAYS`).
+    restore_window: Duration,
     /// Updates and deletes of one product run one at a time in this process (not a
     /// parameter: each repository starts with its own, empty).
     #[shaku(force_default)]
@@ -92,11 +95,17 @@ where
 }
 
 impl MongoProductRepository {
-    pub fn new(database: Database, timeout: Duration, origin: String) -> Self {
+    pub fn new(
+        database: Database,
+        timeout: Duration,
+        origin: String,
+        restore_window: Duration,
+    ) -> Self {
         Self {
             database,
             timeout,
             origin,
+            restore_window,
             turns: Arc::default(),
             circuit: Arc::default(),
         }
@@ -307,7 +316,8 @@ impl MongoProductRepository {
         until_unraced(|| self.update_once(write)).await
     }
 
-    /// One try of a delete, as `update_once`: read, delete at the version read, record.
+    /// One try of a delete, as `update_once`: read, delete at the version read, keep it in
+    /// the trash, record.
     async fn delete_once(&self, oid: ObjectId, receipt: Option<&Receipt>) -> Attempt {
         let mut session = match self.begin(receipt).await? {
             Ok(session) => session,
@@ -327,11 +337,43 @@ impl MongoProductRepository {
         if removed.deleted_count == 0 {
             return Ok(None);
         }
+        let window = self.restore_window;
+        if let Err(error) =
+            trash::keep(&self.database, &mut session, &deleted, now(), window).await?
+        {
+            return Ok(Some(Err(error)));
+        }
         let event = ProductEvent::deleted(&deleted);
         Ok(Some(
             self.record_and_commit(&mut session, &event, deleted, receipt)
                 .await?,
         ))
+    }
+
+    /// One try of a restore: out of the trash, back into the catalogue two versions up,
+    /// record.
+    async fn restore_once(&self, oid: ObjectId, receipt: Option<&Receipt>) -> Outcome<Recorded> {
+        let mut session = match self.begin(receipt).await? {
+            Ok(session) => session,
+            Err(error) => return Ok(Err(error)),
+        };
+        let at = now();
+        let restored = match trash::take(&self.database, &mut session, oid, at).await? {
+            Ok(Some(deleted)) => deleted.restored(at),
+            Ok(None) => return Ok(Err(RepositoryError::NotFound)),
+            Err(error) => return Ok(Err(error)),
+        };
+        let document = match ProductDocument::of(&restored) {
+            Ok(document) => document.with_terms(),
+            Err(error) => return Ok(Err(error)),
+        };
+        self.collection()
+            .insert_one(document)
+            .session(&mut session)
+            .await?;
+        let event = ProductEvent::restored(&restored);
+        self.record_and_commit(&mut session, &event, restored, receipt)
+            .await
     }
 
     async fn delete_attempt(&self, oid: ObjectId, receipt: Option<&Receipt>) -> Outcome<Recorded> {
@@ -350,7 +392,8 @@ impl MongoProductRepository {
             doc! { "searchTerms": 1 },
             doc! { "searchPrefixes": 1 },
         ];
-        create_indexes(database, COLLECTION, keys).await
+        create_indexes(database, COLLECTION, keys).await?;
+        trash::ensure_indexes(database).await
     }
 
     /// Gives every product stored before search used terms its terms, in `_id` order, a
@@ -567,6 +610,21 @@ impl ProductRepository for MongoProductRepository {
             let (_turn, left) = this.turn_of(oid).await?;
             let receipt = receipt.as_ref();
             retrying(left, || this.delete_attempt(oid, receipt)).await
+        })
+        .await
+    }
+
+    #[tracing::instrument(name = "mongo.product.restore", level = "debug", skip_all)]
+    async fn restore(
+        &self,
+        id: &ProductId,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError> {
+        let oid = object_id(id)?;
+        self.spawned(move |this| async move {
+            let (_turn, left) = this.turn_of(oid).await?;
+            let receipt = receipt.as_ref();
+            retrying(left, || this.restore_once(oid, receipt)).await
         })
         .await
     }

@@ -8,12 +8,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use mongodb::bson::doc;
-use mongodb::options::IndexOptions;
-use mongodb::{ClientSession, Collection, Database, IndexModel};
+use mongodb::{ClientSession, Collection, Database};
 use serde::{Deserialize, Serialize};
 use shaku::Component;
 
-use super::errors::{bounded, translate};
+use super::errors::{bounded, create_expiry_index};
 use super::product_document::{to_bson_time, ProductDocument};
 use crate::domain::error::RepositoryError;
 use crate::domain::idempotency::{Receipt, StoredReceipt};
@@ -88,15 +87,7 @@ pub struct MongoReceiptStore {
 
 impl MongoReceiptStore {
     pub async fn ensure_indexes(database: &Database) -> Result<(), RepositoryError> {
-        let expiry = IndexModel::builder()
-            .keys(doc! { "expireAt": 1 })
-            .options(IndexOptions::builder().expire_after(Duration::ZERO).build())
-            .build();
-        collection(database)
-            .create_index(expiry)
-            .await
-            .map_err(translate)?;
-        Ok(())
+        create_expiry_index(database, COLLECTION, "expireAt").await
     }
 }
 

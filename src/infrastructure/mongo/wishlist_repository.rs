@@ -14,6 +14,7 @@ use shaku::Component;
 use super::errors::{bounded, translate};
 use super::product_document::{to_bson_time, ProductDocument};
 use super::transaction::{commit, retrying};
+use super::trash;
 use crate::domain::error::RepositoryError;
 use crate::domain::ports::WishlistRepository;
 use crate::domain::product::{Product, ProductId};
@@ -80,9 +81,11 @@ impl MongoWishlistRepository {
         self.database.collection(PRODUCTS)
     }
 
-    /// Removes the user's memberships of products that no longer exist (left behind when a
-    /// delete's wishlist cleanup failed), so pages and `total` count live products only.
-    async fn drop_dangling(&self, user: ObjectId) -> Result<(), RepositoryError> {
+    /// Removes the user's memberships of products that no longer exist (purged after their
+    /// restore window, or left by older versions), and answers those of deleted products
+    /// that can still be restored: kept, but left out of pages and `total`, so both count
+    /// live products only.
+    async fn drop_dangling(&self, user: ObjectId) -> Result<Vec<ObjectId>, RepositoryError> {
         let memberships = self.database.collection::<Document>(COLLECTION);
         let find = memberships
             .find(doc! { "userId": user })
@@ -94,7 +97,7 @@ impl MongoWishlistRepository {
             .filter_map(|m| m.get_object_id("productId").ok())
             .collect();
         if ids.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let products = self.database.collection::<Document>(PRODUCTS);
         let find = products
@@ -106,12 +109,20 @@ impl MongoWishlistRepository {
             .iter()
             .filter_map(|p| p.get_object_id("_id").ok())
             .collect();
-        let dangling: Vec<ObjectId> = ids.into_iter().filter(|id| !live.contains(id)).collect();
+        let gone: Vec<ObjectId> = ids.into_iter().filter(|id| !live.contains(id)).collect();
+        if gone.is_empty() {
+            return Ok(Vec::new());
+        }
+        let restorable = trash::held_among(&self.database, &gone, self.timeout).await?;
+        let dangling: Vec<ObjectId> = gone
+            .into_iter()
+            .filter(|id| !restorable.contains(id))
+            .collect();
         if !dangling.is_empty() {
             let filter = doc! { "userId": user, "productId": { "$in": dangling } };
             bounded(self.timeout, memberships.delete_many(filter)).await?;
         }
-        Ok(())
+        Ok(restorable)
     }
 }
 
@@ -145,15 +156,17 @@ impl MembershipChange {
         let key = doc! { "userId": self.user, "productId": self.product };
         let mut session = database.client().start_session().await?;
         session.start_transaction().await?;
+        // A deleted product's memberships stay as they are (its count is kept with it for a
+        // restore), so neither change applies to a product that is not in the catalogue.
+        if products
+            .find_one(doc! { "_id": self.product })
+            .session(&mut session)
+            .await?
+            .is_none()
+        {
+            return Ok(Err(RepositoryError::NotFound));
+        }
         let changed = if self.member {
-            if products
-                .find_one(doc! { "_id": self.product })
-                .session(&mut session)
-                .await?
-                .is_none()
-            {
-                return Ok(Err(RepositoryError::NotFound));
-            }
             let present = memberships
                 .find_one(key)
                 .session(&mut session)
@@ -264,8 +277,11 @@ impl WishlistRepository for MongoWishlistRepository {
         page: PageRequest,
     ) -> Result<Page<Product>, RepositoryError> {
         let user_oid = oid(user.as_str())?;
-        self.drop_dangling(user_oid).await?;
-        let filter = doc! { "userId": user_oid };
+        let deleted = self.drop_dangling(user_oid).await?;
+        let mut filter = doc! { "userId": user_oid };
+        if !deleted.is_empty() {
+            filter.insert("productId", doc! { "$nin": deleted });
+        }
         let memberships = self.memberships();
         let find = memberships
             .find(filter.clone())
@@ -351,17 +367,6 @@ impl WishlistRepository for MongoWishlistRepository {
             }
         }
         Ok(corrected)
-    }
-
-    #[tracing::instrument(name = "mongo.wishlist.remove_product", level = "debug", skip_all)]
-    async fn remove_product(&self, product: &ProductId) -> Result<u64, RepositoryError> {
-        let removed = bounded(
-            self.timeout,
-            self.memberships()
-                .delete_many(doc! { "productId": oid(product.as_str())? }),
-        )
-        .await?;
-        Ok(removed.deleted_count)
     }
 
     #[tracing::instrument(name = "mongo.wishlist.product_ids", level = "debug", skip_all)]

@@ -139,6 +139,9 @@ fn products<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers, reads: Arc<R
                     .route(web::delete().to(handlers::delete_product::<M>)),
             )
             .service(
+                resource("/{id}/restore").route(web::post().to(handlers::restore_product::<M>)),
+            )
+            .service(
                 resource("/{id}/wishlist")
                     .route(web::patch().to(handlers::set_wishlist_status::<M>)),
             )

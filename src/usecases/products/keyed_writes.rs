@@ -19,7 +19,8 @@ use crate::domain::error::RepositoryError;
 use crate::domain::idempotency::{KeyReused, KeyedRequest, Receipt};
 use crate::domain::outbox::Recorded;
 use crate::domain::ports::ReceiptStore;
-use crate::domain::product::Product;
+use crate::domain::product::{Product, ProductId};
+use crate::usecases::cache::CacheEvents;
 use crate::usecases::turns::Turns;
 use crate::usecases::ProductError;
 
@@ -78,6 +79,20 @@ where
         Err(RepositoryError::AlreadyApplied) => Ok(Written::Replayed(keyed.replay(request).await?)),
         Err(error) => Err(error.into()),
     }
+}
+
+/// A write of an existing product, as its use case goes on with it: an outage may have
+/// hidden a commit, so the cache settles `id` in the background once MongoDB answers
+/// before the error is passed on.
+pub async fn settled_on_outage(
+    cache_events: &dyn CacheEvents,
+    id: &ProductId,
+    written: Result<Written, ProductError>,
+) -> Result<Written, ProductError> {
+    if let Err(ProductError::Unavailable(_)) = &written {
+        cache_events.product_uncertain(id).await;
+    }
+    written
 }
 
 #[derive(Component)]

@@ -1,4 +1,4 @@
-//! The catalogue: create, update and delete products (write-through, with their events
+//! The catalogue: create, update, delete and restore products (write-through, with their events
 //! journalled, once per idempotency key), read one (cache-aside), list and count them and their facets (cached
 //! pages).
 
@@ -10,6 +10,7 @@ mod get_product;
 mod keyed_writes;
 mod list_products;
 mod product_facets;
+mod restore_product;
 mod update_product;
 
 pub use count_products::{CountProducts, CountProductsParameters, CountProductsUseCase};
@@ -18,10 +19,12 @@ pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUs
 pub use error::ProductError;
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
 pub use keyed_writes::{
-    once_per_key, KeyTurn, KeyedWrites, ReceiptKeyedWrites, ReceiptKeyedWritesParameters, Written,
+    once_per_key, settled_on_outage, KeyTurn, KeyedWrites, ReceiptKeyedWrites,
+    ReceiptKeyedWritesParameters, Written,
 };
 pub use list_products::{ListProducts, ListProductsParameters, ListProductsUseCase};
 pub use product_facets::{ProductFacets, ProductFacetsParameters, ProductFacetsUseCase};
+pub use restore_product::{RestoreProduct, RestoreProductParameters, RestoreProductUseCase};
 pub use update_product::{UpdateProduct, UpdateProductParameters, UpdateProductUseCase};
 
 #[cfg(any(test, feature = "mock"))]

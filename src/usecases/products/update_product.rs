@@ -8,7 +8,7 @@ use crate::domain::ports::ProductRepository;
 use crate::domain::product::{Product, ProductChanges, ProductId, Version};
 use crate::usecases::cache::CacheEvents;
 use crate::usecases::events::WriteJournal;
-use crate::usecases::{once_per_key, KeyedWrites, ProductError, Written};
+use crate::usecases::{once_per_key, settled_on_outage, KeyedWrites, ProductError, Written};
 
 /// Applies a partial update atomically (only if `expected` is current, when given), then
 /// tells the cache of the new version before returning. With a key, once: a repeat is
@@ -68,16 +68,10 @@ impl UpdateProductUseCase for UpdateProduct {
             return Err(ProductError::NothingToUpdate);
         }
         let update = |receipt| self.repository.update(id, changes, expected, receipt);
-        let updated = match once_per_key(&*self.keyed, key.as_ref(), update).await {
-            Ok(Written::Fresh(updated)) => updated,
-            Ok(Written::Replayed(product)) => return Ok(Keyed::replayed(product)),
-            Err(error @ ProductError::Unavailable(_)) => {
-                // Timed out or cut off: it may have committed. The cache settles in the
-                // background once MongoDB answers.
-                self.cache_events.product_uncertain(id).await;
-                return Err(error);
-            }
-            Err(error) => return Err(error),
+        let written = once_per_key(&*self.keyed, key.as_ref(), update).await;
+        let updated = match settled_on_outage(&*self.cache_events, id, written).await? {
+            Written::Fresh(updated) => updated,
+            Written::Replayed(product) => return Ok(Keyed::replayed(product)),
         };
         let landed = self.cache_events.product_written(&updated.product).await;
         self.journal.committed(&updated.entry, landed);

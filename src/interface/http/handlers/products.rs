@@ -5,6 +5,7 @@ use shaku_actix::Inject;
 use utoipa::ToSchema;
 
 use super::ApiModule;
+use crate::domain::idempotency::Keyed;
 use crate::domain::keyset::{ListPage, ListWindow};
 use crate::domain::product::{Product, ProductId};
 use crate::interface::http::conditional::{etag, expected_version, not_modified};
@@ -21,12 +22,12 @@ use crate::usecases::cache::{DataSource, Fetched, StoredResponse};
 use crate::usecases::warming::ProductRenderer;
 use crate::usecases::{
     CountProductsUseCase, CreateProductUseCase, DeleteProductUseCase, GetProductUseCase,
-    ListProductsUseCase, ProductFacetsUseCase, UpdateProductUseCase,
+    ListProductsUseCase, ProductFacetsUseCase, RestoreProductUseCase, UpdateProductUseCase,
 };
 
 module_part!(
     /// What these handlers resolve from the DI module.
-    ProductModule: dyn CreateProductUseCase, dyn GetProductUseCase, dyn ListProductsUseCase, dyn CountProductsUseCase, dyn ProductFacetsUseCase, dyn UpdateProductUseCase, dyn DeleteProductUseCase
+    ProductModule: dyn CreateProductUseCase, dyn GetProductUseCase, dyn ListProductsUseCase, dyn CountProductsUseCase, dyn ProductFacetsUseCase, dyn UpdateProductUseCase, dyn DeleteProductUseCase, dyn RestoreProductUseCase
 );
 
 /// These handlers' part of the OpenAPI document.
@@ -38,7 +39,8 @@ module_part!(
     get_product,
     create_product,
     update_product,
-    delete_product
+    delete_product,
+    restore_product
 ))]
 pub struct ProductPaths;
 
@@ -94,6 +96,17 @@ fn with_etag(
     response
         .insert_header((ETAG, etag(product.version)))
         .json(Envelope::new(ProductResponse::from(product), message))
+}
+
+/// A product write's answer, marked when it was replayed from an earlier request's
+/// receipt.
+fn written(
+    mut response: actix_web::HttpResponseBuilder,
+    written: Keyed<Product>,
+    message: &str,
+) -> HttpResponse {
+    mark_replayed(&mut response, written.replayed);
+    with_etag(response, written.value, message)
 }
 
 /// One page of products; filters, sort and paging in the query.
@@ -233,8 +246,7 @@ pub async fn create_product<M: ApiModule>(
     let created = create.execute(body.0.into_new_product()?, key).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((LOCATION, format!("/api/products/{}", created.value.id)));
-    mark_replayed(&mut response, created.replayed);
-    Ok(with_etag(response, created.value, "product created"))
+    Ok(written(response, created, "product created"))
 }
 
 /// Partial update; with `If-Match: "<version>"` only if that version is still current.
@@ -271,9 +283,7 @@ pub async fn update_product<M: ApiModule>(
     let changes = body.0.into_changes()?;
     let key = keyed_request(&request, &admin.session.user_id)?;
     let updated = update.execute(&id, changes, expected, key).await?;
-    let mut response = HttpResponse::Ok();
-    mark_replayed(&mut response, updated.replayed);
-    Ok(with_etag(response, updated.value, "product updated"))
+    Ok(written(HttpResponse::Ok(), updated, "product updated"))
 }
 
 /// Deletes a product.
@@ -305,4 +315,33 @@ pub async fn delete_product<M: ApiModule>(
         status: "success",
         message: "product deleted".to_owned(),
     }))
+}
+
+/// Brings back a product deleted less than `PRODUCT_RESTORE_DAYS` ago, with a new version
+/// and its wishlist count; a `product.restored` event follows.
+#[utoipa::path(post, path = "/api/products/{id}/restore", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "24-hex-digit product id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1-255 visible ASCII characters: a repeat of this request with the key answers the first answer (for IDEMPOTENCY_TTL_SECS)")),
+    responses(
+        (status = 200, description = "Restored", body = Envelope<ProductResponse>,
+            headers(("ETag" = String, description = "Quoted product version"),
+                    ("Idempotent-Replayed" = String, description = "`true` when answered from an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed id or Idempotency-Key", body = ErrorBody),
+        (status = 401, description = "No valid session", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No deleted product with this id, or its restore window has ended", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is in progress (Retry-After)", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = ErrorBody),
+        (status = 503, description = "MongoDB unavailable", body = ErrorBody),
+    ))]
+pub async fn restore_product<M: ApiModule>(
+    restore: Inject<M, dyn RestoreProductUseCase>,
+    AdminUser(admin): AdminUser,
+    request: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = product_id(&id)?;
+    let key = keyed_request(&request, &admin.session.user_id)?;
+    let restored = restore.execute(&id, key).await?;
+    Ok(written(HttpResponse::Ok(), restored, "product restored"))
 }
