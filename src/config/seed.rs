@@ -26,6 +26,7 @@ const CATEGORIES: [&str; 5] = ["footwear", "apparel", "outdoor", "bags", "access
 
 fn product(i: u32) -> Option<NewProduct> {
     Some(NewProduct {
+        sku: None,
         name: ProductName::parse(&format!("Seed product {i:06}")).ok()?,
         description: Description::parse(&format!("Generated product number {i} for load tests"))
             .ok()?,

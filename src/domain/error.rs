@@ -18,6 +18,9 @@ pub enum RepositoryError {
     /// A conditional write found a different version than the one expected.
     #[error("version conflict")]
     VersionConflict,
+    /// The write would give a product a SKU that another product (`holder`) has.
+    #[error("sku {sku} is already used by product {holder}")]
+    SkuTaken { sku: String, holder: String },
     /// A keyed write found its receipt already stored: a request with its idempotency key
     /// committed first, and this one changed nothing.
     #[error("a write with this idempotency key already committed")]

@@ -67,13 +67,14 @@ pub struct ProductEvent {
 }
 
 /// The client-visible fields of a product, by API name, in a fixed order.
-fn fields(product: &Product) -> [(&'static str, Value); 7] {
+fn fields(product: &Product) -> [(&'static str, Value); 8] {
     let images: Vec<&str> = product
         .images
         .as_slice()
         .iter()
         .map(|url| url.as_str())
         .collect();
+    let sku = product.sku.as_ref().map(|sku| sku.as_str());
     [
         ("name", Value::from(product.name.as_str())),
         ("description", Value::from(product.description.as_str())),
@@ -82,6 +83,7 @@ fn fields(product: &Product) -> [(&'static str, Value); 7] {
         ("category", Value::from(product.category.as_str())),
         ("images", Value::from(images)),
         ("isActive", Value::from(product.is_active)),
+        ("sku", sku.map_or(Value::Null, Value::from)),
     ]
 }
 
@@ -95,9 +97,11 @@ impl ProductEvent {
         Self::appeared(ProductEventKind::Restored, product)
     }
 
+    /// Every field that has a value (a product without a SKU has no `sku` change).
     fn appeared(kind: ProductEventKind, product: &Product) -> Self {
         let changes = fields(product)
             .into_iter()
+            .filter(|(_, value)| !value.is_null())
             .map(|(field, new)| FieldChange {
                 field: field.to_owned(),
                 old: None,
@@ -306,7 +310,11 @@ mod tests {
             ProductEventKind::parse("product.restored"),
             Some(restore.kind)
         );
-        assert_eq!(restore.changes.len(), 7, "every field, as on create");
+        assert_eq!(
+            restore.changes.len(),
+            7,
+            "every field with a value, as on create"
+        );
         assert_eq!(restore.shopper_event(), None);
     }
 

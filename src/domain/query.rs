@@ -1,6 +1,6 @@
 //! What a list or count asks for: filters, sort order and page, already validated.
 
-use crate::domain::product::{Category, Money};
+use crate::domain::product::{Category, Money, Sku};
 
 /// Case-insensitive search text: trimmed, 1–100 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30,6 +30,8 @@ impl SearchText {
 /// Filters shared by list and count. All present filters must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductFilter {
+    /// The product with this SKU (at most one).
+    pub sku: Option<Sku>,
     pub category: Option<Category>,
     pub search: Option<SearchText>,
     pub is_active: Option<bool>,

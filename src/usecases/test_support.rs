@@ -9,6 +9,7 @@ use crate::domain::product::{
 
 pub fn new_product() -> NewProduct {
     NewProduct {
+        sku: None,
         name: ProductName::parse("Trail Shoe").unwrap(),
         description: Description::parse("Light trail running shoe").unwrap(),
         price: Money::parse("89.9").unwrap(),
@@ -24,6 +25,7 @@ pub fn product(id: &str, version: u64) -> Product {
     let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
     Product {
         id: ProductId::parse(id).unwrap(),
+        sku: p.sku,
         name: p.name,
         description: p.description,
         price: p.price,

@@ -26,6 +26,7 @@ mod products_facets;
 mod products_list;
 mod products_restore;
 mod products_search;
+mod products_sku;
 mod products_validation;
 mod rate_limits;
 mod redis_acl;

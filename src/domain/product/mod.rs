@@ -7,6 +7,7 @@ mod id;
 mod image_url;
 mod money;
 mod name;
+mod sku;
 mod stock;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,7 @@ pub use id::{ProductId, ProductIdError};
 pub use image_url::{ImageUrl, ImageUrlError, Images, ImagesError};
 pub use money::{Money, MoneyError};
 pub use name::{ProductName, ProductNameError};
+pub use sku::{Sku, SkuError};
 pub use stock::{Stock, StockError};
 
 /// Optimistic-concurrency counter: every write increments it by one.
@@ -39,6 +41,8 @@ impl Version {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
     pub id: ProductId,
+    /// The merchant's SKU, unique across the catalogue when present.
+    pub sku: Option<Sku>,
     pub name: ProductName,
     pub description: Description,
     pub price: Money,
@@ -62,6 +66,7 @@ pub struct Product {
 /// Everything a client chooses when creating a product.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewProduct {
+    pub sku: Option<Sku>,
     pub name: ProductName,
     pub description: Description,
     pub price: Money,
@@ -74,6 +79,8 @@ pub struct NewProduct {
 /// A partial update: `None` leaves a field as it is. `stock` sets, it is not a delta.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProductChanges {
+    /// Sets the SKU (a product's SKU can be given or changed, not removed).
+    pub sku: Option<Sku>,
     pub name: Option<ProductName>,
     pub description: Option<Description>,
     pub price: Option<Money>,
@@ -89,6 +96,9 @@ impl Product {
     /// repository can answer with it without reading it back.
     pub fn with_changes(&self, changes: &ProductChanges, updated_at: DateTime<Utc>) -> Self {
         let mut after = self.clone();
+        if let Some(sku) = &changes.sku {
+            after.sku = Some(sku.clone());
+        }
         if let Some(name) = &changes.name {
             after.name = name.clone();
         }

@@ -147,3 +147,27 @@ pub(super) async fn create_expiry_index(
         .map_err(translate)?;
     Ok(())
 }
+
+/// Creates a unique index on `field` over the documents that have it (sparse), so any
+/// number may lack it. Idempotent.
+pub(super) async fn create_unique_sparse_index(
+    database: &mongodb::Database,
+    collection: &str,
+    field: &str,
+) -> Result<(), RepositoryError> {
+    let unique = mongodb::IndexModel::builder()
+        .keys(mongodb::bson::doc! { field: 1 })
+        .options(
+            mongodb::options::IndexOptions::builder()
+                .unique(true)
+                .sparse(true)
+                .build(),
+        )
+        .build();
+    database
+        .collection::<mongodb::bson::Document>(collection)
+        .create_index(unique)
+        .await
+        .map_err(translate)?;
+    Ok(())
+}

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::error::RepositoryError;
 use crate::domain::product::{
-    Category, Description, Images, Money, NewProduct, Product, ProductId, ProductName, Stock,
+    Category, Description, Images, Money, NewProduct, Product, ProductId, ProductName, Sku, Stock,
     Version,
 };
 use crate::domain::search::ProductTerms;
@@ -16,6 +16,9 @@ use crate::domain::search::ProductTerms;
 pub(super) struct ProductDocument {
     #[serde(rename = "_id")]
     pub id: ObjectId,
+    /// Upper-case, unique when present (a sparse unique index); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
     pub name: String,
     pub description: String,
     pub price_cents: i64,
@@ -109,6 +112,7 @@ impl ProductDocument {
     pub fn of(product: &Product) -> Result<Self, RepositoryError> {
         let id = ObjectId::parse_str(product.id.as_str()).map_err(|_| corrupt("id"))?;
         let content = NewProduct {
+            sku: product.sku.clone(),
             name: product.name.clone(),
             description: product.description.clone(),
             price: product.price,
@@ -129,6 +133,7 @@ impl ProductDocument {
     fn without_terms(product: &NewProduct, id: ObjectId, now: mongodb::bson::DateTime) -> Self {
         Self {
             id,
+            sku: product.sku.as_ref().map(|sku| sku.as_str().to_owned()),
             name: product.name.as_str().to_owned(),
             description: product.description.as_str().to_owned(),
             price_cents: product.price.cents(),
@@ -163,6 +168,12 @@ impl ProductDocument {
         let version = u64::try_from(self.version).map_err(|_| corrupt("version"))?;
         Ok(Product {
             id: ProductId::parse(&self.id.to_hex()).map_err(|_| corrupt("id"))?,
+            sku: self
+                .sku
+                .as_deref()
+                .map(Sku::parse)
+                .transpose()
+                .map_err(|_| corrupt("sku"))?,
             name: ProductName::parse(&self.name).map_err(|_| corrupt("name"))?,
             description: Description::parse(&self.description)
                 .map_err(|_| corrupt("description"))?,

@@ -10,6 +10,9 @@ use crate::domain::search::SearchTerms;
 /// (`domain::search`).
 pub(super) fn to_document(filter: &ProductFilter) -> Document {
     let mut query = Document::new();
+    if let Some(sku) = &filter.sku {
+        query.insert("sku", sku.as_str());
+    }
     if let Some(category) = &filter.category {
         query.insert("category", category.as_str());
     }

@@ -10,7 +10,7 @@ use mongodb::{Collection, Cursor, Database};
 use shaku::Component;
 
 use super::circuit::Circuit;
-use super::errors::{bounded, create_indexes, timed_out};
+use super::errors::{bounded, create_indexes, create_unique_sparse_index, timed_out};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{
     image_strings, terms_set, terms_update, to_bson_time, without_search_fields, ProductDocument,
@@ -230,6 +230,34 @@ impl MongoProductRepository {
         }))
     }
 
+    /// `SkuTaken` when a product other than `this` holds `sku`, as `session`'s transaction
+    /// sees it. Checked before the write rather than left to the unique index: a duplicate
+    /// key is also what a write conflict can look like, and those are retried.
+    async fn sku_free(
+        &self,
+        session: &mut mongodb::ClientSession,
+        sku: Option<&str>,
+        this: ObjectId,
+    ) -> Outcome<()> {
+        let Some(sku) = sku else {
+            return Ok(Ok(()));
+        };
+        let holder = self
+            .database
+            .collection::<Document>(COLLECTION)
+            .find_one(doc! { "sku": sku, "_id": { "$ne": this } })
+            .projection(doc! { "_id": 1 })
+            .session(session)
+            .await?;
+        Ok(match holder.and_then(|h| h.get_object_id("_id").ok()) {
+            Some(holder) => Err(RepositoryError::SkuTaken {
+                sku: sku.to_owned(),
+                holder: holder.to_hex(),
+            }),
+            None => Ok(()),
+        })
+    }
+
     async fn insert_attempt(
         &self,
         document: &ProductDocument,
@@ -243,6 +271,10 @@ impl MongoProductRepository {
             Ok(session) => session,
             Err(error) => return Ok(Err(error)),
         };
+        let sku = document.sku.as_deref();
+        if let Err(error) = self.sku_free(&mut session, sku, document.id).await? {
+            return Ok(Err(error));
+        }
         self.collection()
             .insert_one(document)
             .session(&mut session)
@@ -287,6 +319,10 @@ impl MongoProductRepository {
             .is_some_and(|expected| expected != before.version)
         {
             return Ok(Some(Err(RepositoryError::VersionConflict)));
+        }
+        let sku = write.changes.sku.as_ref().map(|sku| sku.as_str());
+        if let Err(error) = self.sku_free(&mut session, sku, write.oid).await? {
+            return Ok(Some(Err(error)));
         }
         let after = before.with_changes(&write.changes, write.at);
         let mut update = write.update.clone();
@@ -367,6 +403,10 @@ impl MongoProductRepository {
             Ok(document) => document.with_terms(),
             Err(error) => return Ok(Err(error)),
         };
+        let sku = document.sku.as_deref();
+        if let Err(error) = self.sku_free(&mut session, sku, oid).await? {
+            return Ok(Err(error));
+        }
         self.collection()
             .insert_one(document)
             .session(&mut session)
@@ -393,6 +433,7 @@ impl MongoProductRepository {
             doc! { "searchPrefixes": 1 },
         ];
         create_indexes(database, COLLECTION, keys).await?;
+        create_unique_sparse_index(database, COLLECTION, "sku").await?;
         trash::ensure_indexes(database).await
     }
 
@@ -445,6 +486,9 @@ fn now() -> DateTime<Utc> {
 
 fn set_document(changes: &ProductChanges) -> Document {
     let mut set = Document::new();
+    if let Some(v) = &changes.sku {
+        set.insert("sku", v.as_str());
+    }
     if let Some(v) = &changes.name {
         set.insert("name", v.as_str());
     }

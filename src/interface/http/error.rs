@@ -175,6 +175,7 @@ impl From<ProductError> for ApiError {
                 )],
             },
             ProductError::KeyInFlight => Self::InProgress(error.to_string()),
+            ProductError::SkuTaken { .. } => Self::Conflict(error.to_string()),
             ProductError::Unavailable(source) => Self::Unavailable(source),
             ProductError::Unexpected(source) => Self::Internal(source),
         }

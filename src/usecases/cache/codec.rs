@@ -6,13 +6,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::facets::{Facets, PriceBucket};
 use crate::domain::product::{
-    Category, Description, Images, Money, Product, ProductId, ProductName, Stock, Version,
+    Category, Description, Images, Money, Product, ProductId, ProductName, Sku, Stock, Version,
 };
 use crate::domain::query::{Page, PageRequest};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) struct ProductRecord {
     id: String,
+    /// Absent in entries of products without one (and in entries written before SKUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sku: Option<String>,
     name: String,
     description: String,
     price_cents: i64,
@@ -31,6 +34,7 @@ impl From<&Product> for ProductRecord {
     fn from(p: &Product) -> Self {
         Self {
             id: p.id.to_string(),
+            sku: p.sku.as_ref().map(|sku| sku.as_str().to_owned()),
             name: p.name.as_str().to_owned(),
             description: p.description.as_str().to_owned(),
             price_cents: p.price.cents(),
@@ -56,6 +60,10 @@ impl ProductRecord {
     pub fn into_product(self) -> Option<Product> {
         Some(Product {
             id: ProductId::parse(&self.id).ok()?,
+            sku: match self.sku {
+                Some(sku) => Some(Sku::parse(&sku).ok()?),
+                None => None,
+            },
             name: ProductName::parse(&self.name).ok()?,
             description: Description::parse(&self.description).ok()?,
             price: Money::from_cents(self.price_cents).ok()?,

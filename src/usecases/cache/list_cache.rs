@@ -95,6 +95,7 @@ fn canonical_filter(filter: &ProductFilter) -> serde_json::Value {
         filter.is_active,
         filter.min_price.map(|m| m.cents()),
         filter.max_price.map(|m| m.cents()),
+        filter.sku.as_ref().map(|s| s.as_str()),
     ])
 }
 

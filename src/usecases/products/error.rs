@@ -15,6 +15,9 @@ pub enum ProductError {
     /// An update that names no field at all.
     #[error("nothing to update")]
     NothingToUpdate,
+    /// The SKU is another product's.
+    #[error("sku {sku} is already used by product {holder}")]
+    SkuTaken { sku: String, holder: String },
     /// The request's idempotency key was first used for another request.
     #[error("this Idempotency-Key was used for a different request")]
     KeyReused,
@@ -36,6 +39,7 @@ impl From<RepositoryError> for ProductError {
             RepositoryError::Unavailable(source) => Self::Unavailable(source),
             RepositoryError::Unexpected(source) => Self::Unexpected(source),
             RepositoryError::Duplicate => Self::Unexpected("unexpected duplicate product".into()),
+            RepositoryError::SkuTaken { sku, holder } => Self::SkuTaken { sku, holder },
             RepositoryError::AlreadyApplied => {
                 Self::Unexpected("a keyed write's receipt reached the caller".into())
             }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::keyset::ListWindow;
-use crate::domain::product::{Category, Money};
+use crate::domain::product::{Category, Money, Sku};
 use crate::domain::query::{
     PageRequest, PageRequestError, ProductFilter, ProductSort, SearchText, SortField,
 };
@@ -42,6 +42,8 @@ pub struct ListQueryParams {
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 10).
     limit: Option<u32>,
+    /// The product with this SKU (any case).
+    sku: Option<String>,
     /// Exact category.
     category: Option<String>,
     /// Words to find in name, description or category (1–100 characters; case and accents
@@ -130,6 +132,7 @@ impl ListQuery {
         let limit = p.get("limit", integer);
         let range = p.get("priceRange", price_range).unwrap_or((None, None));
         let filter = ProductFilter {
+            sku: p.get("sku", Sku::parse),
             category: p.get("category", Category::parse),
             search: p.get("search", SearchText::parse),
             is_active: p.get("isActive", boolean),

@@ -5,7 +5,8 @@ use utoipa::ToSchema;
 
 use crate::domain::keyset::{Keyset, ListPage, ListWindow};
 use crate::domain::product::{
-    Category, Description, Images, Money, NewProduct, Product, ProductChanges, ProductName, Stock,
+    Category, Description, Images, Money, NewProduct, Product, ProductChanges, ProductName, Sku,
+    Stock,
 };
 use crate::domain::query::Page;
 use crate::interface::http::cursor::CursorCodec;
@@ -20,6 +21,10 @@ use crate::interface::http::error::{ApiError, FieldError};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProductPayload {
+    /// Optional merchant SKU: 1–64 of `A-Z a-z 0-9 - _ . /`, unique across the catalogue
+    /// regardless of case (stored upper-case). An update can give or change it.
+    #[schema(example = "TRAIL-SHOE-42")]
+    sku: Option<String>,
     /// 3–100 characters after trimming.
     #[schema(example = "Trail Shoe")]
     name: Option<String>,
@@ -90,6 +95,7 @@ impl ProductPayload {
         let mut errors = Vec::new();
         let e = &mut errors;
         let changes = ProductChanges {
+            sku: field(e, "sku", false, self.sku.as_deref().map(Sku::parse)),
             name: field(
                 e,
                 "name",
@@ -135,6 +141,7 @@ impl ProductPayload {
         let changes = self.parse(true)?;
         match changes {
             ProductChanges {
+                sku,
                 name: Some(name),
                 description: Some(description),
                 price: Some(price),
@@ -143,6 +150,7 @@ impl ProductPayload {
                 images,
                 is_active,
             } => Ok(NewProduct {
+                sku,
                 name,
                 description,
                 price,
@@ -170,6 +178,9 @@ impl ProductPayload {
 pub struct ProductResponse {
     #[schema(example = "665f1c0e9b1e8a3d4c2b1a09")]
     pub id: String,
+    /// The merchant's SKU, upper-case; `null` when none was given.
+    #[schema(example = "TRAIL-SHOE-42")]
+    pub sku: Option<String>,
     pub name: String,
     pub description: String,
     #[schema(example = 89.9)]
@@ -189,6 +200,7 @@ impl From<Product> for ProductResponse {
     fn from(p: Product) -> Self {
         Self {
             id: p.id.to_string(),
+            sku: p.sku.map(|sku| sku.as_str().to_owned()),
             name: p.name.as_str().to_owned(),
             description: p.description.as_str().to_owned(),
             price: p.price.as_f64(),
