@@ -2,9 +2,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use product_catalog::config::{
-    reconcile, seed, telemetry, warm, Application, Cli, Command, Settings,
+    export, reconcile, seed, telemetry, warm, Application, Cli, Command, Settings,
 };
 use product_catalog::domain::error::error_chain;
+use product_catalog::interface::http::dto::ExportFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,6 +38,21 @@ async fn main() -> ExitCode {
             }
             Err(error) => failed(&error),
         },
+        Command::Export { csv } => {
+            let format = if csv {
+                ExportFormat::Csv
+            } else {
+                ExportFormat::Ndjson
+            };
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            match export(settings, format, &mut out).await {
+                Ok(written) => {
+                    eprintln!("exported {written} products");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => failed(&error),
+            }
+        }
         Command::Reconcile => match reconcile(settings).await {
             Ok(corrected) => {
                 eprintln!("wishlist counts corrected: {corrected}");

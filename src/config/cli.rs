@@ -33,6 +33,13 @@ pub enum Command {
     Reconcile,
     /// Fill the cache with the most-read products, the first list page and the count.
     Warm,
+    /// Write every product to standard output, one per line, in id order: NDJSON (as
+    /// the API shows products), or CSV with a header row.
+    Export {
+        /// CSV instead of NDJSON.
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 impl Cli {
@@ -55,5 +62,7 @@ mod tests {
         let seed = Cli::try_parse_from(["product-catalog", "seed", "12"]).unwrap();
         assert_eq!(seed.to_run(), Command::Seed { count: 12 });
         assert!(Cli::try_parse_from(["product-catalog", "seed", "many"]).is_err());
+        let export = Cli::try_parse_from(["product-catalog", "export", "--csv"]).unwrap();
+        assert_eq!(export.to_run(), Command::Export { csv: true });
     }
 }

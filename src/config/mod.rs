@@ -5,6 +5,7 @@ mod background;
 mod cli;
 mod client_keys;
 mod components;
+mod export;
 mod http_server;
 mod module;
 mod reconcile;
@@ -19,6 +20,7 @@ mod wiring;
 
 pub use cli::{Cli, Command};
 pub use client_keys::client_keys;
+pub use export::export;
 pub use module::{build_module, AppModule, EventWiring};
 pub use reconcile::reconcile;
 pub use seed::seed;

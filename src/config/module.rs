@@ -38,9 +38,10 @@ use crate::usecases::events::{
 use crate::usecases::{
     CacheConfig, CacheConfigParameters, CacheConfigReport, CacheStats, CacheStatsParameters,
     CheckHealth, CheckRateLimit, CheckRateLimitParameters, CountProducts, CreateProduct,
-    DeleteProduct, FailureReport, GetProduct, InvalidateCache, ListProducts, ListWishlist,
-    NearTierBounds, ProductFacets, ProductFacetsParameters, RateDecisions, ReceiptKeyedWrites,
-    ReceiptKeyedWritesParameters, RestoreProduct, SetWishlistStatus, UpdateProduct,
+    DeleteProduct, ExportProducts, FailureReport, GetProduct, InvalidateCache, ListProducts,
+    ListWishlist, NearTierBounds, ProductFacets, ProductFacetsParameters, RateDecisions,
+    ReceiptKeyedWrites, ReceiptKeyedWritesParameters, RestoreProduct, SetWishlistStatus,
+    UpdateProduct,
 };
 
 // The DI container: adapters behind their ports, use cases that inject them.
@@ -78,6 +79,7 @@ module! {
             UpdateProduct,
             DeleteProduct,
             RestoreProduct,
+            ExportProducts,
             CheckHealth,
             CacheStats,
             CacheConfig,

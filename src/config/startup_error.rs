@@ -22,6 +22,8 @@ pub enum StartupError {
          unreachable); once Redis is back, clear the cache: DELETE /api/cache/invalidate?scope=all"
     )]
     CacheNotSettled { created: u32 },
+    #[error("export stopped: {0}")]
+    Export(String),
     #[error("could not listen on {address}")]
     Bind {
         address: String,

@@ -22,6 +22,7 @@ mod openapi;
 mod outages;
 mod products_crud;
 mod products_cursor;
+mod products_export;
 mod products_facets;
 mod products_list;
 mod products_restore;

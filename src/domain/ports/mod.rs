@@ -21,7 +21,7 @@ pub use login_throttle::{
 pub use outbox::Outbox;
 pub use password_hasher::{HasherBusy, PasswordHasher};
 pub use popularity::Popularity;
-pub use product_repository::ProductRepository;
+pub use product_repository::{ProductRepository, ProductStream};
 pub use quota_leases::{QuotaGrant, QuotaLeases};
 pub use rate_limiter::{RateDecision, RateLimiter, RateRule, RateRuleError};
 pub use receipts::ReceiptStore;

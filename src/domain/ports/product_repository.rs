@@ -11,6 +11,9 @@ use crate::domain::outbox::Recorded;
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 
+/// Products read one at a time from a store's cursor.
+pub type ProductStream = futures_util::stream::BoxStream<'static, Result<Product, RepositoryError>>;
+
 /// The system of record for products.
 ///
 /// Contract every implementation MUST keep:
@@ -39,6 +42,9 @@ use crate::domain::query::{PageRequest, ProductFilter, ProductSort};
 ///   items before it, so its cost does not grow with depth.
 /// - `facets` MUST count over exactly the products `count` counts for the same filter, in
 ///   one query.
+/// - `export` streams every product `count` counts for `filter`, in id order, from one
+///   cursor, so memory stays constant whatever their number; each product as stored
+///   when the cursor reached it, none twice. Every step of the stream is bounded in time.
 /// - Unreachable store → `Unavailable`, within a bounded time.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
@@ -63,6 +69,7 @@ pub trait ProductRepository: Interface {
         keyset: &Keyset,
     ) -> Result<Vec<Product>, RepositoryError>;
     async fn count(&self, filter: &ProductFilter) -> Result<u64, RepositoryError>;
+    async fn export(&self, filter: &ProductFilter) -> Result<ProductStream, RepositoryError>;
     async fn facets(
         &self,
         filter: &ProductFilter,

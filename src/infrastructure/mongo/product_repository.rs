@@ -10,7 +10,7 @@ use mongodb::{Collection, Cursor, Database};
 use shaku::Component;
 
 use super::circuit::Circuit;
-use super::errors::{bounded, create_indexes, create_unique_sparse_index, timed_out};
+use super::errors::{bounded, create_indexes, create_unique_sparse_index, timed_out, translate};
 use super::outbox::{OutboxDocument, COLLECTION as OUTBOX};
 use super::product_document::{
     image_strings, terms_set, terms_update, to_bson_time, without_search_fields, ProductDocument,
@@ -28,7 +28,7 @@ use crate::domain::facets::{Facets, PriceEdges};
 use crate::domain::idempotency::Receipt;
 use crate::domain::keyset::Keyset;
 use crate::domain::outbox::Recorded;
-use crate::domain::ports::ProductRepository;
+use crate::domain::ports::{ProductRepository, ProductStream};
 use crate::domain::product::{NewProduct, Product, ProductChanges, ProductId, Version};
 use crate::domain::query::{PageRequest, ProductFilter, ProductSort, SearchText, SortField};
 use crate::usecases::turns::Turns;
@@ -615,6 +615,29 @@ impl ProductRepository for MongoProductRepository {
             self.collection().count_documents(to_document(filter)),
         ))
         .await
+    }
+
+    #[tracing::instrument(name = "mongo.product.export", level = "debug", skip_all)]
+    async fn export(&self, filter: &ProductFilter) -> Result<ProductStream, RepositoryError> {
+        const BATCH: u32 = 200;
+        let collection = self.collection();
+        let find = collection
+            .find(to_document(filter))
+            .projection(without_search_fields())
+            .sort(doc! { "_id": 1 })
+            .batch_size(BATCH);
+        let cursor = self.guarded(bounded(self.timeout, find)).await?;
+        let timeout = self.timeout;
+        let products = futures_util::stream::unfold(Some(cursor), move |cursor| async move {
+            let mut cursor = cursor?;
+            match tokio::time::timeout(timeout, cursor.try_next()).await {
+                Ok(Ok(Some(document))) => Some((document.into_product(), Some(cursor))),
+                Ok(Ok(None)) => None,
+                Ok(Err(error)) => Some((Err(translate(error)), None)),
+                Err(_) => Some((Err(timed_out(timeout)), None)),
+            }
+        });
+        Ok(Box::pin(products))
     }
 
     #[tracing::instrument(name = "mongo.product.update", level = "debug", skip_all)]

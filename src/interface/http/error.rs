@@ -62,6 +62,8 @@ pub enum ApiError {
     InProgress(String),
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("none of the media types in Accept can be produced here")]
+    NotAcceptable,
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("request body is larger than {limit} bytes")]
@@ -117,6 +119,7 @@ impl ResponseError for ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict(_) | Self::InProgress(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -176,6 +179,9 @@ impl From<ProductError> for ApiError {
             },
             ProductError::KeyInFlight => Self::InProgress(error.to_string()),
             ProductError::SkuTaken { .. } => Self::Conflict(error.to_string()),
+            ProductError::Busy => Self::TooManyRequests {
+                retry_after_secs: 5,
+            },
             ProductError::Unavailable(source) => Self::Unavailable(source),
             ProductError::Unexpected(source) => Self::Internal(source),
         }

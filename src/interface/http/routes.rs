@@ -127,6 +127,7 @@ fn products<M: ApiModule>(cfg: &mut ServiceConfig, layers: &Layers, reads: Arc<R
                     .route(web::get().to(handlers::count_products::<M>)),
             )
             .service(resource("/facets").route(web::get().to(handlers::product_facets::<M>)))
+            .service(resource("/export").route(web::get().to(handlers::export_products::<M>)))
             .service(resource("/wishlist").route(web::get().to(handlers::list_wishlist::<M>)))
             .service(
                 resource("/wishlist/events").route(web::get().to(handlers::wishlist_events::<M>)),

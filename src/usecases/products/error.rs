@@ -24,6 +24,9 @@ pub enum ProductError {
     /// Another request with the same idempotency key is still being written.
     #[error("a request with this Idempotency-Key is in progress")]
     KeyInFlight,
+    /// As many exports as an instance streams at once are streaming.
+    #[error("too many exports are streaming; try again shortly")]
+    Busy,
     /// The system of record is unreachable; retrying later may succeed.
     #[error("product store unavailable")]
     Unavailable(#[source] BoxError),

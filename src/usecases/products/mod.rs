@@ -6,6 +6,7 @@ mod count_products;
 mod create_product;
 mod delete_product;
 mod error;
+mod export_products;
 mod get_product;
 mod keyed_writes;
 mod list_products;
@@ -17,6 +18,9 @@ pub use count_products::{CountProducts, CountProductsParameters, CountProductsUs
 pub use create_product::{CreateProduct, CreateProductParameters, CreateProductUseCase};
 pub use delete_product::{DeleteProduct, DeleteProductParameters, DeleteProductUseCase};
 pub use error::ProductError;
+pub use export_products::{
+    ExportProducts, ExportProductsParameters, ExportProductsUseCase, CONCURRENT_EXPORTS,
+};
 pub use get_product::{GetProduct, GetProductParameters, GetProductUseCase};
 pub use keyed_writes::{
     once_per_key, settled_on_outage, KeyTurn, KeyedWrites, ReceiptKeyedWrites,

@@ -4,6 +4,7 @@ mod auth;
 mod cache_stats;
 mod envelope;
 mod events;
+mod export_format;
 mod facets;
 mod health;
 mod list_query;
@@ -22,6 +23,7 @@ pub use cache_stats::{
 };
 pub use envelope::Envelope;
 pub use events::{FieldChangeData, ProductEventData, ShopperEventData};
+pub use export_format::{ExportFormat, ExportLineError, CSV_COLUMNS};
 pub use facets::{CategoryCount, FacetsResponse, PriceBucketCount, StockCounts};
 pub use health::{DependencyStatus, HealthData, Liveness};
 pub use list_query::{ListQuery, ListQueryParams, PageQuery};

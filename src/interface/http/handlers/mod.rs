@@ -16,6 +16,7 @@ macro_rules! module_part {
 mod auth;
 mod cache_admin;
 mod events;
+mod export;
 mod fallback;
 mod health;
 mod metrics;
@@ -26,6 +27,7 @@ mod wishlist;
 pub use auth::*;
 pub use cache_admin::*;
 pub use events::*;
+pub use export::*;
 pub use fallback::{method_not_allowed, resource, route_not_found};
 pub use health::*;
 pub use metrics::*;
@@ -52,7 +54,7 @@ macro_rules! api_module {
 api_module!(
     /// Everything the HTTP layer resolves from the DI module: any module that provides
     /// these components serves the API (the application's, or a test's).
-    parts: ProductModule, WishlistModule, AuthModule, EventModule, HealthModule,
+    parts: ProductModule, ExportModule, WishlistModule, AuthModule, EventModule, HealthModule,
         MetricsModule, StatusModule, CacheAdminModule;
     components: dyn ResponseStore, dyn RateLimitUseCase, dyn AuthenticateUseCase,
 );
@@ -64,6 +66,7 @@ pub fn documented_paths() -> Vec<utoipa::openapi::OpenApi> {
         HealthPaths::openapi(),
         MetricsPaths::openapi(),
         ProductPaths::openapi(),
+        ExportPaths::openapi(),
         WishlistPaths::openapi(),
         AuthPaths::openapi(),
         CacheAdminPaths::openapi(),
