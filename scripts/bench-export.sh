@@ -18,9 +18,7 @@ OUT="$ROOT/target/bench-export"; rm -rf "$OUT"; mkdir -p "$OUT"
 trap stop_stack EXIT
 log "building release"
 build_release
-PYTHON="$(command -v python3)"
-[ -x "$ROOT/.venv/bin/python" ] && PYTHON="$ROOT/.venv/bin/python"
-"$PYTHON" -c 'import pymongo' 2>/dev/null || "$PYTHON" -m pip install -q pymongo
+python_with_pymongo
 
 export SECANTUS_STORAGE="$OUT/mongo-data"; mkdir -p "$SECANTUS_STORAGE"
 ADMIN_EMAIL="admin@bench.example"; ADMIN_PASSWORD="bench-admin-password"

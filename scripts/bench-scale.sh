@@ -22,9 +22,7 @@ OUT="$ROOT/target/bench-scale"; rm -rf "$OUT"; mkdir -p "$OUT"
 trap stop_stack EXIT
 log "building release"
 build_release
-PYTHON="$(command -v python3)"
-[ -x "$ROOT/.venv/bin/python" ] && PYTHON="$ROOT/.venv/bin/python"
-"$PYTHON" -c 'import pymongo' 2>/dev/null || "$PYTHON" -m pip install -q pymongo
+python_with_pymongo
 
 for N in $SIZES; do
   log "catalogue of $N products"

@@ -132,6 +132,14 @@ seed_stack() {
     "${2:-$APP_BIN}" seed "$1" 2>&1
 }
 
+# python_with_pymongo: sets PYTHON to the project venv's python (else python3), with pymongo
+# installed (the benchmarks store their catalogues with it).
+python_with_pymongo() {
+  PYTHON="$(command -v python3)"
+  [ -x "$ROOT/.venv/bin/python" ] && PYTHON="$ROOT/.venv/bin/python"
+  "$PYTHON" -c 'import pymongo' 2>/dev/null || "$PYTHON" -m pip install -q pymongo
+}
+
 # first_product_id: the id of the first product the running API lists.
 first_product_id() {
   curl -s "$BASE_URL/api/products?limit=1" \

@@ -77,6 +77,13 @@ struct UpdateWrite {
     receipt: Option<Receipt>,
 }
 
+/// A product leaving the catalogue for the trash, or coming back.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    Delete,
+    Restore,
+}
+
 /// Runs `once` again while the product changes between its read and its write, up to
 /// `MAX_RACES` times.
 async fn until_unraced<F, Fut>(mut once: F) -> Outcome<Recorded>
@@ -416,8 +423,33 @@ impl MongoProductRepository {
             .await
     }
 
-    async fn delete_attempt(&self, oid: ObjectId, receipt: Option<&Receipt>) -> Outcome<Recorded> {
-        until_unraced(|| self.delete_once(oid, receipt)).await
+    /// One try of moving `oid` out of the catalogue or back into it.
+    async fn move_attempt(
+        &self,
+        kind: Move,
+        oid: ObjectId,
+        receipt: Option<&Receipt>,
+    ) -> Outcome<Recorded> {
+        match kind {
+            Move::Delete => until_unraced(|| self.delete_once(oid, receipt)).await,
+            Move::Restore => self.restore_once(oid, receipt).await,
+        }
+    }
+
+    /// Deletes or restores `id` in its turn, as its own task, retried within the deadline.
+    async fn moved(
+        &self,
+        kind: Move,
+        id: &ProductId,
+        receipt: Option<Receipt>,
+    ) -> Result<Recorded, RepositoryError> {
+        let oid = object_id(id)?;
+        self.spawned(move |this| async move {
+            let (_turn, left) = this.turn_of(oid).await?;
+            let receipt = receipt.as_ref();
+            retrying(left, || this.move_attempt(kind, oid, receipt)).await
+        })
+        .await
     }
 
     /// Creates the indexes the queries rely on. Idempotent: an index that exists with the
@@ -672,13 +704,7 @@ impl ProductRepository for MongoProductRepository {
         id: &ProductId,
         receipt: Option<Receipt>,
     ) -> Result<Recorded, RepositoryError> {
-        let oid = object_id(id)?;
-        self.spawned(move |this| async move {
-            let (_turn, left) = this.turn_of(oid).await?;
-            let receipt = receipt.as_ref();
-            retrying(left, || this.delete_attempt(oid, receipt)).await
-        })
-        .await
+        self.moved(Move::Delete, id, receipt).await
     }
 
     #[tracing::instrument(name = "mongo.product.restore", level = "debug", skip_all)]
@@ -687,13 +713,7 @@ impl ProductRepository for MongoProductRepository {
         id: &ProductId,
         receipt: Option<Receipt>,
     ) -> Result<Recorded, RepositoryError> {
-        let oid = object_id(id)?;
-        self.spawned(move |this| async move {
-            let (_turn, left) = this.turn_of(oid).await?;
-            let receipt = receipt.as_ref();
-            retrying(left, || this.restore_once(oid, receipt)).await
-        })
-        .await
+        self.moved(Move::Restore, id, receipt).await
     }
 
     #[tracing::instrument(name = "mongo.product.ping", level = "debug", skip_all)]
