@@ -7,7 +7,7 @@ use std::time::Duration;
 use mongodb::bson::{doc, oid::ObjectId, DateTime};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, EventStream, SseEvent, TestApp};
+use crate::helpers::{product_ids, spawn_app, EventStream, SseEvent, TestApp};
 
 async fn restore(app: &TestApp, id: &str) -> reqwest::Response {
     app.client
@@ -20,16 +20,6 @@ async fn restore(app: &TestApp, id: &str) -> reqwest::Response {
 
 async fn json(response: reqwest::Response) -> Value {
     response.json().await.unwrap()
-}
-
-/// The ids of the products of a list answer.
-fn listed(page: &Value) -> Vec<String> {
-    page["data"]["products"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 async fn next_for(stream: &mut EventStream, id: &str) -> SseEvent {
@@ -56,14 +46,14 @@ async fn a_deleted_product_is_gone_from_every_read_and_a_restore_brings_it_back_
     assert_eq!(app.set_wishlist(&shopper, &id, true).await.status(), 200);
     let query = "category=restore-test";
     assert_eq!(
-        listed(&json(app.list_products(query).await).await),
+        product_ids(&json(app.list_products(query).await).await),
         vec![id.clone()]
     );
     let mut events = EventStream::open(&app, "/api/events/products", None, None).await;
 
     assert_eq!(app.delete_product(&id).await.status(), 200);
     assert_eq!(app.get_product(&id).await.status(), 404);
-    assert!(listed(&json(app.list_products(query).await).await).is_empty());
+    assert!(product_ids(&json(app.list_products(query).await).await).is_empty());
     let count = json(app.count_products(query).await).await;
     assert_eq!(count["data"], 0);
     let wishlist = json(app.get_as("/api/products/wishlist", &shopper).await).await;
@@ -102,14 +92,14 @@ async fn a_deleted_product_is_gone_from_every_read_and_a_restore_brings_it_back_
     let read = json(app.get_product(&id).await).await;
     assert_eq!(read["data"], restored);
     assert_eq!(
-        listed(&json(app.list_products(query).await).await),
+        product_ids(&json(app.list_products(query).await).await),
         vec![id.clone()]
     );
     let wishlist = json(app.get_as("/api/products/wishlist", &shopper).await).await;
     assert_eq!(wishlist["data"]["total"], 1, "{wishlist}");
     assert_eq!(wishlist["data"]["products"][0]["id"], id.as_str());
     let searched = json(app.list_products("search=restorable").await).await;
-    assert!(listed(&searched).contains(&id), "{searched}");
+    assert!(product_ids(&searched).contains(&id), "{searched}");
 
     let deleted = next_for(&mut events, &id).await;
     assert_eq!(

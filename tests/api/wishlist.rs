@@ -7,16 +7,7 @@ use std::time::Duration;
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
 
-use crate::helpers::{shared_servers, spawn_app, spawn_app_with, test_settings};
-
-fn ids(page: &Value) -> Vec<String> {
-    page["data"]["products"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::helpers::{product_ids, shared_servers, spawn_app, spawn_app_with, test_settings};
 
 #[tokio::test]
 async fn setting_is_idempotent_and_needs_a_session() {
@@ -169,7 +160,11 @@ async fn fifty_concurrent_patches_by_ten_users_leave_an_exact_count_on_every_rea
             .json()
             .await
             .unwrap();
-        assert_eq!(ids(&page).contains(&id), *last, "each user's own wishlist");
+        assert_eq!(
+            product_ids(&page).contains(&id),
+            *last,
+            "each user's own wishlist"
+        );
     }
     println!("50 concurrent PATCHes by 10 users: wishlistCount {expected} everywhere");
 }
@@ -203,7 +198,7 @@ async fn one_users_wishlist_never_shows_in_anothers_response() {
                 "never from the shared HTTP cache"
             );
             let page: Value = response.json().await.unwrap();
-            seen.insert(who, ids(&page));
+            seen.insert(who, product_ids(&page));
         }
     }
     assert_eq!(seen["hal"], vec![a.clone()]);
@@ -336,5 +331,5 @@ async fn the_wishlist_total_counts_live_products_only() {
         .await
         .unwrap();
     assert_eq!(page["data"]["total"], 1, "{page}");
-    assert_eq!(ids(&page), [id]);
+    assert_eq!(product_ids(&page), [id]);
 }

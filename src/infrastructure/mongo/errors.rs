@@ -3,6 +3,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use mongodb::error::{Error, ErrorKind, WriteFailure};
+use mongodb::options::IndexOptions;
 
 use crate::domain::error::RepositoryError;
 
@@ -132,20 +133,8 @@ pub(super) async fn create_expiry_index(
     collection: &str,
     field: &str,
 ) -> Result<(), RepositoryError> {
-    let expiry = mongodb::IndexModel::builder()
-        .keys(mongodb::bson::doc! { field: 1 })
-        .options(
-            mongodb::options::IndexOptions::builder()
-                .expire_after(Duration::ZERO)
-                .build(),
-        )
-        .build();
-    database
-        .collection::<mongodb::bson::Document>(collection)
-        .create_index(expiry)
-        .await
-        .map_err(translate)?;
-    Ok(())
+    let expiry = IndexOptions::builder().expire_after(Duration::ZERO).build();
+    create_field_index(database, collection, field, expiry).await
 }
 
 /// Creates a unique index on `field` over the documents that have it (sparse), so any
@@ -155,18 +144,24 @@ pub(super) async fn create_unique_sparse_index(
     collection: &str,
     field: &str,
 ) -> Result<(), RepositoryError> {
-    let unique = mongodb::IndexModel::builder()
+    let unique = IndexOptions::builder().unique(true).sparse(true).build();
+    create_field_index(database, collection, field, unique).await
+}
+
+/// Creates an ascending index on `field` with `options`; idempotent.
+async fn create_field_index(
+    database: &mongodb::Database,
+    collection: &str,
+    field: &str,
+    options: IndexOptions,
+) -> Result<(), RepositoryError> {
+    let index = mongodb::IndexModel::builder()
         .keys(mongodb::bson::doc! { field: 1 })
-        .options(
-            mongodb::options::IndexOptions::builder()
-                .unique(true)
-                .sparse(true)
-                .build(),
-        )
+        .options(options)
         .build();
     database
         .collection::<mongodb::bson::Document>(collection)
-        .create_index(unique)
+        .create_index(index)
         .await
         .map_err(translate)?;
     Ok(())

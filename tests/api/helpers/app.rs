@@ -87,6 +87,16 @@ pub fn test_settings(mongo_uri: &str, redis_url: &str, extra: &[(&str, &str)]) -
     Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings")
 }
 
+/// The ids of the products of a list or wishlist answer (the whole envelope), in order.
+pub fn product_ids(answer: &Value) -> Vec<String> {
+    answer["data"]["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// A valid create body; tests change what they need.
 pub fn product_body() -> Value {
     serde_json::json!({

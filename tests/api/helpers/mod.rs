@@ -7,8 +7,8 @@ mod servers;
 mod sse;
 
 pub use app::{
-    product_body, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp, ADMIN_EMAIL,
-    ADMIN_PASSWORD,
+    product_body, product_ids, spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp,
+    ADMIN_EMAIL, ADMIN_PASSWORD,
 };
 pub use failures::{request_id, Failures};
 pub use load::load_turn;
